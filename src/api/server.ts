@@ -1,0 +1,100 @@
+// Builds the HTTP server (Fastify) from already-constructed services. It never listens: the CLI does, and
+// tests call `inject` or listen on port 0. Cross-cutting HTTP rules live here: request ids, Host check,
+// JSON-only bodies for the MLflow API, security headers, errors.
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import type { Logger } from "../core/logger.js";
+import { newRequestId } from "../core/ids.js";
+import { handleError, sendError } from "./error-handler.js";
+import { createHostCheck } from "./host-check.js";
+
+declare module "fastify" {
+  interface FastifyRequest {
+    /** The authenticated user name; unset when auth is off. */
+    actor?: string;
+  }
+}
+
+export type RoutePlugin = (app: FastifyInstance) => void | Promise<void>;
+
+export interface ServerOptions {
+  logger: Logger;
+  maxJsonBodyBytes: number;
+  allowedHosts: readonly string[];
+  routes: readonly RoutePlugin[];
+}
+
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+
+export async function buildServer(options: ServerOptions): Promise<FastifyInstance> {
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.maxJsonBodyBytes,
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newRequestId();
+    },
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+  });
+
+  // An empty JSON body means "no fields": the client sends DELETEs and some POSTs with none.
+  app.removeContentTypeParser("application/json");
+  app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
+    const text = typeof body === "string" ? body : body.toString("utf8");
+    if (text.trim() === "") return done(null, {});
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(err as Error, undefined);
+    }
+  });
+
+  const hostAllowed = createHostCheck(options.allowedHosts);
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    reply.header("x-content-type-options", "nosniff");
+    reply.header("x-frame-options", "SAMEORIGIN");
+    if (!hostAllowed(request.headers.host)) {
+      return sendError(
+        reply,
+        "PERMISSION_DENIED",
+        `Host '${request.headers.host ?? ""}' is not served here; start the server with --allowed-hosts to add it.`,
+      );
+    }
+    // A browser page on another origin may POST text/plain without a CORS preflight (CVE-2023-43472):
+    // API calls with a body must say they are JSON. Artifact uploads (raw bytes) are the exception.
+    const hasBody =
+      (request.headers["content-length"] !== "0" && request.headers["content-length"] !== undefined) ||
+      request.headers["transfer-encoding"] !== undefined;
+    if (
+      hasBody &&
+      request.method !== "GET" &&
+      request.method !== "PUT" &&
+      /^\/(ajax-)?api\//.test(request.url) &&
+      !/^\/(ajax-)?api\/[\d.]+\/mlflow-artifacts\//.test(request.url)
+    ) {
+      const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
+      if (type !== "application/json") {
+        return sendError(reply, "BAD_REQUEST", "Content-Type must be application/json for this request.");
+      }
+    }
+    return undefined;
+  });
+
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    sendError(
+      reply,
+      "ENDPOINT_NOT_FOUND",
+      `No endpoint ${request.method} ${request.url.split("?")[0] ?? ""}.`,
+    ),
+  );
+
+  app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
+
+  for (const register of options.routes) {
+    await app.register(async (scope) => register(scope));
+  }
+  return app;
+}

@@ -1,0 +1,50 @@
+// Composition root: opens the stores, builds the services and hands them to the HTTP layer.
+// The only place that knows every piece; each piece gets exactly the dependencies it uses.
+import type { FastifyInstance } from "fastify";
+import { systemClock, type Clock } from "./core/clock.js";
+import type { ServerConfig } from "./core/config.js";
+import type { Logger } from "./core/logger.js";
+import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
+import { openDatabase, type Database } from "./store/database.js";
+import { buildServer, type RoutePlugin } from "./api/server.js";
+import { createAuditLog } from "./governance/audit.js";
+
+export interface App {
+  server: FastifyInstance;
+  database: Database;
+  close(): Promise<void>;
+}
+
+export async function createApp(
+  config: ServerConfig,
+  logger: Logger,
+  clock: Clock = systemClock,
+): Promise<App> {
+  const database = await openDatabase(config.backendStoreUri);
+  try {
+    const audit = createAuditLog(clock);
+    void audit;
+    const routes: RoutePlugin[] = [
+      (app) => {
+        app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
+      },
+    ];
+    const server = await buildServer({
+      logger,
+      maxJsonBodyBytes: config.maxJsonBodyBytes,
+      allowedHosts: [config.host, ...config.allowedHosts],
+      routes,
+    });
+    return {
+      server,
+      database,
+      async close() {
+        await server.close();
+        await database.close();
+      },
+    };
+  } catch (err) {
+    await database.close();
+    throw err;
+  }
+}

@@ -1,0 +1,84 @@
+// `flowgate server`: the tracking + registry server, with the flags a user of `mlflow server` expects.
+import type { Command } from "commander";
+import { loadServerConfig, DEFAULTS } from "../../core/config.js";
+import { createLogger } from "../../core/logger.js";
+import { createApp } from "../../app.js";
+
+interface ServerOptions {
+  backendStoreUri?: string;
+  artifactsDestination?: string;
+  defaultArtifactRoot?: string;
+  serveArtifacts?: boolean;
+  host?: string;
+  port?: string;
+  workers?: string;
+  allowedHosts?: string;
+}
+
+export function registerServerCommand(program: Command): void {
+  program
+    .command("server")
+    .description("Run the Flowgate server: MLflow-compatible tracking, artifacts and registry, plus the UI")
+    .option(
+      "--backend-store-uri <uri>",
+      `metadata store: sqlite:///<path> or postgresql://… (default ${DEFAULTS.backendStoreUri})`,
+    )
+    .option(
+      "--artifacts-destination <dir>",
+      `where proxied artifacts are stored (default ${DEFAULTS.artifactsDestination})`,
+    )
+    .option(
+      "--default-artifact-root <uri>",
+      "artifact root for new experiments (default mlflow-artifacts:/ when serving artifacts)",
+    )
+    .option("--serve-artifacts", "proxy artifact uploads and downloads through this server (default)")
+    .option("--no-serve-artifacts", "do not proxy artifacts; clients write to the artifact root themselves")
+    .option("--host <host>", `address to bind (default ${DEFAULTS.host}; use 0.0.0.0 only behind auth)`)
+    .option("-p, --port <port>", `port to listen on (default ${DEFAULTS.port})`)
+    .option(
+      "-w, --workers <n>",
+      "accepted for mlflow compatibility; Flowgate serves from one event loop per process — run more replicas behind a load balancer instead",
+    )
+    .option("--allowed-hosts <list>", "extra Host header names to accept, comma-separated (* for any)")
+    .action(async (opts: ServerOptions) => {
+      const config = loadServerConfig({
+        backendStoreUri: opts.backendStoreUri,
+        artifactsDestination: opts.artifactsDestination,
+        defaultArtifactRoot: opts.defaultArtifactRoot,
+        serveArtifacts: opts.serveArtifacts,
+        host: opts.host,
+        port: opts.port === undefined ? undefined : Number(opts.port),
+        allowedHosts: opts.allowedHosts,
+      });
+      const logger = createLogger();
+      if (opts.workers !== undefined && opts.workers !== "1") {
+        logger.warn(
+          { workers: opts.workers },
+          "--workers is ignored: one Flowgate process already serves concurrent requests; run replicas for more",
+        );
+      }
+      const app = await createApp(config, logger);
+      const address = await app.server.listen({ host: config.host, port: config.port });
+      logger.info(
+        { address, backendStore: redact(config.backendStoreUri), artifacts: config.artifactsDestination },
+        "flowgate server listening",
+      );
+      const stop = (signal: string): void => {
+        logger.info({ signal }, "shutting down");
+        app.close().then(
+          () => process.exit(0),
+          (err: unknown) => {
+            logger.error({ err }, "shutdown failed");
+            process.exit(1);
+          },
+        );
+      };
+      process.once("SIGTERM", () => stop("SIGTERM"));
+      process.once("SIGINT", () => stop("SIGINT"));
+    });
+}
+
+/** Never log a database password. */
+function redact(uri: string): string {
+  return uri.replace(/\/\/([^:/@]+):[^@]*@/, "//$1:***@");
+}

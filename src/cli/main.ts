@@ -1,0 +1,22 @@
+// The `flowgate` command line. One file per command group under commands/.
+import { Command } from "commander";
+import { FLOWGATE_VERSION } from "../core/version.js";
+import { FlowgateError } from "../core/errors.js";
+import { registerServerCommand } from "./commands/server.js";
+
+export async function main(argv: string[]): Promise<void> {
+  const program = new Command()
+    .name("flowgate")
+    .description("Flowgate: ML model lifecycle platform that speaks MLflow's REST API")
+    .version(FLOWGATE_VERSION);
+  registerServerCommand(program);
+  try {
+    await program.parseAsync(argv);
+  } catch (err) {
+    if (err instanceof FlowgateError) {
+      process.stderr.write(`flowgate: ${err.code}: ${err.message}\n`);
+      process.exit(2);
+    }
+    throw err;
+  }
+}

@@ -1,0 +1,71 @@
+// Typed server configuration. Flags win over environment variables (FLOWGATE_*), which win over defaults;
+// the defaults match `mlflow server` where MLflow has an equivalent flag.
+import path from "node:path";
+import { invalidParameter } from "./errors.js";
+
+export interface ServerConfig {
+  /** `sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, `sqlite::memory:` or `postgresql://…`. */
+  backendStoreUri: string;
+  /** Where the artifact proxy stores files (a local directory). */
+  artifactsDestination: string;
+  /** Root URI handed to new experiments; `mlflow-artifacts:/` when artifacts are served. */
+  defaultArtifactRoot: string;
+  serveArtifacts: boolean;
+  host: string;
+  port: number;
+  /** Largest accepted JSON request body, in bytes (MLflow caps log-batch at 1 MB; other calls are small). */
+  maxJsonBodyBytes: number;
+  /** Largest accepted artifact upload, in bytes. */
+  maxArtifactBytes: number;
+  /** Accepted Host header names, to refuse DNS-rebinding requests (hostile-inputs D.26). */
+  allowedHosts: string[];
+}
+
+export const DEFAULTS = {
+  backendStoreUri: "sqlite:///./flowgate.db",
+  artifactsDestination: "./flowgate-artifacts",
+  host: "127.0.0.1",
+  port: 5000,
+  maxJsonBodyBytes: 4 * 1024 * 1024,
+  maxArtifactBytes: 10 * 1024 * 1024 * 1024,
+} as const;
+
+export interface ServerFlags {
+  backendStoreUri?: string | undefined;
+  artifactsDestination?: string | undefined;
+  defaultArtifactRoot?: string | undefined;
+  serveArtifacts?: boolean | undefined;
+  host?: string | undefined;
+  port?: number | undefined;
+  allowedHosts?: string | undefined;
+}
+
+export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const serveArtifacts = flags.serveArtifacts ?? env.FLOWGATE_SERVE_ARTIFACTS !== "false";
+  const artifactsDestination = path.resolve(
+    flags.artifactsDestination ?? env.FLOWGATE_ARTIFACTS_DESTINATION ?? DEFAULTS.artifactsDestination,
+  );
+  const defaultArtifactRoot =
+    flags.defaultArtifactRoot ??
+    env.FLOWGATE_DEFAULT_ARTIFACT_ROOT ??
+    (serveArtifacts ? "mlflow-artifacts:/" : `file://${artifactsDestination}`);
+  const port = flags.port ?? (env.FLOWGATE_PORT ? Number(env.FLOWGATE_PORT) : DEFAULTS.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw invalidParameter(`Invalid port ${String(port)}: it must be an integer from 0 to 65535.`);
+  }
+  const allowedHosts = (flags.allowedHosts ?? env.FLOWGATE_ALLOWED_HOSTS ?? "")
+    .split(",")
+    .map((h) => h.trim())
+    .filter((h) => h !== "");
+  return {
+    backendStoreUri: flags.backendStoreUri ?? env.FLOWGATE_BACKEND_STORE_URI ?? DEFAULTS.backendStoreUri,
+    artifactsDestination,
+    defaultArtifactRoot,
+    serveArtifacts,
+    host: flags.host ?? env.FLOWGATE_HOST ?? DEFAULTS.host,
+    port,
+    maxJsonBodyBytes: DEFAULTS.maxJsonBodyBytes,
+    maxArtifactBytes: DEFAULTS.maxArtifactBytes,
+    allowedHosts,
+  };
+}

@@ -1,0 +1,11 @@
+// The static, append-only list of migrations. A shipped entry is never edited or reordered.
+import type { Kysely } from "kysely";
+import type { Dialect } from "../dialect.js";
+import * as initial from "./0001-initial.js";
+
+export interface NumberedMigration {
+  name: string;
+  up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
+}
+
+export const MIGRATIONS: readonly NumberedMigration[] = [{ name: "0001-initial", up: initial.up }];

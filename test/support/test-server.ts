@@ -1,0 +1,56 @@
+// A real Flowgate server for HTTP tests: a fresh store on the given back end, a temporary artifact root,
+// listening on a free loopback port. Always close it.
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createApp, type App } from "../../src/app.js";
+import { loadServerConfig } from "../../src/core/config.js";
+import { createLogger } from "../../src/core/logger.js";
+import type { TestBackend } from "./backends.js";
+
+export interface TestServer {
+  app: App;
+  /** e.g. http://127.0.0.1:41234 */
+  url: string;
+  artifactRoot: string;
+  close(): Promise<void>;
+}
+
+export async function startTestServer(backend: TestBackend): Promise<TestServer> {
+  const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
+  const config = loadServerConfig(
+    { backendStoreUri: await backend.freshUri(), artifactsDestination: artifactRoot, port: 0 },
+    {},
+  );
+  const app = await createApp(
+    config,
+    createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+  );
+  const url = await app.server.listen({ host: "127.0.0.1", port: 0 });
+  return { app, url, artifactRoot, close: () => app.close() };
+}
+
+/** POST/PATCH/DELETE a JSON body (or GET with query args) and return status and parsed JSON. */
+export async function call(
+  server: TestServer,
+  method: "GET" | "POST" | "PATCH" | "DELETE",
+  route: string,
+  args: Record<string, unknown> = {},
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
+): Promise<{ status: number; body: any }> {
+  let url = `${server.url}${route}`;
+  const init: RequestInit = { method, headers: {} };
+  if (method === "GET") {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(args)) {
+      for (const item of Array.isArray(v) ? v : [v]) qs.append(k, String(item));
+    }
+    if ([...qs].length > 0) url += `?${qs.toString()}`;
+  } else {
+    init.headers = { "content-type": "application/json" };
+    init.body = JSON.stringify(args);
+  }
+  const res = await fetch(url, init);
+  const text = await res.text();
+  return { status: res.status, body: text === "" ? {} : JSON.parse(text) };
+}
