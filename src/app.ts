@@ -8,6 +8,10 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
+import type { RegistryDeps } from "./registry/registry-deps.js";
+import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
+import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -23,11 +27,13 @@ export async function createApp(
   const database = await openDatabase(config.backendStoreUri);
   try {
     const audit = createAuditLog(clock);
-    void audit;
+    const registry: RegistryDeps = { database, store: createSqlRegistryStore(), audit, clock, logger };
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      registeredModelRoutes(registry),
+      modelVersionRoutes(registry),
     ];
     const server = await buildServer({
       logger,
