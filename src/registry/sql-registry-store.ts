@@ -82,7 +82,7 @@ async function latestVersionRows(
       sql<number>`(select max(m2.version) from model_versions m2 where m2.registered_model_id = mv.registered_model_id and m2.current_stage = mv.current_stage)`,
     );
   if (stages !== undefined) q = q.where("mv.current_stage", "in", [...stages]);
-  return (await q.orderBy("mv.version", "asc").execute());
+  return await q.orderBy("mv.version", "asc").execute();
 }
 
 async function hydrateModels(ex: Executor, rows: ModelRow[]): Promise<RegisteredModel[]> {
@@ -351,7 +351,7 @@ export function createSqlRegistryStore(): RegistryStore {
           o.field === "name" || o.field === "version_number" ? column[o.field] : (`mv.${o.field}` as const);
         q = q.orderBy(ref, o.ascending ? "asc" : "desc");
       }
-      return hydrateVersions(ex, (await q.limit(limit).offset(offset).execute()));
+      return hydrateVersions(ex, await q.limit(limit).offset(offset).execute());
     },
 
     async findAlias(ex, registeredModelId, alias) {
