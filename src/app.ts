@@ -12,6 +12,7 @@ import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
 import type { RegistryDeps } from "./registry/registry-deps.js";
 import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
 import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
+import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -34,6 +35,7 @@ export async function createApp(
       },
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),
+      flowgateRegistryRoutes(registry, config.artifactsDestination),
     ];
     const server = await buildServer({
       logger,
