@@ -101,7 +101,7 @@ for (const backend of BACKENDS) {
     });
 
     it("searches versions by name, run_id (= and IN), source_path, tags and version_number", async () => {
-      const versionsOf = async (filter: string) =>
+      const versionsOf = async (filter: string): Promise<string[]> =>
         ((await searchVersions({ filter })).body.model_versions ?? []).map(
           (v: { version: string }) => v.version,
         );

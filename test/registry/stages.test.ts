@@ -19,7 +19,7 @@ for (const backend of BACKENDS) {
         stage,
         archive_existing_versions: archive,
       });
-    const stageOf = async (name: string, version: string) =>
+    const stageOf = async (name: string, version: string): Promise<string> =>
       (await call(server, "GET", `${API}/model-versions/get`, { name, version })).body.model_version
         .current_stage;
 
