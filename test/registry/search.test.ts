@@ -102,8 +102,8 @@ for (const backend of BACKENDS) {
 
     it("searches versions by name, run_id (= and IN), source_path, tags and version_number", async () => {
       const versionsOf = async (filter: string): Promise<string[]> =>
-        ((await searchVersions({ filter })).body.model_versions ?? []).map(
-          (v: { version: string }) => v.version,
+        ((await searchVersions({ filter })).body.model_versions as Array<{ version: string }>).map(
+          (v) => v.version,
         );
       assert.deepEqual(await versionsOf("name = 'versioned'"), ["4", "3", "2", "1"]);
       assert.deepEqual(await versionsOf(`run_id = '${runA}'`), ["3", "2", "1"]);

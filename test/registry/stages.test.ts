@@ -20,8 +20,10 @@ for (const backend of BACKENDS) {
         archive_existing_versions: archive,
       });
     const stageOf = async (name: string, version: string): Promise<string> =>
-      (await call(server, "GET", `${API}/model-versions/get`, { name, version })).body.model_version
-        .current_stage;
+      String(
+        (await call(server, "GET", `${API}/model-versions/get`, { name, version })).body.model_version
+          .current_stage,
+      );
 
     it("accepts stages in any case and stores the canonical one", async () => {
       await modelWithVersions(server, "pricing", 1);
