@@ -101,7 +101,8 @@ for (const backend of BACKENDS) {
     const names = async (filter: string, orderBy: string[] = []): Promise<string[]> => {
       const res = await search({ filter, order_by: orderBy });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      return (res.body.runs ?? []).map((r: { info: { run_name: string } }) => r.info.run_name);
+      const runs = (res.body.runs ?? []) as Array<{ info: { run_name: string } }>;
+      return runs.map((r) => r.info.run_name);
     };
     const sorted = async (filter: string) => (await names(filter)).sort();
 

@@ -22,7 +22,8 @@ for (const backend of BACKENDS) {
       assert.equal(res.status, 200, JSON.stringify(res.body));
       return res.body.run.info.run_id as string;
     };
-    const getRun = async (runId: string) =>
+    // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
+    const getRun = async (runId: string): Promise<any> =>
       (await call(server, "GET", `${API}/runs/get`, { run_id: runId })).body.run;
 
     it("creates a run with MLflow's fields, artifact URI and the run name tag", async () => {
