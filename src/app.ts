@@ -8,6 +8,12 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { createSqlTrackingStore } from "./tracking/sql-tracking-store.js";
+import { createExperimentService } from "./tracking/experiments.js";
+import { createRunService } from "./tracking/runs.js";
+import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
+import { runRoutes } from "./api/mlflow/runs.routes.js";
+import { metricRoutes } from "./api/mlflow/metrics.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -23,11 +29,23 @@ export async function createApp(
   const database = await openDatabase(config.backendStoreUri);
   try {
     const audit = createAuditLog(clock);
-    void audit;
+    const trackingStore = createSqlTrackingStore(database.dialect);
+    const experiments = createExperimentService({
+      database,
+      store: trackingStore,
+      audit,
+      clock,
+      defaultArtifactRoot: config.defaultArtifactRoot,
+    });
+    await experiments.ensureDefaultExperiment();
+    const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      experimentRoutes(experiments),
+      runRoutes(runs),
+      metricRoutes(runs),
     ];
     const server = await buildServer({
       logger,
