@@ -8,6 +8,12 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
+import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
+import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
+import { createLoggedModelService } from "./tracking/logged-models.js";
+import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -23,11 +29,25 @@ export async function createApp(
   const database = await openDatabase(config.backendStoreUri);
   try {
     const audit = createAuditLog(clock);
-    void audit;
+    const loggedModels = createLoggedModelService({
+      database,
+      store: createSqlLoggedModelStore(),
+      audit,
+      clock,
+    });
+    const artifactProxy = createArtifactProxy({
+      repo: createLocalArtifactRepository(config.artifactsDestination),
+      database,
+      audit,
+      maxUploadBytes: config.maxArtifactBytes,
+      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      artifactsRoutes(artifactProxy, config.serveArtifacts),
+      loggedModelsRoutes(loggedModels, artifactProxy),
     ];
     const server = await buildServer({
       logger,
