@@ -14,6 +14,12 @@ import { createRunService } from "./tracking/runs.js";
 import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
 import { runRoutes } from "./api/mlflow/runs.routes.js";
 import { metricRoutes } from "./api/mlflow/metrics.routes.js";
+import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
+import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
+import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
+import { createLoggedModelService } from "./tracking/logged-models.js";
+import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -39,6 +45,19 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
+    const loggedModels = createLoggedModelService({
+      database,
+      store: createSqlLoggedModelStore(),
+      audit,
+      clock,
+    });
+    const artifactProxy = createArtifactProxy({
+      repo: createLocalArtifactRepository(config.artifactsDestination),
+      database,
+      audit,
+      maxUploadBytes: config.maxArtifactBytes,
+      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -46,6 +65,8 @@ export async function createApp(
       experimentRoutes(experiments),
       runRoutes(runs),
       metricRoutes(runs),
+      artifactsRoutes(artifactProxy, config.serveArtifacts),
+      loggedModelsRoutes(loggedModels, artifactProxy),
     ];
     const server = await buildServer({
       logger,
