@@ -1,11 +1,9 @@
-// A stored model's description without downloading it: its MLmodel, requirements and size, read from the
-// local artifact store. Every path goes through resolveInsideRoot (no symlink or `..` escape), and only
-// a few small text files are read — never the model's own (pickled) files.
-import { lstat, readdir, readFile } from "node:fs/promises";
-import path from "node:path";
-import { invalidParameter, notFound } from "../core/errors.js";
+// A stored model's description without downloading it: its MLmodel, requirements and size, read through
+// the artifact repository (which validates every path and refuses escapes). Only a few small text files
+// are read — never the model's own (pickled) files.
+import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import { artifactUriPath } from "../artifacts/artifact-uri.js";
-import { resolveInsideRoot } from "../artifacts/safe-path.js";
+import type { ArtifactRepository } from "../artifacts/artifact-repo.js";
 import { parseMLmodel, parseRequirements, type MLmodel } from "./mlmodel.js";
 
 export interface ModelInfo {
@@ -17,43 +15,38 @@ export interface ModelInfo {
 
 const MAX_DESCRIPTOR_BYTES = 1024 * 1024;
 
-async function readSmallText(file: string): Promise<string | undefined> {
+async function readSmallText(repo: ArtifactRepository, file: string): Promise<string | undefined> {
+  let opened;
   try {
-    const info = await lstat(file);
-    if (!info.isFile()) return undefined;
-    if (info.size > MAX_DESCRIPTOR_BYTES)
-      throw invalidParameter(`${path.basename(file)} is larger than 1 MB.`);
-    return await readFile(file, "utf8");
+    opened = await repo.get(file);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
+    if (err instanceof FlowgateError && err.code === "RESOURCE_DOES_NOT_EXIST") return undefined;
     throw err;
   }
+  if (opened.size > MAX_DESCRIPTOR_BYTES) {
+    opened.stream.destroy();
+    throw invalidParameter(`${file} is larger than 1 MB; it is not an MLmodel descriptor.`);
+  }
+  const chunks: Buffer[] = [];
+  for await (const chunk of opened.stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
 }
 
-/** Sum of regular file sizes below `dir`; symlinks are not followed. */
-async function directorySize(dir: string): Promise<number> {
+async function directorySize(repo: ArtifactRepository, dir: string): Promise<number> {
   let total = 0;
-  for (const entry of await readdir(dir, { withFileTypes: true })) {
-    const p = path.join(dir, entry.name);
-    if (entry.isDirectory()) total += await directorySize(p);
-    else if (entry.isFile()) total += (await lstat(p)).size;
+  for (const entry of (await repo.list(dir)) ?? []) {
+    const child = `${dir}/${entry.path}`;
+    total += entry.isDir ? await directorySize(repo, child) : (entry.fileSize ?? 0);
   }
   return total;
 }
 
-export async function readModelInfo(artifactRoot: string, storageUri: string): Promise<ModelInfo> {
-  const storePath = artifactUriPath(storageUri, "storage location");
-  let dir: string;
-  try {
-    dir = await resolveInsideRoot(artifactRoot, storePath);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") throw notFound(`No model files at ${storageUri}.`);
-    throw err;
-  }
-  const text = await readSmallText(path.join(dir, "MLmodel"));
+export async function readModelInfo(repo: ArtifactRepository, storageUri: string): Promise<ModelInfo> {
+  const dir = artifactUriPath(storageUri, "storage location");
+  const text = await readSmallText(repo, `${dir}/MLmodel`);
   if (text === undefined)
     throw notFound(`No MLmodel file at ${storageUri}: the model's files were not uploaded.`);
   const mlmodel = parseMLmodel(text);
-  const requirements = parseRequirements((await readSmallText(path.join(dir, "requirements.txt"))) ?? "");
-  return { mlmodel, requirements, sizeBytes: mlmodel.modelSizeBytes ?? (await directorySize(dir)) };
+  const requirements = parseRequirements((await readSmallText(repo, `${dir}/requirements.txt`)) ?? "");
+  return { mlmodel, requirements, sizeBytes: mlmodel.modelSizeBytes ?? (await directorySize(repo, dir)) };
 }

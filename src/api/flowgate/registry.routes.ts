@@ -3,6 +3,7 @@
 // download, lineage in one call, the name lint at create, house tag fields and the sunset report.
 import type { FastifyRequest } from "fastify";
 import { invalidParameter } from "../../core/errors.js";
+import type { ArtifactRepository } from "../../artifacts/artifact-repo.js";
 import { readModelInfo } from "../../models/model-info.js";
 import { versionsPastSunset } from "../../registry/hygiene.js";
 import { findLineage, parseKeyValue } from "../../registry/lineage.js";
@@ -43,7 +44,7 @@ function stringTags(value: unknown): Array<{ key: string; value: string }> {
   });
 }
 
-export function flowgateRegistryRoutes(deps: RegistryDeps, artifactRoot: string): RoutePlugin {
+export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRepository): RoutePlugin {
   return (app) => {
     app.post(`${V1}/registered-models`, async (request) => {
       const args = argsOf(request);
@@ -99,7 +100,7 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifactRoot: string)
           request.params.name,
           versionParam(request.params.version),
         );
-        const info = await readModelInfo(artifactRoot, version.storageLocation);
+        const info = await readModelInfo(artifacts, version.storageLocation);
         const m = info.mlmodel;
         return {
           name: version.name,
