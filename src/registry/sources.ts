@@ -5,6 +5,7 @@
 // reads or fetches what a source names at registration time.
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
+import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
 import { resolveModelUri } from "./model-uri.js";
 import type { RegistryStore } from "./registry-store.js";
 
@@ -47,9 +48,30 @@ export async function resolveVersionSource(
   } else if (resolved.modelId !== undefined && resolved.name === undefined) {
     modelId = resolved.modelId;
   }
+  const storePath = artifactUriPath(resolved.storageUri, "source");
+  if (storePath === "") {
+    throw invalidParameter(
+      `Invalid model version source '${req.source}': it names the whole artifact store.`,
+    );
+  }
   if (req.runId !== undefined) {
     const run = await store.findRun(ex, req.runId);
     if (run === undefined) throw notFound(`Run with id=${req.runId} not found.`);
+    const allowed = experimentArea(run.artifactUri, run.runId);
+    // As MLflow's rule for local sources: files registered with a run must lie with that run, here within
+    // its experiment's artifact area, so a version cannot borrow another experiment's files.
+    if (resolved.name === undefined && storePath !== allowed && !storePath.startsWith(`${allowed}/`)) {
+      throw invalidParameter(
+        `Invalid model version source '${req.source}': with run_id ${run.runId} it must lie under ${artifactUri(allowed)}.`,
+      );
+    }
   }
   return { source: req.source, storageLocation: resolved.storageUri, runId, modelId };
+}
+
+/** The experiment's artifact area of a run (`<exp>` of `<exp>/<run>/artifacts`), or the run's own directory. */
+function experimentArea(runArtifactUri: string, runId: string): string {
+  const runPath = artifactUriPath(runArtifactUri, "run artifact_uri");
+  const suffix = `/${runId}/artifacts`;
+  return runPath.endsWith(suffix) ? runPath.slice(0, -suffix.length) : runPath;
 }

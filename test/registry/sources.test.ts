@@ -142,6 +142,23 @@ for (const backend of BACKENDS) {
       assert.equal(uri.body.artifact_uri, `${run.artifactUri}/model`);
     });
 
+    it("with a run_id, the files must lie in that run's experiment, and never be the whole store", async () => {
+      const elsewhere = await seedRun(server);
+      for (const source of [
+        `${elsewhere.artifactUri}/model`,
+        "mlflow-artifacts:/",
+        `mlflow-artifacts:/${elsewhere.experimentId}`,
+      ]) {
+        const res = await call(server, "POST", `${API}/model-versions/create`, {
+          name: "target",
+          source,
+          run_id: run.runId,
+        });
+        assert.equal(res.status, 400, source);
+        assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
+      }
+    });
+
     it("a run that does not exist is a 404", async () => {
       const res = await call(server, "POST", `${API}/model-versions/create`, {
         name: "target",
