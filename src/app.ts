@@ -50,9 +50,10 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
+    const loggedModelStore = createSqlLoggedModelStore();
     const loggedModels = createLoggedModelService({
       database,
-      store: createSqlLoggedModelStore(),
+      store: loggedModelStore,
       audit,
       clock,
     });
@@ -64,7 +65,13 @@ export async function createApp(
       maxUploadBytes: config.maxArtifactBytes,
       findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
     });
-    const registry: RegistryDeps = { database, store: createSqlRegistryStore(), audit, clock, logger };
+    const registry: RegistryDeps = {
+      database,
+      store: createSqlRegistryStore(loggedModelStore),
+      audit,
+      clock,
+      logger,
+    };
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));

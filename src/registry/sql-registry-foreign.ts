@@ -1,7 +1,9 @@
-// Reads of tables owned by tracking and logged models that the registry needs (run artifact URIs, logged
-// model locations, lineage joins), plus the `mlflow.modelVersions` tag MLflow's server sets on a logged
-// model. Read directly until those domains expose store interfaces to call instead.
+// What the registry needs from tracking and logged models: run artifact URIs and logged model locations
+// (through the logged-model store, which owns those tables), the `mlflow.modelVersions` tag MLflow's server
+// sets on a logged model, and the lineage joins — which read run_tags/params/logged_model_params directly,
+// because one SQL join is the point of lineage in one call.
 import { sql } from "kysely";
+import type { LoggedModelStore } from "../tracking/logged-model-store.js";
 import type { RegistryStore } from "./registry-store.js";
 import { hydrateVersions, versionsQuery } from "./sql-registry-rows.js";
 
@@ -10,7 +12,7 @@ type ForeignMethods = Pick<
   "lineage" | "versionsWithTag" | "findRun" | "findLoggedModel" | "setLoggedModelTag"
 >;
 
-export function sqlRegistryForeignMethods(): ForeignMethods {
+export function sqlRegistryForeignMethods(loggedModels: LoggedModelStore): ForeignMethods {
   return {
     async lineage(ex, query, limit) {
       // Runs carry the tag/param; 3.x logged models copy the run's params, so they are matched too.
@@ -71,48 +73,23 @@ export function sqlRegistryForeignMethods(): ForeignMethods {
       }));
     },
 
-    // Tracking's tables, read directly until a tracking store interface exists to call instead.
+    // Runs and logged models through the logged-models store, which owns those tables.
     async findRun(ex, runId) {
-      const row = await ex
-        .selectFrom("runs")
-        .select(["run_id", "experiment_id", "artifact_uri", "lifecycle_stage"])
-        .where("run_id", "=", runId)
-        .executeTakeFirst();
-      return row === undefined
-        ? undefined
-        : {
-            runId: row.run_id,
-            experimentId: Number(row.experiment_id),
-            artifactUri: row.artifact_uri,
-            lifecycleStage: row.lifecycle_stage,
-          };
+      const run = await loggedModels.findRun(ex, runId);
+      return run === undefined ? undefined : { ...run, experimentId: Number(run.experimentId) };
     },
-    // Logged models' tables (owned by the logged-models domain), read and tagged directly for the same reason.
     async findLoggedModel(ex, modelId) {
-      const row = await ex
-        .selectFrom("logged_models")
-        .select(["model_id", "artifact_location", "source_run_id"])
-        .where("model_id", "=", modelId)
-        .executeTakeFirst();
-      if (row === undefined) return undefined;
-      const tags = await ex
-        .selectFrom("logged_model_tags")
-        .selectAll()
-        .where("model_id", "=", modelId)
-        .execute();
+      const model = await loggedModels.get(ex, modelId);
+      if (model === undefined || model.lifecycleStage === "deleted") return undefined;
       return {
-        modelId: row.model_id,
-        artifactLocation: row.artifact_location,
-        sourceRunId: row.source_run_id,
-        tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
+        modelId: model.modelId,
+        artifactLocation: model.artifactUri,
+        sourceRunId: model.sourceRunId ?? null,
+        tags: model.tags,
       };
     },
     async setLoggedModelTag(ex, modelId, key, value) {
-      await ex
-        .insertInto("logged_model_tags")
-        .values({ model_id: modelId, key, value })
-        .onConflict((oc) => oc.columns(["model_id", "key"]).doUpdateSet({ value }))
-        .execute();
+      await loggedModels.setTags(ex, modelId, [{ key, value }]);
     },
   };
 }

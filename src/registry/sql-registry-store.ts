@@ -2,16 +2,18 @@
 // versions and aliases in sql-version-store.ts, reads of tracking/logged-model tables in
 // sql-registry-foreign.ts. Rows (snake_case) become entities only in these files (sql-registry-rows.ts).
 import { sql } from "kysely";
+import type { LoggedModelStore } from "../tracking/logged-model-store.js";
 import type { RegistryStore } from "./registry-store.js";
 import { hydrateModels } from "./sql-registry-rows.js";
 import { registeredModelWhere } from "./sql-registry-search.js";
 import { sqlRegistryForeignMethods } from "./sql-registry-foreign.js";
 import { sqlVersionMethods } from "./sql-version-store.js";
 
-export function createSqlRegistryStore(): RegistryStore {
+/** `loggedModels` answers the registry's questions about runs and logged models (source checks). */
+export function createSqlRegistryStore(loggedModels: LoggedModelStore): RegistryStore {
   return {
     ...sqlVersionMethods(),
-    ...sqlRegistryForeignMethods(),
+    ...sqlRegistryForeignMethods(loggedModels),
     async findModel(ex, name) {
       const row = await ex
         .selectFrom("registered_models")
