@@ -85,10 +85,8 @@ export async function getVersionByAlias(
   req: { name: string; alias: string },
 ): Promise<ModelVersion> {
   const ex = deps.database.db;
-  const id = await deps.store.modelId(ex, req.name);
-  if (id === undefined) throw modelNotFound(req.name);
-  const hit = await deps.store.findAlias(ex, id, req.alias);
-  const version = hit === undefined ? undefined : await deps.store.findVersion(ex, id, hit.version);
-  if (version === undefined) throw aliasNotFound(req.name, req.alias);
-  return version;
+  const version = await deps.store.findVersionByAlias(ex, req.name, req.alias);
+  if (version !== undefined) return version;
+  if ((await deps.store.modelId(ex, req.name)) === undefined) throw modelNotFound(req.name);
+  throw aliasNotFound(req.name, req.alias);
 }

@@ -148,22 +148,21 @@ export async function resolveModelUri(
         runId: model.sourceRunId ?? undefined,
       };
     }
+    case "alias": {
+      const v = await store.findVersionByAlias(ex, parsed.name, parsed.alias);
+      if (v !== undefined) return fromVersion(uri, v, { alias: parsed.alias });
+      if ((await store.modelId(ex, parsed.name)) === undefined) throw modelNotFound(parsed.name);
+      throw aliasNotFound(parsed.name, parsed.alias);
+    }
     case "version":
     case "stage":
-    case "latest":
-    case "alias": {
+    case "latest": {
       const id = await store.modelId(ex, parsed.name);
       if (id === undefined) throw modelNotFound(parsed.name);
       if (parsed.kind === "version") {
         const v = await store.findVersion(ex, id, parsed.version);
         if (v === undefined) throw versionNotFound(parsed.name, parsed.version);
         return fromVersion(uri, v);
-      }
-      if (parsed.kind === "alias") {
-        const hit = await store.findAlias(ex, id, parsed.alias);
-        const v = hit === undefined ? undefined : await store.findVersion(ex, id, hit.version);
-        if (v === undefined) throw aliasNotFound(parsed.name, parsed.alias);
-        return fromVersion(uri, v, { alias: parsed.alias });
       }
       const stages = parsed.kind === "stage" ? [parsed.stage] : STAGES;
       const latest = (await store.latestVersions(ex, id, stages)).sort((a, b) => b.version - a.version)[0];

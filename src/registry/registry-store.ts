@@ -106,6 +106,8 @@ export interface RegistryStore {
   ): Promise<ModelVersion[]>;
 
   findAlias(ex: Executor, registeredModelId: number, alias: string): Promise<ModelAlias | undefined>;
+  /** The live version `alias` of model `name` points at, in one join (the hot path of serving and loading). */
+  findVersionByAlias(ex: Executor, name: string, alias: string): Promise<ModelVersion | undefined>;
   /** Points `alias` at `version`, moving it if it exists (one upsert: never two rows, never none). */
   setAlias(ex: Executor, registeredModelId: number, alias: string, version: number): Promise<void>;
   deleteAlias(ex: Executor, registeredModelId: number, alias: string): Promise<boolean>;

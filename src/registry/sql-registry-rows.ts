@@ -20,9 +20,17 @@ export function versionsQuery(ex: Executor) {
 export async function hydrateVersions(ex: Executor, rows: VersionRow[]): Promise<ModelVersion[]> {
   if (rows.length === 0) return [];
   const ids = [...new Set(rows.map((r) => Number(r.registered_model_id)))];
+  // For a handful of versions (a get, an alias, latest per stage) also narrow by version number, so a read
+  // of one version never scans the tags of all its siblings; big pages stay under the bind-parameter limit.
+  const versions = rows.length <= 100 ? [...new Set(rows.map((r) => Number(r.version)))] : undefined;
+  const tagsQuery = ex.selectFrom("model_version_tags").selectAll().where("registered_model_id", "in", ids);
+  const aliasesQuery = ex
+    .selectFrom("registered_model_aliases")
+    .selectAll()
+    .where("registered_model_id", "in", ids);
   const [tags, aliases] = await Promise.all([
-    ex.selectFrom("model_version_tags").selectAll().where("registered_model_id", "in", ids).execute(),
-    ex.selectFrom("registered_model_aliases").selectAll().where("registered_model_id", "in", ids).execute(),
+    (versions === undefined ? tagsQuery : tagsQuery.where("version", "in", versions)).execute(),
+    (versions === undefined ? aliasesQuery : aliasesQuery.where("version", "in", versions)).execute(),
   ]);
   const keyOf = (id: number, v: number): string => `${Number(id)}/${Number(v)}`;
   const tagsBy = new Map<string, Record<string, string>>();

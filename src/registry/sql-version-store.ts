@@ -20,6 +20,7 @@ type VersionMethods = Pick<
   | "deleteVersionTag"
   | "searchVersions"
   | "findAlias"
+  | "findVersionByAlias"
   | "setAlias"
   | "deleteAlias"
 >;
@@ -169,6 +170,18 @@ export function sqlVersionMethods(): VersionMethods {
         .where("alias", "=", alias)
         .executeTakeFirst();
       return row === undefined ? undefined : { alias: row.alias, version: Number(row.version) };
+    },
+    async findVersionByAlias(ex, name, alias) {
+      const row = await versionsQuery(ex)
+        .innerJoin("registered_model_aliases as a", (j) =>
+          j
+            .onRef("a.registered_model_id", "=", "mv.registered_model_id")
+            .onRef("a.version", "=", "mv.version"),
+        )
+        .where("rm.name", "=", name)
+        .where("a.alias", "=", alias)
+        .executeTakeFirst();
+      return row === undefined ? undefined : (await hydrateVersions(ex, [row]))[0];
     },
     async setAlias(ex, registeredModelId, alias, version) {
       await ex
