@@ -4,7 +4,7 @@
 // and (when FLOWGATE_TEST_PG_URL is set) PostgreSQL. Writes bench/results/registry.json.
 // Run: node --import tsx bench/registry.ts
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
@@ -144,6 +144,9 @@ const results: Record<string, unknown> = {
   clients: CLIENTS,
   requests_per_client: REQUESTS_PER_CLIENT,
   node: process.version,
+  cpus: cpus().length,
+  // The machine is shared: a high load average before the run means the numbers are contention-bound.
+  load_average_at_start: loadavg().map((l) => Math.round(l * 100) / 100),
   date: new Date().toISOString(),
   sqlite: await benchBackend(
     `sqlite:///${path.join(mkdtempSync(path.join(tmpdir(), "flowgate-bench-db-")), "f.db")}`,
