@@ -19,6 +19,7 @@ import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
+import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 
 export interface App {
@@ -45,18 +46,15 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
-    const loggedModels = createLoggedModelService({
-      database,
-      store: createSqlLoggedModelStore(),
-      audit,
-      clock,
-    });
+    const loggedModelStore = createSqlLoggedModelStore();
+    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
+    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
     const artifactProxy = createArtifactProxy({
       repo: createLocalArtifactRepository(config.artifactsDestination),
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
-      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+      findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
     const routes: RoutePlugin[] = [
       (app) => {
@@ -66,7 +64,7 @@ export async function createApp(
       runRoutes(runs),
       metricRoutes(runs),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
-      loggedModelsRoutes(loggedModels, artifactProxy),
+      loggedModelsRoutes(loggedModels, runModels, artifactProxy),
     ];
     const server = await buildServer({
       logger,
