@@ -19,6 +19,7 @@ import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
+import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
 import type { RegistryDeps } from "./registry/registry-deps.js";
@@ -51,19 +52,15 @@ export async function createApp(
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
     const loggedModelStore = createSqlLoggedModelStore();
-    const loggedModels = createLoggedModelService({
-      database,
-      store: loggedModelStore,
-      audit,
-      clock,
-    });
+    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
+    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
     const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
       repo: artifactRepo,
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
-      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+      findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
     const registry: RegistryDeps = {
       database,
@@ -80,7 +77,7 @@ export async function createApp(
       runRoutes(runs),
       metricRoutes(runs),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
-      loggedModelsRoutes(loggedModels, artifactProxy),
+      loggedModelsRoutes(loggedModels, runModels, artifactProxy),
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),
       flowgateRegistryRoutes(registry, artifactRepo),
