@@ -46,8 +46,11 @@ async function linkLoggedModel(
   } catch {
     list = [];
   }
-  const entries = Array.isArray(list) ? list : [];
-  entries.push({ name, version: String(version) });
+  const entries: unknown[] = Array.isArray(list) ? list : [];
+  const entry = { name, version: String(version) };
+  // As MLflow's set_model_versions_tags: add the version once (the 3.x client appends it again itself).
+  if (entries.some((e) => JSON.stringify(e) === JSON.stringify(entry))) return;
+  entries.push(entry);
   await deps.store.setLoggedModelTag(trx, modelId, MODEL_VERSIONS_TAG, JSON.stringify(entries));
 }
 
