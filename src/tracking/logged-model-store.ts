@@ -75,25 +75,8 @@ export interface LoggedModelQuery {
   limit: number;
 }
 
-/** What the logged-model service needs to know about an experiment. */
-export interface ExperimentRef {
-  experimentId: string;
-  artifactLocation: string;
-  lifecycleStage: string;
-}
-
-/** What the logged-model service needs to know about a run. */
-export interface RunRef {
-  runId: string;
-  experimentId: string;
-  artifactUri: string;
-  lifecycleStage: string;
-}
-
 /** Logged models, their tags/params, and run ↔ model links, on either SQL engine. */
 export interface LoggedModelStore {
-  findExperiment(ex: Executor, experimentId: string): Promise<ExperimentRef | undefined>;
-  findRun(ex: Executor, runId: string): Promise<RunRef | undefined>;
   insert(ex: Executor, model: NewLoggedModel): Promise<void>;
   /** Deleted models are returned too; the service decides who may see them. */
   get(ex: Executor, modelId: string): Promise<LoggedModel | undefined>;
@@ -113,6 +96,4 @@ export interface LoggedModelStore {
     runId: string,
     outputs: Array<{ modelId: string; step: number }>,
   ): Promise<void>;
-  getRunTag(ex: Executor, runId: string, key: string): Promise<string | undefined>;
-  setRunTag(ex: Executor, runId: string, key: string, value: string): Promise<void>;
 }
