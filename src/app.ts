@@ -21,6 +21,11 @@ import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js"
 import { createLoggedModelService } from "./tracking/logged-models.js";
 import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
+import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
+import type { RegistryDeps } from "./registry/registry-deps.js";
+import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
+import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
+import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -60,13 +65,21 @@ export async function createApp(
       tracking: trackingStore,
       audit,
     });
+    const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
-      repo: createLocalArtifactRepository(config.artifactsDestination),
+      repo: artifactRepo,
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
       findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
+    const registry: RegistryDeps = {
+      database,
+      store: createSqlRegistryStore(loggedModelStore),
+      audit,
+      clock,
+      logger,
+    };
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -76,6 +89,9 @@ export async function createApp(
       metricRoutes(runs),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
       loggedModelsRoutes(loggedModels, runModels, artifactProxy),
+      registeredModelRoutes(registry),
+      modelVersionRoutes(registry),
+      flowgateRegistryRoutes(registry, artifactRepo),
     ];
     const server = await buildServer({
       logger,

@@ -75,8 +75,18 @@ export interface LoggedModelQuery {
   limit: number;
 }
 
+/** A run as the registry sees it through this store (artifact root, existence, lifecycle). */
+export interface RunRef {
+  runId: string;
+  experimentId: string;
+  artifactUri: string;
+  lifecycleStage: string;
+}
+
 /** Logged models, their tags/params, and run ↔ model links, on either SQL engine. */
 export interface LoggedModelStore {
+  /** Used by the registry (sql-registry-foreign.ts) to resolve `runs:/` sources. */
+  findRun(ex: Executor, runId: string): Promise<RunRef | undefined>;
   insert(ex: Executor, model: NewLoggedModel): Promise<void>;
   /** Deleted models are returned too; the service decides who may see them. */
   get(ex: Executor, modelId: string): Promise<LoggedModel | undefined>;

@@ -77,6 +77,23 @@ export function createSqlLoggedModelStore(): LoggedModelStore {
   }
 
   return {
+    // The registry resolves run sources through this store; it reads only the columns it needs.
+    async findRun(ex, runId) {
+      const row = await ex
+        .selectFrom("runs")
+        .select(["run_id", "experiment_id", "artifact_uri", "lifecycle_stage"])
+        .where("run_id", "=", runId)
+        .executeTakeFirst();
+      return row === undefined
+        ? undefined
+        : {
+            runId: row.run_id,
+            experimentId: String(row.experiment_id),
+            artifactUri: row.artifact_uri,
+            lifecycleStage: row.lifecycle_stage,
+          };
+    },
+
     async insert(ex, m) {
       await ex
         .insertInto("logged_models")
