@@ -252,17 +252,10 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 
 /** Python's name for a JSON value's type, as MLflow's messages print it. */
 export function pythonType(value: unknown): string {
-  // eslint-disable-next-line @typescript-eslint/switch-exhaustiveness-check -- every non-JSON type reads as dict
   if (value === null) return "<class 'NoneType'>";
   if (Array.isArray(value)) return "<class 'list'>";
-  switch (typeof value) {
-    case "string":
-      return "<class 'str'>";
-    case "boolean":
-      return "<class 'bool'>";
-    case "number":
-      return Number.isInteger(value) ? "<class 'int'>" : "<class 'float'>";
-    default:
-      return "<class 'dict'>";
-  }
+  if (typeof value === "string") return "<class 'str'>";
+  if (typeof value === "boolean") return "<class 'bool'>";
+  if (typeof value === "number") return Number.isInteger(value) ? "<class 'int'>" : "<class 'float'>";
+  return "<class 'dict'>";
 }
