@@ -4,12 +4,12 @@
 // 10. Writes bench/results/serving.json. Run: node --import tsx bench/serving.ts   (BENCH_DURATION_S=30 default)
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { createServer } from "node:net";
 import { loadavg, tmpdir, cpus } from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Pool } from "undici";
+import { freePort } from "../test/support/free-port.js";
 
 const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const PYTHON = path.join(REPO, ".venvs/mlflow3/bin/python");
@@ -31,16 +31,6 @@ interface LoadResult {
   req_per_s: number;
   p50_ms: number;
   p99_ms: number;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
 }
 
 /** Closed-loop load: `connections` clients each send the next request when the previous answers. */
@@ -145,10 +135,13 @@ async function measure(
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const child = start(port);
-  child.stderr?.on("data", () => undefined);
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-2000)));
   child.stdout?.on("data", () => undefined);
   try {
-    await waitReady(url, child);
+    await waitReady(url, child).catch((err: Error) => {
+      throw new Error(`${name}: ${err.message}\n${stderr}`);
+    });
     await load(url, 8, 3); // warm-up
     const throughput = await load(url, 64, DURATION_S);
     const rss = treeRssMb(child.pid as number);
@@ -168,6 +161,7 @@ http.createServer((req, res) => {
   const chunks = [];
   req.on("data", (c) => chunks.push(c));
   req.on("end", () => {
+    if (req.method !== "POST") return res.end("\\n");
     const body = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     res.writeHead(200, { "content-type": "application/json" });
     res.end(JSON.stringify({ predictions: body.dataframe_split.data.map(() => 1) }));

@@ -4,11 +4,11 @@
 import assert from "node:assert/strict";
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, statSync, writeFileSync, readdirSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { freePort } from "../support/free-port.js";
 import { parseModelUri } from "../../src/serving/model-uri.js";
 import { PYTHON, REPO, post, serveForTest } from "./support/serving-fixtures.js";
 
@@ -18,16 +18,6 @@ const IRIS_ROW = {
     data: [[5.1, 3.5, 1.4, 0.2]],
   },
 };
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, "127.0.0.1", () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 describe("model URIs resolved through a real mlflow tracking server", () => {
   let mlflow: ChildProcess;

@@ -8,6 +8,7 @@ import { invalidParameter } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import type { RuntimeChoice } from "../../serving/runtime-selection.js";
 import { startServing } from "../../serving/serving-process.js";
+import { exitOnSignals } from "../shutdown-signals.js";
 
 interface ServeFlags {
   modelUri: string;
@@ -97,18 +98,7 @@ export function registerModelsServeCommand(program: Command): void {
       serving.loaded.catch(() => {
         void serving.stop().finally(() => process.exit(1));
       });
-      const stop = (signal: string): void => {
-        logger.info({ signal }, "signal received");
-        serving.stop().then(
-          () => process.exit(0),
-          (err: unknown) => {
-            logger.error({ err }, "shutdown failed");
-            process.exit(1);
-          },
-        );
-      };
-      process.once("SIGTERM", () => stop("SIGTERM"));
-      process.once("SIGINT", () => stop("SIGINT"));
+      exitOnSignals(logger, () => serving.stop());
     });
 }
 
