@@ -222,6 +222,8 @@ async function main(): Promise<void> {
       ],
       {
         stdio: ["ignore", "pipe", "pipe"],
+        // mlflow execs `uvicorn` from PATH: the venv must be on it.
+        env: { ...process.env, PATH: `${path.dirname(MLFLOW)}:${process.env.PATH ?? ""}` },
       },
     ),
   );

@@ -63,36 +63,45 @@ class _Runner:
         self.takes_params = takes_params
 
     def predict_items(self, items):
-        import pandas as pd
-
-        parsed = [self._parse(item) for item in items]
         results = [None] * len(items)
-        # Coalesce plain data frames with the same columns and no params into one model call; everything else
-        # (and any batch that fails or whose output cannot be split by rows) runs item by item, so one bad
-        # request never fails its batch-mates.
-        batchable = [
-            i
-            for i, p in enumerate(parsed)
-            if p[0] is None and isinstance(p[1], pd.DataFrame) and p[2] is None
-        ]
-        if len(batchable) > 1:
-            first_cols = list(parsed[batchable[0]][1].columns)
-            group = [i for i in batchable if list(parsed[i][1].columns) == first_cols]
-            if len(group) > 1:
-                frames = [parsed[i][1] for i in group]
-                try:
-                    raw = self._call(pd.concat(frames, ignore_index=True), None)
-                    pieces = _split_rows(raw, [len(f) for f in frames])
-                except Exception:
-                    pieces = None
-                if pieces is not None:
-                    for i, piece in zip(group, pieces):
-                        results[i] = {"ok": True, "predictions": self._encode(piece)}
-        for i, (error, data, params) in enumerate(parsed):
-            if results[i] is not None:
-                continue
-            results[i] = error if error is not None else self._predict_one(data, params)
+        # Coalesce frames that share columns, dtypes and params into ONE data frame built from the concatenated
+        # column lists (one pandas construction per batch, not per request) and one model call. Everything else,
+        # and any group that fails or whose output cannot be split by rows, runs item by item, so one bad request
+        # never fails its batch-mates.
+        groups = {}
+        for i, item in enumerate(items):
+            frame = item.get("frame")
+            if frame is not None and frame["columns"]:
+                key = json.dumps([frame["columns"], frame.get("dtypes"), item.get("params")], sort_keys=True)
+                groups.setdefault(key, []).append(i)
+        for indexes in groups.values():
+            if len(indexes) > 1:
+                self._predict_group(items, indexes, results)
+        for i, item in enumerate(items):
+            if results[i] is None:
+                error, data, params = self._parse(item)
+                results[i] = error if error is not None else self._predict_one(data, params)
         return results
+
+    def _predict_group(self, items, indexes, results):
+        first = items[indexes[0]]
+        columns = first["frame"]["columns"]
+        merged = {c: [] for c in columns}
+        sizes = []
+        for i in indexes:
+            data = items[i]["frame"]["data"]
+            sizes.append(len(data[columns[0]]))
+            for c in columns:
+                merged[c].extend(data[c])
+        try:
+            frame = _frame({"columns": columns, "data": merged, "dtypes": first["frame"].get("dtypes")})
+            pieces = _split_rows(self._call(frame, first.get("params")), sizes)
+        except Exception:
+            return
+        if pieces is None:
+            return
+        for i, piece in zip(indexes, pieces):
+            results[i] = {"ok": True, "predictions": self._encode(piece)}
 
     def _parse(self, item):
         """→ (error_result | None, data, params)."""
