@@ -1,6 +1,6 @@
-// MLflow model signatures: the `signature` block of an MLmodel file (inputs, outputs and params are JSON strings
-// holding ColSpec or TensorSpec lists). Parsing only; enforcement on requests lives in serving/.
-import { invalidParameter } from "../core/errors.js";
+// Model signatures as serving enforces them: input columns (scalar types named) or tensors, and params. Built from
+// the MLmodel parse in mlmodel.ts; enforcement on requests lives in serving/.
+import type { MLmodelSignature, ParamEntry } from "./mlmodel.js";
 
 /** A scalar column type of MLflow's ColSpec. Composite types (array, object, map, any) keep their JSON. */
 export type ScalarColumnType =
@@ -24,12 +24,7 @@ export interface TensorSpec {
   shape: number[];
 }
 
-export interface ParamSpec {
-  name: string;
-  type: string;
-  default: unknown;
-  shape: number[] | null;
-}
+export type ParamSpec = ParamEntry;
 
 /** A model's input schema: either all columns or all tensors, as MLflow requires. */
 export type InputSchema =
@@ -51,58 +46,38 @@ const SCALAR_TYPES = new Set<string>([
   "datetime",
 ]);
 
-/** Parses the MLmodel `signature` mapping; absent or null parts come back undefined. */
-export function parseSignature(raw: unknown): ModelSignature {
-  if (raw === undefined || raw === null) return { inputs: undefined, params: undefined };
-  if (typeof raw !== "object") throw invalidParameter("MLmodel 'signature' must be a mapping.");
-  const block = raw as Record<string, unknown>;
-  return { inputs: parseInputs(block.inputs), params: parseParams(block.params) };
-}
-
-function parseJsonList(value: unknown, field: string): unknown[] | undefined {
-  if (value === undefined || value === null) return undefined;
-  const parsed: unknown = typeof value === "string" ? JSON.parse(value) : value;
-  if (!Array.isArray(parsed)) throw invalidParameter(`MLmodel signature '${field}' must be a JSON list.`);
-  return parsed as unknown[];
-}
-
-function parseInputs(value: unknown): InputSchema | undefined {
-  const specs = parseJsonList(value, "inputs");
-  if (specs === undefined || specs.length === 0) return undefined;
-  const first = specs[0] as Record<string, unknown>;
-  if (first.type === "tensor") {
-    return {
+/** The serving view of an MLmodel signature (parsed by mlmodel.ts): input schema and params. */
+export function servingSignature(signature: MLmodelSignature | null): ModelSignature {
+  const entries = signature?.inputs ?? [];
+  let inputs: InputSchema | undefined;
+  if (entries.length > 0 && entries.every((e) => e.kind === "tensor")) {
+    inputs = {
       kind: "tensors",
-      tensors: specs.map((s) => {
-        const spec = s as { name?: string; "tensor-spec"?: { dtype?: string; shape?: number[] } };
+      tensors: entries.map((e) => ({
+        kind: "tensor" as const,
+        name: e.name ?? undefined,
+        dtype: e.dtype,
+        shape: e.shape,
+      })),
+    };
+  } else if (entries.length > 0) {
+    inputs = {
+      kind: "columns",
+      columns: entries.map((e) => {
+        const type =
+          e.kind === "column" && typeof e.type === "string" && SCALAR_TYPES.has(e.type)
+            ? (e.type as ScalarColumnType)
+            : "composite";
         return {
-          kind: "tensor" as const,
-          name: spec.name,
-          dtype: spec["tensor-spec"]?.dtype ?? "float64",
-          shape: spec["tensor-spec"]?.shape ?? [-1],
+          kind: "column" as const,
+          name: e.name ?? undefined,
+          type,
+          required: e.kind === "column" ? e.required : true,
         };
       }),
     };
   }
-  return {
-    kind: "columns",
-    columns: specs.map((s) => {
-      const spec = s as { name?: string; type?: unknown; required?: boolean };
-      const type =
-        typeof spec.type === "string" && SCALAR_TYPES.has(spec.type)
-          ? (spec.type as ScalarColumnType)
-          : "composite";
-      return { kind: "column" as const, name: spec.name, type, required: spec.required !== false };
-    }),
-  };
-}
-
-function parseParams(value: unknown): ParamSpec[] | undefined {
-  const specs = parseJsonList(value, "params");
-  return specs?.map((s) => {
-    const spec = s as { name: string; type: string; default?: unknown; shape?: number[] | null };
-    return { name: spec.name, type: spec.type, default: spec.default ?? null, shape: spec.shape ?? null };
-  });
+  return { inputs, params: signature?.params ?? undefined };
 }
 
 /** MLflow's text form of a column schema, as it appears in its error messages: `['x': double (required)]`. */

@@ -1,10 +1,10 @@
 // The minimal reading of an MLmodel file that serving needs: flavors, signature, input example location.
-// (The registry's full MLmodel model lives in models/mlmodel.ts; this stays small on purpose.)
+// (Parsing is models/mlmodel.ts; this adds the file read and the serving view of the signature.)
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { invalidParameter } from "../core/errors.js";
-import { parseSignature, type ModelSignature } from "../models/signature.js";
+import { parseMLmodel } from "../models/mlmodel.js";
+import { servingSignature, type ModelSignature } from "../models/signature.js";
 
 export interface ModelMetadata {
   /** Directory holding MLmodel and the model's files. */
@@ -25,18 +25,12 @@ export async function readModelMetadata(dir: string): Promise<ModelMetadata> {
       `No MLmodel file in '${dir}': a model URI must point at an MLflow model directory.`,
     );
   }
-  const doc = parseYaml(text) as Record<string, unknown> | null;
-  if (doc === null || typeof doc !== "object")
-    throw invalidParameter(`MLmodel in '${dir}' is not a mapping.`);
-  const flavors = (doc.flavors ?? {}) as Record<string, Record<string, unknown>>;
-  const example = (doc.saved_input_example_info ?? {}) as Record<string, unknown>;
-  const servingInput =
-    typeof example.serving_input_path === "string" ? example.serving_input_path : undefined;
+  const mlmodel = parseMLmodel(text);
   return {
     dir,
-    flavors,
-    signature: parseSignature(doc.signature),
-    servingInputExample: servingInput,
-    mlflowVersion: typeof doc.mlflow_version === "string" ? doc.mlflow_version : undefined,
+    flavors: mlmodel.flavors,
+    signature: servingSignature(mlmodel.signature),
+    servingInputExample: mlmodel.savedInputExampleInfo?.servingInputPath ?? undefined,
+    mlflowVersion: mlmodel.mlflowVersion ?? undefined,
   };
 }
