@@ -10,6 +10,8 @@ import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
 import { freePort } from "../support/free-port.js";
 import { parseModelUri } from "../../src/serving/model-uri.js";
+import { BACKENDS } from "../support/backends.js";
+import { startTestServer } from "../support/test-server.js";
 import { PYTHON, REPO, post, serveForTest } from "./support/serving-fixtures.js";
 
 const IRIS_ROW = {
@@ -128,6 +130,37 @@ describe("model URIs resolved through a real mlflow tracking server", () => {
     );
   });
 });
+
+for (const backend of BACKENDS) {
+  describe(`model URIs resolved through Flowgate's own registry (${backend.name})`, () => {
+    test("a version registered by the real mlflow client on Flowgate is served by alias", async () => {
+      const flowgate = await startTestServer(backend);
+      try {
+        await promisify(execFile)(
+          PYTHON,
+          [path.join(REPO, "test/serving/fixtures/register_model.py"), "iris-fg"],
+          {
+            env: { ...process.env, MLFLOW_TRACKING_URI: flowgate.url },
+          },
+        );
+        const cacheDir = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-serving-fg-")), "cache");
+        const server = await serveForTest("models:/iris-fg@champion", {
+          trackingUri: flowgate.url,
+          cacheDir,
+        });
+        try {
+          const r = await post(`${server.url}/invocations`, IRIS_ROW);
+          assert.equal(r.status, 200, r.text);
+          assert.deepEqual(r.json, { predictions: [0] });
+        } finally {
+          await server.stop();
+        }
+      } finally {
+        await flowgate.close();
+      }
+    });
+  });
+}
 
 describe("model URI parsing", () => {
   test("registry, alias, stage and run URIs are recognised", () => {
