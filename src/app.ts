@@ -14,6 +14,18 @@ import { createRunService } from "./tracking/runs.js";
 import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
 import { runRoutes } from "./api/mlflow/runs.routes.js";
 import { metricRoutes } from "./api/mlflow/metrics.routes.js";
+import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
+import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
+import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
+import { createLoggedModelService } from "./tracking/logged-models.js";
+import { createRunModelService } from "./tracking/run-models.js";
+import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
+import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
+import type { RegistryDeps } from "./registry/registry-deps.js";
+import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
+import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
+import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -39,6 +51,24 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
+    const loggedModelStore = createSqlLoggedModelStore();
+    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
+    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
+    const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
+    const artifactProxy = createArtifactProxy({
+      repo: artifactRepo,
+      database,
+      audit,
+      maxUploadBytes: config.maxArtifactBytes,
+      findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
+    });
+    const registry: RegistryDeps = {
+      database,
+      store: createSqlRegistryStore(loggedModelStore),
+      audit,
+      clock,
+      logger,
+    };
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -46,6 +76,11 @@ export async function createApp(
       experimentRoutes(experiments),
       runRoutes(runs),
       metricRoutes(runs),
+      artifactsRoutes(artifactProxy, config.serveArtifacts),
+      loggedModelsRoutes(loggedModels, runModels, artifactProxy),
+      registeredModelRoutes(registry),
+      modelVersionRoutes(registry),
+      flowgateRegistryRoutes(registry, artifactRepo),
     ];
     const server = await buildServer({
       logger,
