@@ -68,7 +68,9 @@ async function startServer(name: "flowgate" | "mlflow", dir: string): Promise<Se
   const args =
     name === "flowgate"
       ? [path.join(ROOT, "bin/flowgate.js"), "server", "--port", String(port)]
-      : ["server", "--host", "127.0.0.1", "--port", String(port)];
+      : // One worker: the bench sends one request at a time, and on a loaded machine uvicorn's multi-worker
+        // supervisor kills workers that miss its health pings.
+        ["server", "--host", "127.0.0.1", "--port", String(port), "--workers", "1"];
   args.push("--backend-store-uri", `sqlite:///${dbFile}`, "--artifacts-destination", artifacts);
   const command = name === "flowgate" ? process.execPath : path.join(ROOT, ".venvs/mlflow3/bin/mlflow");
   // Own process group, so stopping it also stops MLflow's uvicorn workers.
@@ -265,7 +267,7 @@ async function main(): Promise<void> {
     ),
     measured_at: new Date().toISOString(),
     backend: "sqlite (both)",
-    mlflow_version: "3.18 (.venvs/mlflow3, `mlflow server`, default workers)",
+    mlflow_version: "3.18 (.venvs/mlflow3, `mlflow server --workers 1`)",
     ingest: {
       runs: RUNS,
       metrics_per_run: METRICS_PER_RUN,
