@@ -8,6 +8,7 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -28,6 +29,8 @@ export async function createApp(
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      // Last: its SPA fallback answers only GETs no other route claimed.
+      uiRoutes({ uiDir: defaultUiDir() }),
     ];
     const server = await buildServer({
       logger,
