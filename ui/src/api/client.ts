@@ -72,9 +72,11 @@ async function request<T>(method: string, url: string, body?: unknown): Promise<
   if (!res.ok) {
     const err = json as { error_code?: string; message?: string };
     if (res.status === 401) window.dispatchEvent(new Event("flowgate-unauthenticated"));
+    // A 404 without an MLflow error body is a route this server does not have.
+    const fallback = res.status === 404 ? "ENDPOINT_NOT_FOUND" : `HTTP_${res.status}`;
     throw new ApiError(
       res.status,
-      err.error_code ?? `HTTP_${res.status}`,
+      err.error_code ?? fallback,
       err.message ?? `${method} ${url} failed with HTTP ${res.status}`,
     );
   }

@@ -32,13 +32,19 @@ function OverlaidMetrics({ runs, keys }: { runs: Run[]; keys: string[] }) {
   );
   return (
     <Async state={state} what="Metric history">
-      {(charts) => (
-        <div className="charts">
-          {charts.map((c) => (
-            <LineChart key={c.key} title={c.key} series={c.series} />
-          ))}
-        </div>
-      )}
+      {(charts) => {
+        // A metric logged once per run is already in the table above; chart only real histories.
+        const histories = charts.filter((c) => c.series.some((s) => s.points.length > 1));
+        if (histories.length === 0)
+          return <p className="muted">Every metric was logged once per run: see the table above.</p>;
+        return (
+          <div className="charts">
+            {histories.map((c) => (
+              <LineChart key={c.key} title={c.key} series={c.series} />
+            ))}
+          </div>
+        );
+      }}
     </Async>
   );
 }

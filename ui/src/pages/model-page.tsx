@@ -205,11 +205,16 @@ export function ModelPage({ name }: { name: string }) {
                               <StageBadge stage={v.current_stage} />
                             </td>
                             <td>
-                              {(v.aliases ?? []).map((a) => (
+                              {[
+                                ...new Set([
+                                  ...(v.aliases ?? []),
+                                  ...aliases.filter((a) => a.version === v.version).map((a) => a.alias),
+                                ]),
+                              ].map((a) => (
                                 <AliasChip key={a} alias={a} />
                               ))}
                             </td>
-                            <td>{formatTime(v.creation_timestamp)}</td>
+                            <td className="nowrap">{formatTime(v.creation_timestamp)}</td>
                             <td>
                               {v.run_id ? (
                                 <Link to={pathOf("runs", v.run_id)}>

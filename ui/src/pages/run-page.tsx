@@ -72,10 +72,15 @@ function MetricCharts({ run }: { run: Run }) {
     <Async state={histories} what="Metric history">
       {(list) => (
         <>
+          {list.every((h) => h.points.length <= 1) && (
+            <p className="muted">Every metric was logged once: see the table above.</p>
+          )}
           <div className="charts">
-            {list.map((h) => (
-              <LineChart key={h.key} title={h.key} series={[{ label: h.key, points: h.points }]} />
-            ))}
+            {list
+              .filter((h) => h.points.length > 1)
+              .map((h) => (
+                <LineChart key={h.key} title={h.key} series={[{ label: h.key, points: h.points }]} />
+              ))}
           </div>
           {keys.length > shown && (
             <button type="button" className="secondary" onClick={() => setShown((n) => n + 12)}>

@@ -165,7 +165,7 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
   const toggleRun = (id: string) =>
     setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= 10 ? s : [...s, id]));
 
-  const template = `36px minmax(160px,2fr) 96px 150px 80px 100px ${columns.map(() => "minmax(90px,1fr)").join(" ")}`;
+  const template = `36px minmax(160px,2fr) 90px 160px 72px 90px ${columns.map(() => "minmax(90px,1fr)").join(" ")}`;
   const filterError = state.error instanceof ApiError && state.error.status === 400 ? state.error : undefined;
 
   const header = (label: string, field: string) => {
