@@ -3,7 +3,9 @@ runs (params, metric histories, tags, a text/JSON/PNG artifact each) and a regis
 versions moved through Staging and Production, with the champion alias. Idempotent: does nothing when the
 demo experiment already has runs.
 
-    .venvs/mlflow3/bin/python scripts/demo_seed.py http://127.0.0.1:5000
+    .venvs/mlflow3/bin/python scripts/demo_seed.py http://127.0.0.1:5000 [--if-empty]
+
+`scripts/start.sh` runs it with --if-empty on every start, so only a brand-new server gets the demo.
 """
 import json
 import os
@@ -27,7 +29,15 @@ def png(width: int, height: int, pixel) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
-def main(url: str) -> None:
+def store_is_empty(client) -> bool:
+    """Only the Default experiment with no runs, and no registered model: a brand-new server."""
+    experiments = client.search_experiments(max_results=2)
+    if len(experiments) > 1 or client.search_registered_models(max_results=1):
+        return False
+    return not experiments or not client.search_runs([experiments[0].experiment_id], max_results=1)
+
+
+def main(url: str, only_if_empty: bool = False) -> None:
     import warnings
     warnings.filterwarnings("ignore")
     import mlflow
@@ -38,6 +48,9 @@ def main(url: str) -> None:
 
     mlflow.set_tracking_uri(url)
     client = MlflowClient()
+    if only_if_empty and not store_is_empty(client):
+        print("the server already has data: no demo seeded")
+        return
     existing = client.get_experiment_by_name(EXPERIMENT)
     if existing is not None and client.search_runs([existing.experiment_id], max_results=1):
         print(f"demo already seeded in experiment {existing.experiment_id}")
@@ -100,4 +113,6 @@ def main(url: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1] if len(sys.argv) > 1 else os.environ.get("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000"))
+    args = [a for a in sys.argv[1:] if not a.startswith("--")]
+    main(args[0] if args else os.environ.get("MLFLOW_TRACKING_URI", "http://127.0.0.1:5000"),
+         only_if_empty="--if-empty" in sys.argv)
