@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createApp, type App } from "../../src/app.js";
-import { loadServerConfig } from "../../src/core/config.js";
+import { loadServerConfig, type ServerConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { TestBackend } from "./backends.js";
 
@@ -16,12 +16,19 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(backend: TestBackend): Promise<TestServer> {
+/** `overrides` replace configuration fields (e.g. a small `maxArtifactBytes`) after defaults are loaded. */
+export async function startTestServer(
+  backend: TestBackend,
+  overrides: Partial<ServerConfig> = {},
+): Promise<TestServer> {
   const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
-  const config = loadServerConfig(
-    { backendStoreUri: await backend.freshUri(), artifactsDestination: artifactRoot, port: 0 },
-    {},
-  );
+  const config = {
+    ...loadServerConfig(
+      { backendStoreUri: await backend.freshUri(), artifactsDestination: artifactRoot, port: 0 },
+      {},
+    ),
+    ...overrides,
+  };
   const app = await createApp(
     config,
     createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
