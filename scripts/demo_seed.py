@@ -29,10 +29,22 @@ def png(width: int, height: int, pixel) -> bytes:
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b"")
 
 
+def has_registry(client) -> bool:
+    """A server without the model registry still gets the tracking half of the demo."""
+    from mlflow.exceptions import MlflowException
+    try:
+        client.search_registered_models(max_results=1)
+        return True
+    except MlflowException as err:
+        if err.error_code == "ENDPOINT_NOT_FOUND" or "404" in str(err):
+            return False
+        raise
+
+
 def store_is_empty(client) -> bool:
     """Only the Default experiment with no runs, and no registered model: a brand-new server."""
     experiments = client.search_experiments(max_results=2)
-    if len(experiments) > 1 or client.search_registered_models(max_results=1):
+    if len(experiments) > 1 or (has_registry(client) and client.search_registered_models(max_results=1)):
         return False
     return not experiments or not client.search_runs([experiments[0].experiment_id], max_results=1)
 
@@ -61,6 +73,7 @@ def main(url: str, only_if_empty: bool = False) -> None:
     experiment_id = existing.experiment_id if existing else mlflow.create_experiment(
         EXPERIMENT, tags={"team": "risk", "owner": "demo"})
     mlflow.set_experiment(experiment_id=experiment_id)
+    registry = has_registry(client)
 
     X, y = make_classification(n_samples=400, n_features=6, n_informative=4, random_state=7)
     columns = [f"f{i}" for i in range(X.shape[1])]
@@ -94,10 +107,13 @@ def main(url: str, only_if_empty: bool = False) -> None:
                 mlflow.log_artifact(image, "plots")
                 if data_version == "v2024-02-01" and c in (0.1, 1.0, 10.0):
                     info = mlflow.sklearn.log_model(model, name="model", input_example=train.iloc[:3],
-                                                    registered_model_name=MODEL,
+                                                    registered_model_name=MODEL if registry else None,
                                                     # Pinned: skips the slow inference of requirements.
                                                     pip_requirements=["scikit-learn==1.7.2"])
                     registered.append((run.info.run_id, auc, info))
+        if not registry:
+            print(json.dumps({"experiment_id": experiment_id, "model": None}))
+            return
         versions = sorted(client.search_model_versions(f"name = '{MODEL}'"), key=lambda v: int(v.version))
         client.update_registered_model(MODEL, description="Scores card transactions for fraud; owned by the risk team.")
         client.set_registered_model_tag(MODEL, "team", "risk")

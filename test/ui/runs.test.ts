@@ -1,12 +1,12 @@
 // The web UI in a real browser against a real server seeded by the real mlflow client: a user finds a run
-// by filter, compares runs, reads a run's artifacts and model signature, opens a model and its versions,
-// and rolls Production back in one click. Screenshots of each page go to test-output/ui/<backend>/.
+// by filter, compares runs, reads a run's artifacts and model signature. Screenshots of each page go to
+// test-output/ui/<backend>/.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
 import { BACKENDS } from "../support/backends.js";
 import { launchBrowser, screenshot, seedDemo } from "../support/browser.js";
-import { call, startTestServer, type TestServer } from "../support/test-server.js";
+import { startTestServer, type TestServer } from "../support/test-server.js";
 
 for (const backend of BACKENDS) {
   describe(`the web UI on ${backend.name}`, () => {
@@ -89,43 +89,9 @@ for (const backend of BACKENDS) {
       await shot("run");
     });
 
-    it("opens a model: versions with stage, aliases, source run and lineage", async () => {
-      await page.getByRole("link", { name: "Models" }).click();
-      await page.getByRole("link", { name: "fraud-detector" }).click();
-      await page.getByRole("heading", { name: "fraud-detector" }).waitFor();
-      const table = page.locator("table.grid", { hasText: "Version 1" });
-      await table.waitFor();
-      const text = await table.innerText();
-      for (const want of ["Production", "Staging", "Archived", "@champion", "v2024-02-01", "deprecated"]) {
-        assert.ok(text.includes(want), `versions table shows ${want}`);
-      }
-      await shot("model");
-      await page.getByRole("link", { name: "Version 2", exact: true }).click();
-      await page.getByRole("heading", { name: /fraud-detector version 2/ }).waitFor();
-      await page.locator(".signature table", { hasText: "Inputs" }).waitFor();
-      await shot("model-version");
-    });
-
-    it("rolls Production back to the previous version in one click", async () => {
-      await page.getByRole("link", { name: "fraud-detector" }).first().click();
-      await page.getByRole("button", { name: "Roll back to version 1" }).click();
-      await page.getByRole("status").filter({ hasText: "version 1 is in Production" }).waitFor();
-      const v1 = await call(server, "GET", "/api/2.0/mlflow/model-versions/get", {
-        name: "fraud-detector",
-        version: "1",
-      });
-      const v2 = await call(server, "GET", "/api/2.0/mlflow/model-versions/get", {
-        name: "fraud-detector",
-        version: "2",
-      });
-      assert.equal(v1.body.model_version.current_stage, "Production");
-      assert.equal(v2.body.model_version.current_stage, "Archived");
-      await shot("model-rolled-back");
-    });
-
     it("stays usable on a 768 px tablet: navigation on top, tables scroll", async () => {
       await page.setViewportSize({ width: 768, height: 1000 });
-      await page.getByRole("link", { name: "Experiments" }).click();
+      await page.goto(`${server.url}/experiments`);
       await page.getByRole("link", { name: "demo-fraud-detection" }).waitFor();
       const nav = await page.getByRole("navigation", { name: "Main" }).boundingBox();
       assert.ok(nav && nav.y < 120, "navigation sits at the top");
@@ -134,7 +100,10 @@ for (const backend of BACKENDS) {
     });
 
     it("leaves slots for deployments and monitoring that say they come later", async () => {
-      await page.getByRole("link", { name: /Deployments/ }).click();
+      await page
+        .getByRole("navigation", { name: "Main" })
+        .getByRole("link", { name: /Deployments/ })
+        .click();
       await page.getByText("Coming in a later release.").waitFor();
     });
   });
