@@ -27,7 +27,8 @@ export async function loadSession(): Promise<Session> {
     const raw = await native.get<WhoAmI>("whoami");
     const me = raw.user ?? raw;
     // With auth off the server answers as an anonymous admin: nothing to sign in to.
-    if (me.auth_enabled === false || me.kind === "anonymous" || me.via === "none") return { authEnabled: false };
+    if (me.auth_enabled === false || me.kind === "anonymous" || me.via === "none")
+      return { authEnabled: false };
     const roles = [...new Set([...(me.roles ?? []), ...(me.grants ?? []).map((g) => g.role)])];
     return { authEnabled: true, user: { name: me.username ?? me.name ?? "?", roles } };
   } catch (err) {
