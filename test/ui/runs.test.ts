@@ -15,11 +15,11 @@ for (const backend of BACKENDS) {
     let page: Page;
     const shot = (name: string) => screenshot(page, backend.name, name);
     const rows = () => page.locator('[aria-label="Run rows"] [role="row"]');
-    // A string predicate: it runs in the page, where `document` exists.
-    const runRowsToBe = (n: number) =>
-      page.waitForFunction(
-        `document.querySelectorAll('[aria-label="Run rows"] [role="row"]').length === ${n}`,
-      );
+    // Polls from the test side: the app's CSP forbids the string evaluation waitForFunction would need.
+    const runRowsToBe = async (n: number) => {
+      for (let i = 0; i < 300 && (await rows().count()) !== n; i++) await page.waitForTimeout(50);
+      assert.equal(await rows().count(), n);
+    };
 
     before(async () => {
       server = await startTestServer(backend);
