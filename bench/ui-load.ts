@@ -89,7 +89,7 @@ async function firstLoad(browser: Browser, url: string, ready: string) {
     // A function, not a string: the UI's CSP forbids evaluating strings in the page.
     dcl.push(
       await page.evaluate(() => {
-        const nav = performance.getEntries().find((e) => e.entryType === "navigation") as
+        const nav = performance.getEntries().find((e) => (e.entryType as string) === "navigation") as
           { domContentLoadedEventEnd?: number } | undefined;
         return nav?.domContentLoadedEventEnd ?? NaN;
       }),
