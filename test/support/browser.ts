@@ -34,14 +34,15 @@ export async function screenshot(page: Page, group: string, name: string): Promi
   await page.screenshot({ path: path.join(dir, `${name}.png`), fullPage: true });
 }
 
-/** Seeds a server with the demo (scripts/demo_seed.py) through the real mlflow 3.x client. */
-export async function seedDemo(url: string): Promise<void> {
+/** Seeds a server with the demo (scripts/demo_seed.py) through the real mlflow 3.x client; `env` can carry
+ * MLFLOW_TRACKING_USERNAME/PASSWORD for a server with auth on. */
+export async function seedDemo(url: string, env: Record<string, string> = {}): Promise<void> {
   const python = path.join(ROOT, ".venvs", "mlflow3", "bin", "python");
   // Async on purpose: the server under test runs in this process and must keep answering.
   await new Promise<void>((resolve, reject) => {
     const child = spawn(python, [path.join(ROOT, "scripts", "demo_seed.py"), url], {
       stdio: ["ignore", "pipe", "pipe"],
-      env: { ...process.env, MLFLOW_TRACKING_URI: url },
+      env: { ...process.env, MLFLOW_TRACKING_URI: url, ...env },
     });
     let output = "";
     child.stdout.on("data", (d: Buffer) => (output += d.toString()));

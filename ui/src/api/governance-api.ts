@@ -70,7 +70,7 @@ export function toTransitionRequest(r: Raw): TransitionRequest {
     modelName: str(pick(r, "model_name", "modelName", "name")),
     version: str(pick(r, "version")),
     targetKind: str(pick(r, "target_kind", "targetKind") ?? "stage"),
-    target: str(pick(r, "target", "stage")),
+    target: str(pick(r, "target", "stage", "alias")),
     reason: str(pick(r, "reason")),
     status: str(pick(r, "status")),
     requestedBy: str(pick(r, "requested_by", "requestedBy")),
@@ -111,7 +111,11 @@ function toAudit(r: Raw): AuditEvent {
 export async function listTransitionRequests(
   query: { status?: string; name?: string } = {},
 ): Promise<TransitionRequest[]> {
-  const body = await native.get<Raw>("transition-requests", { status: query.status, model_name: query.name });
+  // The server lists pending requests unless asked for a status or "all".
+  const body = await native.get<Raw>("transition-requests", {
+    status: query.status ?? "all",
+    name: query.name,
+  });
   return list(body, "transition_requests", "requests", "items").map(toTransitionRequest);
 }
 
@@ -124,14 +128,13 @@ export async function createTransitionRequest(input: {
   archiveExisting?: boolean;
 }): Promise<TransitionRequest> {
   const body = await native.post<Raw>("transition-requests", {
-    model_name: input.name,
     name: input.name,
-    version: input.version,
-    target_kind: input.targetKind,
-    target: input.target,
+    version: Number(input.version),
     ...(input.targetKind === "stage" ? { stage: input.target } : { alias: input.target }),
     reason: input.reason,
-    archive_existing_versions: input.archiveExisting ?? input.targetKind === "stage",
+    archive_existing_versions:
+      input.archiveExisting ??
+      (input.targetKind === "stage" && ["Staging", "Production"].includes(input.target)),
   });
   return toTransitionRequest((body.transition_request ?? body.request ?? body) as Raw);
 }
@@ -141,7 +144,10 @@ export async function decideTransitionRequest(
   decision: "approve" | "reject" | "cancel",
   comment: string,
 ): Promise<void> {
-  await native.post(`transition-requests/${encodeURIComponent(id)}/${decision}`, { comment });
+  await native.post(
+    `transition-requests/${encodeURIComponent(id)}/${decision}`,
+    decision === "cancel" ? {} : { comment },
+  );
 }
 
 export async function listGateEvaluations(name: string, version: string): Promise<GateEvaluation[]> {
@@ -158,9 +164,7 @@ export async function evaluateGates(
 ): Promise<GateEvaluation[]> {
   const body = await native.post<Raw>(
     `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/evaluate-gates`,
-    {
-      target,
-    },
+    { stage: target },
   );
   return list(body, "gate_evaluations", "evaluations", "results", "items").map(toGate);
 }
