@@ -104,14 +104,32 @@ function GateResults({ name, version }: { name: string; version: string }) {
   );
 }
 
-function History({ name, version }: { name: string; version: string }) {
-  const state = useAsync(
-    () => listAudit({ target_type: "model_version", target_id: `${name}/${version}`, max_results: 200 }),
-    [name, version],
+/** Whether an alias event (before/after `{version}` or a bare version) concerns this version. */
+function mentionsVersion(value: unknown, version: string): boolean {
+  if (value === null || value === undefined) return false;
+  if (typeof value === "object") return String((value as { version?: unknown }).version) === version;
+  return String(value) === version;
+}
+
+async function loadHistory(name: string, version: string) {
+  const [own, aliases] = await Promise.all([
+    listAudit({ target_type: "model_version", target_id: `${name}/${version}`, max_results: 200 }),
+    // Alias moves are recorded on the alias (`name@alias`); keep those that point to or away from this version.
+    listAudit({ target_type: "registered_model_alias", max_results: 500 }).catch(() => ({ events: [] })),
+  ]);
+  const aliasEvents = aliases.events.filter(
+    (e) =>
+      e.targetId.startsWith(`${name}@`) &&
+      (mentionsVersion(e.after, version) || mentionsVersion(e.before, version)),
   );
+  return [...own.events, ...aliasEvents].sort((a, b) => (b.time ?? 0) - (a.time ?? 0));
+}
+
+function History({ name, version }: { name: string; version: string }) {
+  const state = useAsync(() => loadHistory(name, version), [name, version]);
   return (
     <Async state={state} what="Transition history">
-      {(page) => <AuditTable events={page.events} empty="No recorded changes to this version." />}
+      {(events) => <AuditTable events={events} empty="No recorded changes to this version." />}
     </Async>
   );
 }
