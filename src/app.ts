@@ -19,7 +19,13 @@ import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
+import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
+import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
+import type { RegistryDeps } from "./registry/registry-deps.js";
+import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
+import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
+import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 
 export interface App {
@@ -46,19 +52,24 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
-    const loggedModels = createLoggedModelService({
-      database,
-      store: createSqlLoggedModelStore(),
-      audit,
-      clock,
-    });
+    const loggedModelStore = createSqlLoggedModelStore();
+    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
+    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
+    const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
-      repo: createLocalArtifactRepository(config.artifactsDestination),
+      repo: artifactRepo,
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
-      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+      findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
+    const registry: RegistryDeps = {
+      database,
+      store: createSqlRegistryStore(loggedModelStore),
+      audit,
+      clock,
+      logger,
+    };
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -67,7 +78,10 @@ export async function createApp(
       runRoutes(runs),
       metricRoutes(runs),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
-      loggedModelsRoutes(loggedModels, artifactProxy),
+      loggedModelsRoutes(loggedModels, runModels, artifactProxy),
+      registeredModelRoutes(registry),
+      modelVersionRoutes(registry),
+      flowgateRegistryRoutes(registry, artifactRepo),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];
