@@ -11,7 +11,7 @@ import { BACKENDS } from "../test/support/backends.js";
 import { startTestServer, type TestServer } from "../test/support/test-server.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..");
-const RUNS = 10_000;
+const RUNS = Number(process.env.UI_BENCH_RUNS ?? 10_000);
 const REPEATS = 5;
 
 async function post(server: TestServer, route: string, body: unknown): Promise<Record<string, unknown>> {
@@ -84,7 +84,7 @@ async function firstLoad(browser: Browser, url: string, ready: string) {
     const page = await context.newPage();
     const t0 = performance.now();
     await page.goto(url);
-    await page.locator(ready).first().waitFor();
+    await page.locator(ready).first().waitFor({ timeout: 120_000 });
     totals.push(performance.now() - t0);
     // A function, not a string: the UI's CSP forbids evaluating strings in the page.
     dcl.push(

@@ -50,6 +50,12 @@ export function SignatureView({ info }: { info: ModelInfo }) {
             <dd>{info.mlflowVersion}</dd>
           </>
         )}
+        {info.requirements && info.requirements.length > 0 && (
+          <>
+            <dt>Requirements</dt>
+            <dd className="mono small">{info.requirements.join(", ")}</dd>
+          </>
+        )}
       </dl>
       {info.inputs || info.outputs ? (
         <div className="two-col">

@@ -20,6 +20,8 @@ export interface ModelInfo {
   mlflowVersion?: string;
   modelUuid?: string;
   utcTimeCreated?: string;
+  /** pip requirements, when the server read requirements.txt. */
+  requirements?: string[];
 }
 
 function scalar(text: string, key: string): string | undefined {

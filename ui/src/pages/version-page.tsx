@@ -1,7 +1,7 @@
 // One model version: facts, signature and model format (from its MLmodel), promotion gate results, the
 // history of its transitions from the audit log, and the promote form.
 import { useState } from "react";
-import { loadModelInfo, proxyArtifacts } from "../api/artifact-sources";
+import { loadModelInfo, loadVersionModelInfo, proxyArtifacts } from "../api/artifact-sources";
 import { ApiError, mlflow } from "../api/client";
 import { evaluateGates, listAudit, listGateEvaluations, type GateEvaluation } from "../api/governance-api";
 import type { ModelVersion } from "../api/mlflow-types";
@@ -25,7 +25,10 @@ async function loadVersion(name: string, version: string) {
     .get<{ artifact_uri: string }>("model-versions/get-download-uri", { name, version })
     .then((r) => r.artifact_uri)
     .catch(() => (mv.source?.startsWith("mlflow-artifacts:") ? mv.source : undefined));
-  const info = download ? await loadModelInfo(download).catch(() => undefined) : undefined;
+  // The registry's native model info (with requirements) when the server has it; else read the MLmodel.
+  const info =
+    (await loadVersionModelInfo(name, version).catch(() => undefined)) ??
+    (download ? await loadModelInfo(download).catch(() => undefined) : undefined);
   return { mv, download, info };
 }
 
