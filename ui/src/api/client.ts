@@ -125,3 +125,8 @@ export async function fetchArtifact(url: string): Promise<Blob> {
   }
   return res.blob();
 }
+
+/** One line for an error: the server's message and code, or the thrown text. */
+export function errorText(err: unknown): string {
+  return err instanceof ApiError ? `${err.message} (${err.code})` : String(err);
+}

@@ -38,3 +38,24 @@ export function LifecycleBadges({ tags }: { tags: { key: string; value: string }
     </>
   );
 }
+
+/** A model's or version's tags as chips, without MLflow's system tags and any keys shown elsewhere. */
+export function TagList({
+  tags,
+  hide = [],
+}: {
+  tags: { key: string; value: string }[] | undefined;
+  hide?: string[];
+}) {
+  return (
+    <>
+      {(tags ?? [])
+        .filter((t) => !t.key.startsWith("mlflow.") && !hide.includes(t.key))
+        .map((t) => (
+          <span key={t.key} className="tag">
+            {t.key}={t.value}
+          </span>
+        ))}
+    </>
+  );
+}

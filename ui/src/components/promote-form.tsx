@@ -2,7 +2,7 @@
 // mlflow client makes, so the same gates and permissions apply); "Request approval" files a transition
 // request for a release manager. Buttons the user may not use are disabled with the reason next to them.
 import { useState, type FormEvent } from "react";
-import { ApiError, mlflow } from "../api/client";
+import { ApiError, mlflow, errorText } from "../api/client";
 import { createTransitionRequest } from "../api/governance-api";
 import { useCurrentSession, whyNot } from "../api/session";
 
@@ -50,7 +50,7 @@ export function PromoteForm(props: {
         });
       props.onDone(`Version ${props.version} is now ${kind === "stage" ? `in ${value}` : `@${value}`}.`);
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }
@@ -74,9 +74,7 @@ export function PromoteForm(props: {
       setError(
         err instanceof ApiError && err.unavailable
           ? "Transition requests are not available on this server."
-          : err instanceof ApiError
-            ? `${err.message} (${err.code})`
-            : String(err),
+          : errorText(err),
       );
     } finally {
       setBusy(false);

@@ -2,10 +2,10 @@
 // description, tags, deprecation/sunset), the lineage of each version's run (data_version, git commit),
 // promote per version and a one-click rollback of Production to the newest archived version.
 import { Fragment, useState } from "react";
-import { ApiError, mlflow } from "../api/client";
+import { mlflow, errorText } from "../api/client";
 import { tagValue, type ModelVersion, type RegisteredModel, type Run } from "../api/mlflow-types";
 import { useCurrentSession, whyNot } from "../api/session";
-import { AliasChip, LifecycleBadges, StageBadge } from "../components/badges";
+import { AliasChip, LifecycleBadges, StageBadge, TagList } from "../components/badges";
 import { PromoteForm } from "../components/promote-form";
 import { Async, Empty } from "../components/states";
 import { formatTime } from "../lib/format";
@@ -74,7 +74,7 @@ export function ModelPage({ name }: { name: string }) {
       });
       done(`Rolled back: version ${to.version} is in Production again.`);
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     }
   };
 
@@ -113,13 +113,7 @@ export function ModelPage({ name }: { name: string }) {
               </dd>
               <dt>Tags</dt>
               <dd>
-                {(model.tags ?? [])
-                  .filter((t) => !t.key.startsWith("mlflow."))
-                  .map((t) => (
-                    <span key={t.key} className="tag">
-                      {t.key}={t.value}
-                    </span>
-                  ))}
+                <TagList tags={model.tags} />
               </dd>
             </dl>
 
@@ -231,18 +225,10 @@ export function ModelPage({ name }: { name: string }) {
                             <td className="wrap">{v.description}</td>
                             <td className="small">
                               <LifecycleBadges tags={v.tags} />
-                              {(v.tags ?? [])
-                                .filter(
-                                  (t) =>
-                                    !t.key.startsWith("mlflow.") &&
-                                    t.key !== "deprecated" &&
-                                    t.key !== "sunset_on",
-                                )
-                                .map((t) => (
-                                  <span key={t.key} className="tag">
-                                    {t.key}={t.value}
-                                  </span>
-                                ))}
+                              <TagList
+                                tags={v.tags}
+                                hide={["deprecated", "sunset_on", "data_version", "git_commit"]}
+                              />
                             </td>
                             <td>
                               <button

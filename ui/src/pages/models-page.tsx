@@ -2,7 +2,7 @@
 import { useState, type FormEvent } from "react";
 import { mlflow } from "../api/client";
 import type { RegisteredModel } from "../api/mlflow-types";
-import { AliasChip, LifecycleBadges, StageBadge } from "../components/badges";
+import { AliasChip, LifecycleBadges, StageBadge, TagList } from "../components/badges";
 import { Async, CodeHint, Empty } from "../components/states";
 import { formatTime, quoteKey } from "../lib/format";
 import { Link, navigate, pathOf, type Location } from "../lib/router";
@@ -118,13 +118,7 @@ export function ModelsPage({ location }: { location: Location }) {
                         ))}
                       </td>
                       <td className="small">
-                        {(m.tags ?? [])
-                          .filter((t) => !t.key.startsWith("mlflow."))
-                          .map((t) => (
-                            <span key={t.key} className="tag">
-                              {t.key}={t.value}
-                            </span>
-                          ))}
+                        <TagList tags={m.tags} />
                       </td>
                       <td>{formatTime(m.last_updated_timestamp)}</td>
                     </tr>

@@ -1,7 +1,7 @@
 // The transition request queue: pending requests with approve/reject (with a comment), disabled with the
 // reason when the signed-in user may not decide (wrong role, or their own request); decided requests below.
 import { useState } from "react";
-import { ApiError } from "../api/client";
+import { errorText } from "../api/client";
 import {
   decideTransitionRequest,
   listTransitionRequests,
@@ -32,7 +32,7 @@ function RequestCard({ r, onDecided }: { r: TransitionRequest; onDecided: (messa
         `Request ${r.id} ${decision === "approve" ? "approved and applied" : decision === "reject" ? "rejected" : "cancelled"}.`,
       );
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     } finally {
       setBusy(false);
     }

@@ -1,7 +1,7 @@
 // Users and API tokens. Admins see every user and their roles; everyone can manage their own tokens.
 // A new token is shown once, when it is created (the server stores only its hash).
 import { useState, type FormEvent } from "react";
-import { ApiError } from "../api/client";
+import { errorText } from "../api/client";
 import { createToken, listTokens, listUsers, revokeToken } from "../api/governance-api";
 import { useCurrentSession, whyNot } from "../api/session";
 import { Async, Unavailable } from "../components/states";
@@ -21,7 +21,7 @@ function Tokens() {
       setName("");
       state.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     }
   };
   const revoke = async (id: string) => {
@@ -29,7 +29,7 @@ function Tokens() {
       await revokeToken(id);
       state.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     }
   };
   return (

@@ -2,12 +2,12 @@
 // history of its transitions from the audit log, and the promote form.
 import { useState } from "react";
 import { loadModelInfo, loadVersionModelInfo, proxyArtifacts } from "../api/artifact-sources";
-import { ApiError, mlflow } from "../api/client";
+import { mlflow, errorText } from "../api/client";
 import { evaluateGates, listAudit, listGateEvaluations, type GateEvaluation } from "../api/governance-api";
 import type { ModelVersion } from "../api/mlflow-types";
 import { useCurrentSession, whyNot } from "../api/session";
 import { ArtifactBrowser } from "../components/artifact-browser";
-import { AliasChip, LifecycleBadges, StageBadge } from "../components/badges";
+import { AliasChip, LifecycleBadges, StageBadge, TagList } from "../components/badges";
 import { PromoteForm } from "../components/promote-form";
 import { SignatureView } from "../components/signature-view";
 import { Async } from "../components/states";
@@ -44,7 +44,7 @@ function GateResults({ name, version }: { name: string; version: string }) {
       setRan(await evaluateGates(name, version, "Production"));
       state.reload();
     } catch (err) {
-      setError(err instanceof ApiError ? `${err.message} (${err.code})` : String(err));
+      setError(errorText(err));
     }
   };
   return (
@@ -178,13 +178,7 @@ export function VersionPage({ name, version }: { name: string; version: string }
             </dd>
             <dt>Tags</dt>
             <dd>
-              {(mv.tags ?? [])
-                .filter((t) => !t.key.startsWith("mlflow."))
-                .map((t) => (
-                  <span key={t.key} className="tag">
-                    {t.key}={t.value}
-                  </span>
-                ))}
+              <TagList tags={mv.tags} />
             </dd>
           </dl>
 
