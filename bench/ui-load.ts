@@ -3,6 +3,7 @@
 // show the first page, time to scroll through all of them, rows in the DOM at the end: virtualization keeps
 // it small). The server is a real Flowgate on SQLite on loopback, seeded through its MLflow REST API.
 // Writes bench/results/ui-load.json. Run with `npm run build && node --import tsx bench/ui-load.ts`.
+import { loadavg } from "node:os";
 import { readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -153,6 +154,8 @@ try {
   const result = {
     when: new Date().toISOString(),
     machine: "2 shared cores; Chromium (Debian) headless; Flowgate on SQLite, loopback",
+    // Other work on the machine slows every number here; record how busy it was.
+    load_average_1m_at_end: Number(loadavg()[0]?.toFixed(1)),
     bundle: bundle(),
     first_load_cold_cache: pages,
     runs_table_10k: {
