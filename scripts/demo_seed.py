@@ -122,6 +122,9 @@ def main(url: str, only_if_empty: bool = False) -> None:
             client.set_model_version_tag(MODEL, v.version, "data_version", run.data.tags.get("data_version", ""))
             client.set_model_version_tag(MODEL, v.version, "git_commit", run.data.tags.get("git_commit", ""))
         if len(versions) >= 3:
+            # A server with governance asks for a decision note on protected moves; this tag carries it.
+            for v in versions[:2]:
+                client.set_model_version_tag(MODEL, v.version, "flowgate.reason", "demo seed: initial release history")
             client.transition_model_version_stage(MODEL, versions[0].version, "Production")
             client.transition_model_version_stage(MODEL, versions[1].version, "Production", archive_existing_versions=True)
             client.transition_model_version_stage(MODEL, versions[2].version, "Staging")

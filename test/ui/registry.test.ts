@@ -45,6 +45,9 @@ for (const backend of BACKENDS) {
 
     it("rolls Production back to the previous version in one click", async () => {
       await page.getByRole("link", { name: "fraud-detector" }).first().click();
+      await page
+        .getByPlaceholder("Why roll back (kept in the audit log)")
+        .fill("Version under test misbehaves");
       await page.getByRole("button", { name: "Roll back to version 1" }).click();
       await page.getByRole("status").filter({ hasText: "version 1 is in Production" }).waitFor();
       const v1 = await call(server, "GET", "/api/2.0/mlflow/model-versions/get", {

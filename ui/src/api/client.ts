@@ -45,8 +45,17 @@ function queryString(query: Query | undefined): string {
   return text === "" ? "" : `?${text}`;
 }
 
-async function request<T>(method: string, url: string, body?: unknown): Promise<T> {
-  const headers: Record<string, string> = { accept: "application/json" };
+/**
+ * The decision note of a change, sent as X-Flowgate-Reason: the server records it in the audit log and
+ * requires it for protected promotions. A header carries Latin-1 only, so other characters become "?".
+ */
+function reasonHeader(reason: string | undefined): Record<string, string> {
+  const text = reason?.trim().replace(/[^\x20-\x7E\xA0-\xFF]/g, "?") ?? "";
+  return text === "" ? {} : { "x-flowgate-reason": text };
+}
+
+async function request<T>(method: string, url: string, body?: unknown, reason?: string): Promise<T> {
+  const headers: Record<string, string> = { accept: "application/json", ...reasonHeader(reason) };
   const auth = authHeader();
   if (auth) headers.authorization = auth;
   if (body !== undefined) headers["content-type"] = "application/json";
@@ -88,7 +97,8 @@ const NATIVE = "/api/flowgate/v1/";
 
 export const mlflow = {
   get: <T>(path: string, query?: Query) => request<T>("GET", `${MLFLOW}${path}${queryString(query)}`),
-  post: <T>(path: string, body: unknown) => request<T>("POST", `${MLFLOW}${path}`, body),
+  post: <T>(path: string, body: unknown, reason?: string) =>
+    request<T>("POST", `${MLFLOW}${path}`, body, reason),
   patch: <T>(path: string, body: unknown) => request<T>("PATCH", `${MLFLOW}${path}`, body),
   delete: <T>(path: string, body: unknown) => request<T>("DELETE", `${MLFLOW}${path}`, body),
 };

@@ -39,7 +39,7 @@ export function LifecycleBadges({ tags }: { tags: { key: string; value: string }
   );
 }
 
-/** A model's or version's tags as chips, without MLflow's system tags and any keys shown elsewhere. */
+/** A model's or version's tags as chips, without system tags (mlflow.*, flowgate.*) and keys shown elsewhere. */
 export function TagList({
   tags,
   hide = [],
@@ -50,7 +50,9 @@ export function TagList({
   return (
     <>
       {(tags ?? [])
-        .filter((t) => !t.key.startsWith("mlflow.") && !hide.includes(t.key))
+        .filter(
+          (t) => !t.key.startsWith("mlflow.") && !t.key.startsWith("flowgate.") && !hide.includes(t.key),
+        )
         .map((t) => (
           <span key={t.key} className="tag">
             {t.key}={t.value}

@@ -36,18 +36,26 @@ export function PromoteForm(props: {
     setError(undefined);
     try {
       if (kind === "stage")
-        await mlflow.post("model-versions/transition-stage", {
-          name: props.name,
-          version: props.version,
-          stage: value,
-          archive_existing_versions: value === "Staging" || value === "Production",
-        });
+        await mlflow.post(
+          "model-versions/transition-stage",
+          {
+            name: props.name,
+            version: props.version,
+            stage: value,
+            archive_existing_versions: value === "Staging" || value === "Production",
+          },
+          reason,
+        );
       else
-        await mlflow.post("registered-models/alias", {
-          name: props.name,
-          alias: value,
-          version: props.version,
-        });
+        await mlflow.post(
+          "registered-models/alias",
+          {
+            name: props.name,
+            alias: value,
+            version: props.version,
+          },
+          reason,
+        );
       props.onDone(`Version ${props.version} is now ${kind === "stage" ? `in ${value}` : `@${value}`}.`);
     } catch (err) {
       setError(errorText(err));

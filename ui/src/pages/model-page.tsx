@@ -55,6 +55,7 @@ export function ModelPage({ name }: { name: string }) {
   const [open, setOpen] = useState<string>();
   const [notice, setNotice] = useState<string>();
   const [error, setError] = useState<string>();
+  const [rollbackReason, setRollbackReason] = useState("");
 
   const done = (message: string) => {
     setNotice(message);
@@ -66,12 +67,16 @@ export function ModelPage({ name }: { name: string }) {
   const rollback = async (to: ModelVersion) => {
     setError(undefined);
     try {
-      await mlflow.post("model-versions/transition-stage", {
-        name,
-        version: to.version,
-        stage: "Production",
-        archive_existing_versions: true,
-      });
+      await mlflow.post(
+        "model-versions/transition-stage",
+        {
+          name,
+          version: to.version,
+          stage: "Production",
+          archive_existing_versions: true,
+        },
+        rollbackReason,
+      );
       done(`Rolled back: version ${to.version} is in Production again.`);
     } catch (err) {
       setError(errorText(err));
@@ -133,10 +138,19 @@ export function ModelPage({ name }: { name: string }) {
                 <strong>Production: version {prod.version}</strong>{" "}
                 {rollbackTo ? (
                   <>
+                    <label htmlFor="rollback-reason">Reason</label>
+                    <input
+                      id="rollback-reason"
+                      value={rollbackReason}
+                      onChange={(e) => setRollbackReason(e.target.value)}
+                      placeholder="Why roll back (kept in the audit log)"
+                      size={36}
+                    />
                     <button
                       type="button"
                       className="danger"
-                      disabled={rollbackBlocked !== undefined}
+                      disabled={rollbackBlocked !== undefined || rollbackReason.trim() === ""}
+                      title={rollbackReason.trim() === "" ? "Write a reason first" : undefined}
                       onClick={() => void rollback(rollbackTo)}
                     >
                       Roll back to version {rollbackTo.version}
