@@ -4,6 +4,7 @@ import { FLOWGATE_VERSION } from "../core/version.js";
 import { FlowgateError } from "../core/errors.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerModelsCommand } from "./commands/models.js";
+import { registerModelsServeCommand } from "./commands/models-serve.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -12,6 +13,7 @@ export async function main(argv: string[]): Promise<void> {
     .version(FLOWGATE_VERSION);
   registerServerCommand(program);
   registerModelsCommand(program);
+  registerModelsServeCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
