@@ -21,7 +21,7 @@ const METRICS_PER_RUN = 1000;
 const SEARCH_RUNS = 100_000;
 const SEARCH_REPEATS = 7;
 const SEARCH_BUDGET_MS = 120_000;
-// MLflow 3.18 on SQLite plans this query as a scan of a materialized subquery per run (quadratic): one search
+// MLflow 3.17 on SQLite plans this query as a scan of a materialized subquery per run (quadratic): one search
 // over 100k runs takes many minutes. Past this cap we stop waiting and report a lower bound.
 const SEARCH_CAP_MS = 300_000;
 // MLflow's search over 100k runs can take minutes: no client-side timeouts.
@@ -267,7 +267,7 @@ async function main(): Promise<void> {
     ),
     measured_at: new Date().toISOString(),
     backend: "sqlite (both)",
-    mlflow_version: "3.18 (.venvs/mlflow3, `mlflow server --workers 1`)",
+    mlflow_version: "3.17.2 (.venvs/mlflow3, `mlflow server --workers 1`)",
     ingest: {
       runs: RUNS,
       metrics_per_run: METRICS_PER_RUN,
