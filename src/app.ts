@@ -8,10 +8,16 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { createGovernance } from "./governance/governance.js";
+import type { RegisteredRoute } from "./api/auth-guard.js";
+import { usersRoutes } from "./api/flowgate/users.routes.js";
+import { auditRoutes } from "./api/flowgate/audit.routes.js";
 
 export interface App {
   server: FastifyInstance;
   database: Database;
+  /** Every registered route with the permission rule that covers it (route-coverage test, startup check). */
+  routePermissions(): RegisteredRoute[];
   close(): Promise<void>;
 }
 
@@ -19,25 +25,38 @@ export async function createApp(
   config: ServerConfig,
   logger: Logger,
   clock: Clock = systemClock,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<App> {
   const database = await openDatabase(config.backendStoreUri);
   try {
     const audit = createAuditLog(clock);
-    void audit;
+    const governance = await createGovernance({
+      database,
+      audit,
+      clock,
+      logger,
+      authEnabled: config.auth,
+      env,
+      isProtectedAlias: async (_name, alias) => alias === "champion",
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      usersRoutes({ users: governance.users, access: governance.access }),
+      auditRoutes({ database, auditQuery: governance.auditQuery }),
     ];
     const server = await buildServer({
       logger,
       maxJsonBodyBytes: config.maxJsonBodyBytes,
       allowedHosts: [config.host, ...config.allowedHosts],
       routes,
+      guard: (app) => governance.guard.install(app),
     });
     return {
       server,
       database,
+      routePermissions: () => governance.guard.routes(),
       async close() {
         await server.close();
         await database.close();

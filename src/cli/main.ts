@@ -3,6 +3,9 @@ import { Command } from "commander";
 import { FLOWGATE_VERSION } from "../core/version.js";
 import { FlowgateError } from "../core/errors.js";
 import { registerServerCommand } from "./commands/server.js";
+import { registerUsersCommand } from "./commands/users.js";
+import { registerTokensCommand } from "./commands/tokens.js";
+import { registerAuditCommand } from "./commands/audit.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -10,6 +13,9 @@ export async function main(argv: string[]): Promise<void> {
     .description("Flowgate: ML model lifecycle platform that speaks MLflow's REST API")
     .version(FLOWGATE_VERSION);
   registerServerCommand(program);
+  registerUsersCommand(program);
+  registerTokensCommand(program);
+  registerAuditCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -16,15 +16,27 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(backend: TestBackend): Promise<TestServer> {
+/** `env` is read as the server's environment (FLOWGATE_* settings such as the first admin). */
+export async function startTestServer(
+  backend: TestBackend,
+  options: { auth?: boolean; env?: NodeJS.ProcessEnv; backendStoreUri?: string } = {},
+): Promise<TestServer> {
   const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
+  const env = options.env ?? {};
   const config = loadServerConfig(
-    { backendStoreUri: await backend.freshUri(), artifactsDestination: artifactRoot, port: 0 },
-    {},
+    {
+      backendStoreUri: options.backendStoreUri ?? (await backend.freshUri()),
+      artifactsDestination: artifactRoot,
+      port: 0,
+      auth: options.auth,
+    },
+    env,
   );
   const app = await createApp(
     config,
     createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+    undefined,
+    env,
   );
   const url = await app.server.listen({ host: "127.0.0.1", port: 0 });
   return { app, url, artifactRoot, close: () => app.close() };
@@ -36,10 +48,11 @@ export async function call(
   method: "GET" | "POST" | "PATCH" | "DELETE",
   route: string,
   args: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
 ): Promise<{ status: number; body: any }> {
   let url = `${server.url}${route}`;
-  const init: RequestInit = { method, headers: {} };
+  const init: RequestInit = { method, headers };
   if (method === "GET") {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(args)) {
@@ -47,7 +60,7 @@ export async function call(
     }
     if ([...qs].length > 0) url += `?${qs.toString()}`;
   } else {
-    init.headers = { "content-type": "application/json" };
+    init.headers = { ...headers, "content-type": "application/json" };
     init.body = JSON.stringify(args);
   }
   const res = await fetch(url, init);
