@@ -12,12 +12,17 @@ import { createGovernance } from "./governance/governance.js";
 import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
 import { auditRoutes } from "./api/flowgate/audit.routes.js";
+import { createWebhookModule, type WebhookModule } from "./webhooks/webhook-module.js";
+import { webhooksRoutes } from "./api/mlflow/webhooks.routes.js";
+import { webhookDeliveriesRoutes } from "./api/flowgate/webhook-deliveries.routes.js";
 
 export interface App {
   server: FastifyInstance;
   database: Database;
   /** Every registered route with the permission rule that covers it (route-coverage test, startup check). */
   routePermissions(): RegisteredRoute[];
+  /** Webhooks: domain services publish events through `webhooks.outbox` inside their transactions. */
+  webhooks: WebhookModule;
   close(): Promise<void>;
 }
 
@@ -39,12 +44,15 @@ export async function createApp(
       env,
       isProtectedAlias: async (_name, alias) => alias === "champion",
     });
+    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
       usersRoutes({ users: governance.users, access: governance.access }),
       auditRoutes({ database, auditQuery: governance.auditQuery }),
+      webhooksRoutes({ webhooks: webhooks.service }),
+      webhookDeliveriesRoutes({ webhooks: webhooks.service }),
     ];
     const server = await buildServer({
       logger,
@@ -53,12 +61,15 @@ export async function createApp(
       routes,
       guard: (app) => governance.guard.install(app),
     });
+    webhooks.dispatcher.start();
     return {
       server,
       database,
       routePermissions: () => governance.guard.routes(),
+      webhooks,
       async close() {
         await server.close();
+        await webhooks.dispatcher.stop();
         await database.close();
       },
     };

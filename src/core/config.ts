@@ -45,6 +45,8 @@ export interface ServerFlags {
   port?: number | undefined;
   allowedHosts?: string | undefined;
   auth?: boolean | undefined;
+  webhookAllowHttp?: "true" | "false" | undefined;
+  webhookAllowPrivate?: "true" | "false" | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -75,7 +77,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     maxArtifactBytes: DEFAULTS.maxArtifactBytes,
     allowedHosts,
     auth: flags.auth ?? env.FLOWGATE_AUTH === "true",
-    webhookAllowHttp: env.FLOWGATE_WEBHOOK_ALLOW_HTTP === "true",
-    webhookAllowPrivate: env.FLOWGATE_WEBHOOK_ALLOW_PRIVATE === "true",
+    webhookAllowHttp: (flags.webhookAllowHttp ?? env.FLOWGATE_WEBHOOK_ALLOW_HTTP) === "true",
+    webhookAllowPrivate: (flags.webhookAllowPrivate ?? env.FLOWGATE_WEBHOOK_ALLOW_PRIVATE) === "true",
   };
 }
