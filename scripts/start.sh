@@ -4,7 +4,7 @@
 # `flowgate server`.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit
 fi
 npm run --silent build

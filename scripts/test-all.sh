@@ -3,7 +3,7 @@
 # client) and runs every suite. Safe to run again: installs are skipped when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit
 fi
 ./scripts/setup-python.sh

@@ -8,6 +8,18 @@ import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
 import { createAuditLog } from "./governance/audit.js";
+import { createSqlTrackingStore } from "./tracking/sql-tracking-store.js";
+import { createExperimentService } from "./tracking/experiments.js";
+import { createRunService } from "./tracking/runs.js";
+import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
+import { runRoutes } from "./api/mlflow/runs.routes.js";
+import { metricRoutes } from "./api/mlflow/metrics.routes.js";
+import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
+import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
+import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
+import { createLoggedModelService } from "./tracking/logged-models.js";
+import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 import { createGovernance } from "./governance/governance.js";
 import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
@@ -35,6 +47,29 @@ export async function createApp(
   const database = await openDatabase(config.backendStoreUri);
   try {
     const audit = createAuditLog(clock);
+    const trackingStore = createSqlTrackingStore(database.dialect);
+    const experiments = createExperimentService({
+      database,
+      store: trackingStore,
+      audit,
+      clock,
+      defaultArtifactRoot: config.defaultArtifactRoot,
+    });
+    await experiments.ensureDefaultExperiment();
+    const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
+    const loggedModels = createLoggedModelService({
+      database,
+      store: createSqlLoggedModelStore(),
+      audit,
+      clock,
+    });
+    const artifactProxy = createArtifactProxy({
+      repo: createLocalArtifactRepository(config.artifactsDestination),
+      database,
+      audit,
+      maxUploadBytes: config.maxArtifactBytes,
+      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+    });
     const governance = await createGovernance({
       database,
       audit,
@@ -49,6 +84,11 @@ export async function createApp(
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
       },
+      experimentRoutes(experiments),
+      runRoutes(runs),
+      metricRoutes(runs),
+      artifactsRoutes(artifactProxy, config.serveArtifacts),
+      loggedModelsRoutes(loggedModels, artifactProxy),
       usersRoutes({ users: governance.users, access: governance.access }),
       auditRoutes({ database, auditQuery: governance.auditQuery }),
       webhooksRoutes({ webhooks: webhooks.service }),

@@ -12,6 +12,8 @@ export interface Dialect {
   readonly bigint: "integer" | "bigint";
   /** Column type for doubles (metric values). */
   readonly double: "real" | "double precision";
+  /** A collation that orders text by code point, so ORDER BY on text gives the same order on both engines. */
+  readonly binaryCollation: string;
 }
 
 export const sqliteDialect: Dialect = {
@@ -19,6 +21,7 @@ export const sqliteDialect: Dialect = {
   identityColumn: (col) => col.primaryKey().autoIncrement(),
   bigint: "integer",
   double: "real",
+  binaryCollation: "binary",
 };
 
 export const postgresDialect: Dialect = {
@@ -26,4 +29,5 @@ export const postgresDialect: Dialect = {
   identityColumn: (col) => col.primaryKey().generatedByDefaultAsIdentity(),
   bigint: "bigint",
   double: "double precision",
+  binaryCollation: '"C"',
 };

@@ -4,7 +4,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createApp, type App } from "../../src/app.js";
-import { loadServerConfig } from "../../src/core/config.js";
+import { loadServerConfig, type ServerConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { TestBackend } from "./backends.js";
 
@@ -16,22 +16,28 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `env` is read as the server's environment (FLOWGATE_* settings such as the first admin). */
+/**
+ * `overrides` replace configuration fields (e.g. a small `maxArtifactBytes`, `auth`, a shared
+ * `backendStoreUri`) after defaults are loaded; `env` is read as the server's environment (FLOWGATE_* settings
+ * such as the first admin or webhook timings).
+ */
 export async function startTestServer(
   backend: TestBackend,
-  options: { auth?: boolean; env?: NodeJS.ProcessEnv; backendStoreUri?: string } = {},
+  overrides: Partial<ServerConfig> & { env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestServer> {
   const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
-  const env = options.env ?? {};
-  const config = loadServerConfig(
-    {
-      backendStoreUri: options.backendStoreUri ?? (await backend.freshUri()),
-      artifactsDestination: artifactRoot,
-      port: 0,
-      auth: options.auth,
-    },
-    env,
-  );
+  const { env = {}, ...fields } = overrides;
+  const config = {
+    ...loadServerConfig(
+      {
+        backendStoreUri: fields.backendStoreUri ?? (await backend.freshUri()),
+        artifactsDestination: artifactRoot,
+        port: 0,
+      },
+      env,
+    ),
+    ...fields,
+  };
   const app = await createApp(
     config,
     createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),

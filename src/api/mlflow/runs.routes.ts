@@ -1,0 +1,216 @@
+// MLflow run routes: /api/2.0/mlflow/runs/* (and the /ajax-api twins) — create, get, update, delete,
+// restore, search, log-metric, log-parameter, set-tag, delete-tag, log-batch, log-inputs.
+import type { FastifyInstance } from "fastify";
+import {
+  RUN_STATUSES,
+  VIEW_TYPES,
+  type DatasetInput,
+  type Metric,
+  type Run,
+  type RunInfo,
+} from "../../tracking/entities.js";
+import type { RunService } from "../../tracking/runs.js";
+import { invalidParameter } from "../../core/errors.js";
+import { mlflowRouter } from "./mlflow-router.js";
+import {
+  keyValueList,
+  objectList,
+  optionalEnum,
+  optionalInt,
+  optionalString,
+  requiredInt,
+  requiredString,
+  stringList,
+  toDouble,
+  type WireArgs,
+} from "./wire-input.js";
+import { compact, wireDouble } from "./wire-output.js";
+
+export function runInfoToWire(info: RunInfo): object {
+  return compact({
+    run_id: info.runId,
+    run_uuid: info.runId,
+    run_name: info.runName,
+    experiment_id: info.experimentId,
+    user_id: info.userId,
+    status: info.status,
+    start_time: info.startTime,
+    end_time: info.endTime,
+    artifact_uri: info.artifactUri,
+    lifecycle_stage: info.lifecycleStage,
+  });
+}
+
+export function metricToWire(m: Metric): object {
+  return compact({
+    key: m.key,
+    value: wireDouble(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+    model_id: m.modelId,
+    dataset_name: m.datasetName,
+    dataset_digest: m.datasetDigest,
+    run_id: m.runId,
+  });
+}
+
+export function runToWire(run: Run): object {
+  return {
+    info: runInfoToWire(run.info),
+    data: {
+      metrics: run.metrics.map(metricToWire),
+      params: run.params,
+      tags: run.tags,
+    },
+    inputs: {
+      dataset_inputs: run.datasetInputs.map((d) => ({
+        tags: d.tags,
+        dataset: compact({
+          name: d.dataset.name,
+          digest: d.dataset.digest,
+          source_type: d.dataset.sourceType,
+          source: d.dataset.source,
+          schema: d.dataset.schema,
+          profile: d.dataset.profile,
+        }),
+      })),
+      model_inputs: run.modelInputs.map((modelId) => ({ model_id: modelId })),
+    },
+    outputs: { model_outputs: run.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })) },
+  };
+}
+
+/** The client sends the deprecated `run_uuid` alongside `run_id`; either names the run. */
+export function runIdOf(args: WireArgs): string {
+  return optionalString(args, "run_id") || requiredString(args, "run_uuid");
+}
+
+/** A metric from log-metric's body or a log-batch entry. */
+export function metricOf(args: WireArgs, path: string): Metric {
+  if (args.value === undefined || args.value === null) {
+    throw invalidParameter(`Missing value for required parameter '${path}value'.`);
+  }
+  return {
+    key: requiredString(args, "key"),
+    value: toDouble(`${path}value`, args.value),
+    timestamp: requiredInt(args, "timestamp"),
+    step: optionalInt(args, "step") ?? 0,
+    modelId: optionalString(args, "model_id"),
+    datasetName: optionalString(args, "dataset_name"),
+    datasetDigest: optionalString(args, "dataset_digest"),
+  };
+}
+
+function datasetInputOf(entry: WireArgs): DatasetInput {
+  const dataset = entry.dataset;
+  if (typeof dataset !== "object" || dataset === null || Array.isArray(dataset)) {
+    throw invalidParameter("Missing value for required parameter 'datasets[].dataset'.");
+  }
+  const d = dataset as WireArgs;
+  return {
+    tags: keyValueList(entry, "tags"),
+    dataset: {
+      name: requiredString(d, "name"),
+      digest: requiredString(d, "digest"),
+      sourceType: requiredString(d, "source_type"),
+      source: requiredString(d, "source"),
+      schema: optionalString(d, "schema") ?? null,
+      profile: optionalString(d, "profile") ?? null,
+    },
+  };
+}
+
+export function runRoutes(runs: RunService) {
+  return (app: FastifyInstance): void => {
+    const r = mlflowRouter(app);
+
+    r.route("POST", "runs/create", async ({ args, ctx }) => {
+      const run = await runs.createRun(ctx, {
+        experimentId: optionalString(args, "experiment_id") ?? "0",
+        userId: optionalString(args, "user_id"),
+        runName: optionalString(args, "run_name"),
+        startTime: optionalInt(args, "start_time"),
+        tags: keyValueList(args, "tags"),
+      });
+      return { run: runToWire(run) };
+    });
+
+    r.route("GET", "runs/get", async ({ args }) => ({ run: runToWire(await runs.getRun(runIdOf(args))) }));
+
+    r.route("POST", "runs/update", async ({ args, ctx }) => {
+      const info = await runs.updateRun(ctx, runIdOf(args), {
+        status: optionalEnum(args, "status", RUN_STATUSES),
+        endTime: optionalInt(args, "end_time"),
+        runName: optionalString(args, "run_name"),
+      });
+      return { run_info: runInfoToWire(info) };
+    });
+
+    r.route("POST", "runs/delete", async ({ args, ctx }) => {
+      await runs.deleteRun(ctx, runIdOf(args));
+      return {};
+    });
+
+    r.route("POST", "runs/restore", async ({ args, ctx }) => {
+      await runs.restoreRun(ctx, runIdOf(args));
+      return {};
+    });
+
+    r.route("POST", "runs/log-metric", async ({ args, ctx }) => {
+      await runs.logMetric(ctx, runIdOf(args), metricOf(args, ""));
+      return {};
+    });
+
+    r.route("POST", "runs/log-parameter", async ({ args, ctx }) => {
+      await runs.logParam(ctx, runIdOf(args), {
+        key: requiredString(args, "key"),
+        value: optionalString(args, "value") ?? "",
+      });
+      return {};
+    });
+
+    r.route("POST", "runs/set-tag", async ({ args, ctx }) => {
+      await runs.setTag(ctx, runIdOf(args), {
+        key: requiredString(args, "key"),
+        value: optionalString(args, "value") ?? "",
+      });
+      return {};
+    });
+
+    r.route("POST", "runs/delete-tag", async ({ args, ctx }) => {
+      await runs.deleteTag(ctx, runIdOf(args), requiredString(args, "key"));
+      return {};
+    });
+
+    r.route("POST", "runs/log-batch", async ({ args, ctx }) => {
+      await runs.logBatch(ctx, runIdOf(args), {
+        metrics: objectList(args, "metrics").map((m, i) => metricOf(m, `metrics[${i}].`)),
+        params: keyValueList(args, "params"),
+        tags: keyValueList(args, "tags"),
+      });
+      return {};
+    });
+
+    r.route("POST", "runs/log-inputs", async ({ args, ctx }) => {
+      await runs.logInputs(
+        ctx,
+        runIdOf(args),
+        objectList(args, "datasets").map(datasetInputOf),
+        objectList(args, "models").map((m) => requiredString(m, "model_id")),
+      );
+      return {};
+    });
+
+    r.route("POST", "runs/search", async ({ args }) => {
+      const page = await runs.searchRuns({
+        experimentIds: stringList(args, "experiment_ids"),
+        filter: optionalString(args, "filter"),
+        runViewType: optionalEnum(args, "run_view_type", VIEW_TYPES),
+        maxResults: optionalInt(args, "max_results"),
+        orderBy: stringList(args, "order_by"),
+        pageToken: optionalString(args, "page_token"),
+      });
+      return compact({ runs: page.items.map(runToWire), next_page_token: page.nextPageToken });
+    });
+  };
+}

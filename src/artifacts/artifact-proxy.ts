@@ -1,0 +1,88 @@
+// The proxied artifact service behind `/api/2.0/mlflow-artifacts/…` and a run's artifact listing: size limits,
+// run artifact roots, and the audit record for deletions. Bytes and path safety belong to the repository;
+// HTTP belongs to artifacts.routes.ts.
+import type { Readable } from "node:stream";
+import { FlowgateError, notFound } from "../core/errors.js";
+import type { RequestContext } from "../core/request-context.js";
+import type { AuditLog } from "../governance/audit.js";
+import type { Database } from "../store/database.js";
+import type { ArtifactFile, ArtifactFileInfo, ArtifactRepository } from "./artifact-repo.js";
+import { artifactUriPath } from "./artifact-uri.js";
+import { checkArtifactPath } from "./safe-path.js";
+
+export interface ArtifactListing {
+  rootUri: string;
+  /** Paths relative to the run's artifact root (`model/MLmodel`), as MLflow's `artifacts/list` returns them. */
+  files: ArtifactFileInfo[];
+}
+
+/** What the HTTP layer may do with artifacts. */
+export interface ArtifactProxy {
+  readonly maxUploadBytes: number;
+  /** Streams a body into `path`; `declaredBytes` is the request's Content-Length when it had one. */
+  upload(path: string, body: Readable, declaredBytes: number | undefined): Promise<void>;
+  download(path: string): Promise<ArtifactFile>;
+  list(path: string): Promise<ArtifactFileInfo[] | undefined>;
+  delete(ctx: RequestContext, path: string): Promise<void>;
+  listRunArtifacts(runId: string, path: string): Promise<ArtifactListing>;
+  /** Lists `path` under an `mlflow-artifacts:` root URI (a run's or a logged model's). */
+  listUnderUri(rootUri: string, path: string): Promise<ArtifactListing>;
+}
+
+export interface ArtifactProxyDeps {
+  repo: ArtifactRepository;
+  database: Database;
+  audit: AuditLog;
+  maxUploadBytes: number;
+  /** The run's artifact_uri, or undefined when there is no such run. */
+  findRunArtifactUri(runId: string): Promise<string | undefined>;
+}
+
+export function createArtifactProxy(deps: ArtifactProxyDeps): ArtifactProxy {
+  const { repo, database, audit, maxUploadBytes } = deps;
+  return {
+    maxUploadBytes,
+    async upload(path, body, declaredBytes) {
+      // Refuse before reading a byte when the client already told us the size.
+      if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) {
+        body.resume();
+        throw new FlowgateError(
+          "PAYLOAD_TOO_LARGE",
+          `Artifact upload of ${declaredBytes} bytes is larger than the server's limit of ${maxUploadBytes} bytes.`,
+        );
+      }
+      await repo.put(path, body, {
+        maxBytes: maxUploadBytes,
+        ...(declaredBytes === undefined ? {} : { expectedBytes: declaredBytes }),
+      });
+    },
+    download: (path) => repo.get(path),
+    list: (path) => repo.list(path),
+    async delete(ctx, path) {
+      const checked = checkArtifactPath(path);
+      await repo.delete(checked);
+      // Files are not transactional: the record follows the deletion it describes.
+      await audit.record(database.db, ctx, {
+        action: "artifact.delete",
+        targetType: "artifact",
+        targetId: checked,
+      });
+    },
+    async listRunArtifacts(runId, path) {
+      const rootUri = await deps.findRunArtifactUri(runId);
+      if (rootUri === undefined) throw notFound(`Run with id=${runId} not found.`);
+      return listUnderUri(rootUri, path);
+    },
+    listUnderUri,
+  };
+
+  async function listUnderUri(rootUri: string, path: string): Promise<ArtifactListing> {
+    const root = artifactUriPath(rootUri, "artifact_uri");
+    const relative = checkArtifactPath(path, { allowRoot: true });
+    const listed = (await repo.list([root, relative].filter((s) => s !== "").join("/"))) ?? [];
+    return {
+      rootUri,
+      files: listed.map((f) => ({ ...f, path: relative === "" ? f.path : `${relative}/${f.path}` })),
+    };
+  }
+}

@@ -1,0 +1,320 @@
+// MLflow 3.x logged models: create (PENDING, files under `<experiment>/models/<id>/artifacts`), finalize,
+// delete, tags, params, search; plus the run side of models: `runs/outputs` (3.x) and `runs/log-model` (2.x
+// history tag). Registry links (`registrations`) come from the `mlflow.modelVersions` tag the registry sets.
+import type { Clock } from "../core/clock.js";
+import { invalidParameter, notFound } from "../core/errors.js";
+import { newLoggedModelId, newRunName } from "../core/ids.js";
+import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import type { RequestContext } from "../core/request-context.js";
+import type { AuditLog } from "../governance/audit.js";
+import type { Database, Executor } from "../store/database.js";
+import { parseLoggedModelFilter } from "./logged-model-filter.js";
+import type {
+  DatasetRef,
+  LoggedModel,
+  LoggedModelOrder,
+  LoggedModelStatus,
+  LoggedModelStore,
+  RunRef,
+} from "./logged-model-store.js";
+
+type KeyValue = { key: string; value: string };
+
+export interface CreateLoggedModelInput {
+  experimentId: string;
+  name?: string | undefined;
+  modelType?: string | undefined;
+  sourceRunId?: string | undefined;
+  params: KeyValue[];
+  tags: KeyValue[];
+}
+
+export interface SearchLoggedModelsInput {
+  experimentIds: string[];
+  filter?: string | undefined;
+  datasets: DatasetRef[];
+  orderBy: LoggedModelOrder[];
+  maxResults?: number | undefined;
+  pageToken?: string | undefined;
+}
+
+export interface LoggedModelService {
+  create(ctx: RequestContext, input: CreateLoggedModelInput): Promise<LoggedModel>;
+  get(modelId: string, options?: { allowDeleted?: boolean }): Promise<LoggedModel>;
+  finalize(ctx: RequestContext, modelId: string, status: LoggedModelStatus): Promise<LoggedModel>;
+  delete(ctx: RequestContext, modelId: string): Promise<void>;
+  setTags(ctx: RequestContext, modelId: string, tags: KeyValue[]): Promise<void>;
+  deleteTag(ctx: RequestContext, modelId: string, key: string): Promise<void>;
+  logParams(ctx: RequestContext, modelId: string, params: KeyValue[]): Promise<void>;
+  search(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>>;
+  /** `runs/outputs`: records that the run produced these models (3.x `log_model` with an active run). */
+  logRunOutputs(
+    ctx: RequestContext,
+    runId: string,
+    models: Array<{ modelId: string; step: number }>,
+  ): Promise<void>;
+  /** `runs/log-model` (2.x): appends the MLmodel dict to the run tag `mlflow.log-model.history`. */
+  logRunModel(ctx: RequestContext, runId: string, modelJson: string): Promise<void>;
+  /** The run's artifact_uri, or undefined when there is no such run (for the run artifact listing). */
+  findRunArtifactUri(runId: string): Promise<string | undefined>;
+}
+
+export interface LoggedModelServiceDeps {
+  database: Database;
+  store: LoggedModelStore;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+const MAX_KEY = 250;
+const MAX_PARAM_VALUE = 6000;
+const MAX_TAG_VALUE = 8000;
+const MAX_PARAMS_PER_CALL = 100;
+export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
+const MODEL_JSON_REQUIRED = ["artifact_path", "flavors", "utc_time_created", "run_id"] as const;
+
+function checkEntries(kind: "param" | "tag", entries: KeyValue[], maxValue: number): void {
+  for (const { key, value } of entries) {
+    if (key.length > MAX_KEY) {
+      throw invalidParameter(
+        `Invalid ${kind} key '${key.slice(0, 40)}…': it must be at most ${MAX_KEY} characters.`,
+      );
+    }
+    if (value.length > maxValue) {
+      throw invalidParameter(
+        `Invalid ${kind} value for key '${key}': it has ${value.length} characters; the limit is ${maxValue}.`,
+      );
+    }
+  }
+}
+
+function joinUri(base: string, ...parts: string[]): string {
+  return [base.replace(/\/+$/, ""), ...parts].join("/");
+}
+
+export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedModelService {
+  const { database, store, audit, clock } = deps;
+
+  async function load(ex: Executor, modelId: string, allowDeleted = false): Promise<LoggedModel> {
+    const model = await store.get(ex, modelId);
+    if (model === undefined || (model.lifecycleStage === "deleted" && !allowDeleted)) {
+      throw notFound(`Logged model with ID '${modelId}' not found.`);
+    }
+    return model;
+  }
+
+  async function activeRun(ex: Executor, runId: string): Promise<RunRef> {
+    const run = await store.findRun(ex, runId);
+    if (run === undefined) throw notFound(`Run with id=${runId} not found.`);
+    if (run.lifecycleStage !== "active") {
+      throw invalidParameter(
+        `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
+      );
+    }
+    return run;
+  }
+
+  return {
+    async create(ctx, input) {
+      if (input.params.length > MAX_PARAMS_PER_CALL) {
+        throw invalidParameter(`A logged model accepts at most ${MAX_PARAMS_PER_CALL} params per request.`);
+      }
+      checkEntries("param", input.params, MAX_PARAM_VALUE);
+      checkEntries("tag", input.tags, MAX_TAG_VALUE);
+      return database.transaction(async (trx) => {
+        const experiment = await store.findExperiment(trx, input.experimentId);
+        if (experiment === undefined) throw notFound(`No Experiment with id=${input.experimentId} exists.`);
+        if (experiment.lifecycleStage !== "active") {
+          throw invalidParameter(
+            `Experiment ${input.experimentId} is deleted; restore it before logging models.`,
+          );
+        }
+        if (input.sourceRunId !== undefined && (await store.findRun(trx, input.sourceRunId)) === undefined) {
+          throw notFound(`Run with id=${input.sourceRunId} not found.`);
+        }
+        const modelId = newLoggedModelId();
+        await store.insert(trx, {
+          modelId,
+          experimentId: experiment.experimentId,
+          name: input.name === undefined || input.name === "" ? newRunName() : input.name,
+          artifactUri: joinUri(experiment.artifactLocation, "models", modelId, "artifacts"),
+          timestampMs: clock.now(),
+          modelType: input.modelType,
+          sourceRunId: input.sourceRunId,
+          creatorId: ctx.actor,
+        });
+        await store.setParams(trx, modelId, input.params);
+        await store.setTags(trx, modelId, input.tags);
+        const model = await load(trx, modelId);
+        await audit.record(trx, ctx, {
+          action: "logged_model.create",
+          targetType: "logged_model",
+          targetId: modelId,
+          after: { name: model.name, experimentId: model.experimentId, sourceRunId: model.sourceRunId },
+        });
+        return model;
+      });
+    },
+
+    get: (modelId, options) => load(database.db, modelId, options?.allowDeleted === true),
+
+    async finalize(ctx, modelId, status) {
+      if (status !== "LOGGED_MODEL_READY" && status !== "LOGGED_MODEL_UPLOAD_FAILED") {
+        throw invalidParameter(
+          `Invalid status '${status}': a logged model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`,
+        );
+      }
+      return database.transaction(async (trx) => {
+        const before = await load(trx, modelId);
+        await store.update(trx, modelId, { status, timestampMs: clock.now() });
+        await audit.record(trx, ctx, {
+          action: "logged_model.finalize",
+          targetType: "logged_model",
+          targetId: modelId,
+          before: { status: before.status },
+          after: { status },
+        });
+        return load(trx, modelId);
+      });
+    },
+
+    async delete(ctx, modelId) {
+      await database.transaction(async (trx) => {
+        const before = await load(trx, modelId);
+        await store.update(trx, modelId, { lifecycleStage: "deleted", timestampMs: clock.now() });
+        await audit.record(trx, ctx, {
+          action: "logged_model.delete",
+          targetType: "logged_model",
+          targetId: modelId,
+          before: { name: before.name, status: before.status },
+        });
+      });
+    },
+
+    async setTags(ctx, modelId, tags) {
+      checkEntries("tag", tags, MAX_TAG_VALUE);
+      await database.transaction(async (trx) => {
+        await load(trx, modelId);
+        await store.setTags(trx, modelId, tags);
+        await store.update(trx, modelId, { timestampMs: clock.now() });
+        await audit.record(trx, ctx, {
+          action: "logged_model.set_tags",
+          targetType: "logged_model",
+          targetId: modelId,
+          after: tags,
+        });
+      });
+    },
+
+    async deleteTag(ctx, modelId, key) {
+      await database.transaction(async (trx) => {
+        await load(trx, modelId);
+        if (!(await store.deleteTag(trx, modelId, key))) {
+          throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
+        }
+        await audit.record(trx, ctx, {
+          action: "logged_model.delete_tag",
+          targetType: "logged_model",
+          targetId: modelId,
+          before: { key },
+        });
+      });
+    },
+
+    async logParams(ctx, modelId, params) {
+      if (params.length > MAX_PARAMS_PER_CALL) {
+        throw invalidParameter(`At most ${MAX_PARAMS_PER_CALL} params may be logged per request.`);
+      }
+      checkEntries("param", params, MAX_PARAM_VALUE);
+      await database.transaction(async (trx) => {
+        await load(trx, modelId);
+        await store.setParams(trx, modelId, params);
+        await audit.record(trx, ctx, {
+          action: "logged_model.log_params",
+          targetType: "logged_model",
+          targetId: modelId,
+          after: params,
+        });
+      });
+    },
+
+    async search(input) {
+      if (input.experimentIds.length === 0) {
+        throw invalidParameter("Missing value for required parameter 'experiment_ids'.");
+      }
+      if (input.datasets.some((d) => d.name === "")) {
+        throw invalidParameter("`dataset_name` in the `datasets` clause must be specified.");
+      }
+      const maxResults = checkMaxResults(input.maxResults, 50, 10000);
+      const offset = decodePageToken(input.pageToken);
+      const rows = await store.search(database.db, {
+        experimentIds: input.experimentIds,
+        filter: parseLoggedModelFilter(input.filter),
+        datasets: input.datasets,
+        orderBy: input.orderBy,
+        offset,
+        limit: maxResults + 1,
+      });
+      return pageOf(rows, offset, maxResults);
+    },
+
+    async logRunOutputs(ctx, runId, models) {
+      await database.transaction(async (trx) => {
+        await activeRun(trx, runId);
+        for (const m of models) await load(trx, m.modelId);
+        await store.addRunOutputs(trx, runId, models);
+        await audit.record(trx, ctx, {
+          action: "run.log_outputs",
+          targetType: "run",
+          targetId: runId,
+          after: models,
+        });
+      });
+    },
+
+    async logRunModel(ctx, runId, modelJson) {
+      let model: unknown;
+      try {
+        model = JSON.parse(modelJson);
+      } catch {
+        throw invalidParameter("Invalid model_json: it must be the MLmodel as a JSON object string.");
+      }
+      if (typeof model !== "object" || model === null || Array.isArray(model)) {
+        throw invalidParameter("Invalid model_json: it must be the MLmodel as a JSON object string.");
+      }
+      const missing = MODEL_JSON_REQUIRED.filter((k) => !(k in model));
+      if (missing.length > 0) {
+        throw invalidParameter(`Model json is missing mandatory fields: ${missing.join(", ")}.`);
+      }
+      const flavors = (model as Record<string, unknown>).flavors;
+      if (typeof flavors !== "object" || flavors === null || Array.isArray(flavors)) {
+        throw invalidParameter("Invalid model_json: 'flavors' must be an object.");
+      }
+      await database.transaction(async (trx) => {
+        await activeRun(trx, runId);
+        const previous = await store.getRunTag(trx, runId, LOG_MODEL_HISTORY_TAG);
+        let history: unknown[] = [];
+        if (previous !== undefined) {
+          try {
+            const parsed: unknown = JSON.parse(previous);
+            history = Array.isArray(parsed) ? parsed : [parsed];
+          } catch {
+            history = [];
+          }
+        }
+        history.push(model);
+        await store.setRunTag(trx, runId, LOG_MODEL_HISTORY_TAG, JSON.stringify(history));
+        await audit.record(trx, ctx, {
+          action: "run.log_model",
+          targetType: "run",
+          targetId: runId,
+          after: { artifactPath: (model as Record<string, unknown>).artifact_path },
+        });
+      });
+    },
+
+    async findRunArtifactUri(runId) {
+      return (await store.findRun(database.db, runId))?.artifactUri;
+    },
+  };
+}

@@ -1,0 +1,350 @@
+// Runs: create (run name rules, artifact URI), read, update, soft delete/restore, and everything logged to
+// them — metrics, write-once params, tags, batches, dataset and model inputs — plus run search. Logged
+// models and run outputs are written by the artifacts/logged-models domain; runs only read them back.
+import type { Clock } from "../core/clock.js";
+import { invalidParameter, notFound } from "../core/errors.js";
+import { newRunId, newRunName } from "../core/ids.js";
+import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import type { RequestContext } from "../core/request-context.js";
+import type { AuditLog } from "../governance/audit.js";
+import type { Database, Executor } from "../store/database.js";
+import {
+  RUN_NAME_TAG,
+  type DatasetInput,
+  type Metric,
+  type Run,
+  type RunInfo,
+  type RunStatus,
+  type Tag,
+  type ViewType,
+} from "./entities.js";
+import type { ExperimentService } from "./experiments.js";
+import { checkBatch, checkKey, checkLength, checkTag, LIMITS } from "./run-validation.js";
+import type { RunStore } from "./tracking-store.js";
+import { parseRunsFilter, parseRunsOrderBy } from "./search/runs-filter.js";
+
+const MAX_RUNS_PER_PAGE = 50000;
+const DEFAULT_HISTORY_PAGE = 25000;
+
+export interface RunSearchRequest {
+  experimentIds: string[];
+  filter?: string | undefined;
+  runViewType?: ViewType | undefined;
+  maxResults?: number | undefined;
+  orderBy?: string[] | undefined;
+  pageToken?: string | undefined;
+}
+
+export interface CreateRunInput {
+  experimentId: string;
+  userId?: string | undefined;
+  runName?: string | undefined;
+  startTime?: number | undefined;
+  tags: Tag[];
+}
+
+export interface RunService {
+  createRun(ctx: RequestContext, input: CreateRunInput): Promise<Run>;
+  getRun(runId: string): Promise<Run>;
+  updateRun(
+    ctx: RequestContext,
+    runId: string,
+    patch: { status?: RunStatus | undefined; endTime?: number | undefined; runName?: string | undefined },
+  ): Promise<RunInfo>;
+  deleteRun(ctx: RequestContext, runId: string): Promise<void>;
+  restoreRun(ctx: RequestContext, runId: string): Promise<void>;
+  logMetric(ctx: RequestContext, runId: string, metric: Metric): Promise<void>;
+  logParam(ctx: RequestContext, runId: string, param: Tag): Promise<void>;
+  setTag(ctx: RequestContext, runId: string, tag: Tag): Promise<void>;
+  deleteTag(ctx: RequestContext, runId: string, key: string): Promise<void>;
+  logBatch(
+    ctx: RequestContext,
+    runId: string,
+    batch: { metrics: Metric[]; params: Tag[]; tags: Tag[] },
+  ): Promise<void>;
+  logInputs(ctx: RequestContext, runId: string, datasets: DatasetInput[], modelIds: string[]): Promise<void>;
+  getMetricHistory(
+    runId: string,
+    key: string,
+    maxResults: number | undefined,
+    pageToken: string | undefined,
+  ): Promise<Page<Metric>>;
+  /** Points of one metric for several runs (the UI's chart call), at most `maxResults` per run. */
+  getMetricHistoryBulkInterval(
+    runIds: string[],
+    key: string,
+    startStep: number | undefined,
+    endStep: number | undefined,
+    maxResults: number | undefined,
+  ): Promise<Metric[]>;
+  searchRuns(request: RunSearchRequest): Promise<Page<Run>>;
+}
+
+export interface RunServiceDeps {
+  database: Database;
+  store: RunStore;
+  experiments: Pick<ExperimentService, "getExperiment">;
+  audit: AuditLog;
+  clock: Clock;
+}
+
+function checkRunId(runId: string): void {
+  if (!/^[a-zA-Z0-9][\w-]{0,255}$/.test(runId)) {
+    throw invalidParameter(`Invalid value ${JSON.stringify(runId)} for parameter 'run_id' supplied.`);
+  }
+}
+
+export function createRunService(deps: RunServiceDeps): RunService {
+  const { database, store, audit, clock } = deps;
+
+  async function getInfo(ex: Executor, runId: string): Promise<RunInfo> {
+    checkRunId(runId);
+    const info = await store.getRunInfo(ex, runId);
+    if (info === undefined) throw notFound(`Run with id=${runId} not found`);
+    return info;
+  }
+
+  /** Runs `write` on an active run in one transaction, with its audit record. */
+  async function writeToActiveRun(
+    ctx: RequestContext,
+    runId: string,
+    action: string,
+    after: unknown,
+    write: (trx: Executor, info: RunInfo) => Promise<void>,
+  ): Promise<void> {
+    await database.transaction(async (trx) => {
+      const info = await getInfo(trx, runId);
+      if (info.lifecycleStage !== "active") {
+        throw invalidParameter(
+          `The run ${runId} must be in the 'active' state. Current state is ${info.lifecycleStage}.`,
+        );
+      }
+      await write(trx, info);
+      await audit.record(trx, ctx, { action, targetType: "run", targetId: runId, after });
+    });
+  }
+
+  async function setLifecycle(
+    ctx: RequestContext,
+    runId: string,
+    stage: "active" | "deleted",
+  ): Promise<void> {
+    await database.transaction(async (trx) => {
+      const info = await getInfo(trx, runId);
+      await store.updateRunInfo(trx, runId, {
+        lifecycleStage: stage,
+        deletedTime: stage === "deleted" ? clock.now() : null,
+      });
+      await audit.record(trx, ctx, {
+        action: stage === "deleted" ? "run.delete" : "run.restore",
+        targetType: "run",
+        targetId: runId,
+        before: { lifecycleStage: info.lifecycleStage },
+        after: { lifecycleStage: stage },
+      });
+    });
+  }
+
+  async function getRun(runId: string): Promise<Run> {
+    checkRunId(runId);
+    const [run] = await store.getRuns(database.db, [runId]);
+    if (run === undefined) throw notFound(`Run with id=${runId} not found`);
+    return run;
+  }
+
+  async function logBatch(
+    ctx: RequestContext,
+    runId: string,
+    batch: { metrics: Metric[]; params: Tag[]; tags: Tag[] },
+  ): Promise<void> {
+    checkBatch(batch.metrics, batch.params, batch.tags);
+    const firstValue = new Map<string, string>();
+    for (const p of batch.params) {
+      const seen = firstValue.get(p.key);
+      if (seen !== undefined && seen !== p.value) {
+        throw invalidParameter(
+          `Duplicate parameter keys have been submitted with different values: key '${p.key}' has values '${seen}' and '${p.value}'.`,
+        );
+      }
+      firstValue.set(p.key, p.value);
+    }
+    const summary = { metrics: batch.metrics.length, params: batch.params.length, tags: batch.tags.length };
+    await writeToActiveRun(ctx, runId, "run.log_batch", summary, async (trx) => {
+      if (batch.params.length > 0) {
+        // Params are write-once: the same value again is fine, a different one is refused.
+        const existing = await store.getParams(trx, runId, [...firstValue.keys()]);
+        for (const [key, value] of firstValue) {
+          const old = existing.get(key);
+          if (old !== undefined && old !== value) {
+            throw invalidParameter(
+              `Changing param values is not allowed. Param with key='${key}' was already logged with ` +
+                `value='${old}' for run ID='${runId}'. Attempted logging new value '${value}'.`,
+            );
+          }
+        }
+        const fresh = [...firstValue]
+          .filter(([key]) => !existing.has(key))
+          .map(([key, value]) => ({ key, value }));
+        await store.insertParams(trx, runId, fresh);
+      }
+      await store.logMetrics(trx, runId, batch.metrics);
+      if (batch.tags.length > 0) {
+        await store.setTags(trx, runId, batch.tags);
+        const nameTag = batch.tags.findLast((t) => t.key === RUN_NAME_TAG);
+        if (nameTag !== undefined) await store.updateRunInfo(trx, runId, { runName: nameTag.value });
+      }
+    });
+  }
+
+  return {
+    async createRun(ctx, input) {
+      const experiment = await deps.experiments.getExperiment(input.experimentId);
+      if (experiment.lifecycleStage !== "active") {
+        throw invalidParameter(
+          `The experiment ${experiment.experimentId} must be in the 'active' state. Current state is ${experiment.lifecycleStage}.`,
+        );
+      }
+      input.tags.forEach((t, i) => checkTag(t, `tags[${i}].`));
+      // The run name and the mlflow.runName tag are one thing: they must agree, and the tag is always set.
+      const nameTag = input.tags.find((t) => t.key === RUN_NAME_TAG)?.value;
+      if (
+        input.runName !== undefined &&
+        input.runName !== "" &&
+        nameTag !== undefined &&
+        nameTag !== input.runName
+      ) {
+        throw invalidParameter(
+          `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values ` +
+            `(run_name='${input.runName}', mlflow.runName='${nameTag}').`,
+        );
+      }
+      const runName =
+        input.runName !== undefined && input.runName !== "" ? input.runName : (nameTag ?? newRunName());
+      const tags = [
+        ...input.tags.filter((t) => t.key !== RUN_NAME_TAG),
+        { key: RUN_NAME_TAG, value: runName },
+      ];
+      const runId = newRunId();
+      const info: RunInfo = {
+        runId,
+        runName,
+        experimentId: experiment.experimentId,
+        userId: input.userId ?? "",
+        status: "RUNNING",
+        startTime: input.startTime ?? clock.now(),
+        endTime: null,
+        artifactUri: `${experiment.artifactLocation.replace(/\/+$/, "")}/${runId}/artifacts`,
+        lifecycleStage: "active",
+      };
+      await database.transaction(async (trx) => {
+        await store.createRun(trx, info, tags);
+        await audit.record(trx, ctx, {
+          action: "run.create",
+          targetType: "run",
+          targetId: runId,
+          after: info,
+        });
+      });
+      return getRun(runId);
+    },
+
+    getRun,
+
+    async updateRun(ctx, runId, patch) {
+      if (patch.runName !== undefined) checkLength(patch.runName, "run_name", LIMITS.maxTagValueLength);
+      await writeToActiveRun(ctx, runId, "run.update", patch, async (trx) => {
+        const runName = patch.runName === "" ? undefined : patch.runName;
+        await store.updateRunInfo(trx, runId, { status: patch.status, endTime: patch.endTime, runName });
+        if (runName !== undefined) await store.setTags(trx, runId, [{ key: RUN_NAME_TAG, value: runName }]);
+      });
+      return getInfo(database.db, runId);
+    },
+
+    deleteRun: (ctx, runId) => setLifecycle(ctx, runId, "deleted"),
+    restoreRun: (ctx, runId) => setLifecycle(ctx, runId, "active"),
+
+    async logMetric(ctx, runId, metric) {
+      checkKey(metric.key, "key");
+      await writeToActiveRun(ctx, runId, "run.log_metric", { key: metric.key, step: metric.step }, (trx) =>
+        store.logMetrics(trx, runId, [metric]),
+      );
+    },
+
+    logParam: (ctx, runId, param) => logBatch(ctx, runId, { metrics: [], params: [param], tags: [] }),
+
+    async setTag(ctx, runId, tag) {
+      checkTag(tag, "");
+      await writeToActiveRun(ctx, runId, "run.set_tag", tag, async (trx) => {
+        await store.setTags(trx, runId, [tag]);
+        // MLflow keeps the run name and its tag in step.
+        if (tag.key === RUN_NAME_TAG) await store.updateRunInfo(trx, runId, { runName: tag.value });
+      });
+    },
+
+    async deleteTag(ctx, runId, key) {
+      await writeToActiveRun(ctx, runId, "run.delete_tag", { key }, async (trx) => {
+        if (!(await store.deleteTag(trx, runId, key))) {
+          throw notFound(`No tag with name: ${key} in run with id ${runId}`);
+        }
+      });
+    },
+
+    logBatch,
+
+    async logInputs(ctx, runId, datasets, modelIds) {
+      await writeToActiveRun(
+        ctx,
+        runId,
+        "run.log_inputs",
+        { datasets: datasets.map((d) => `${d.dataset.name}@${d.dataset.digest}`), models: modelIds },
+        (trx, info) => store.logInputs(trx, info.experimentId, runId, datasets, modelIds),
+      );
+    },
+
+    async getMetricHistory(runId, key, maxResults, pageToken) {
+      await getInfo(database.db, runId);
+      const limit = checkMaxResults(maxResults, DEFAULT_HISTORY_PAGE, Number.MAX_SAFE_INTEGER - 1);
+      const offset = decodePageToken(pageToken);
+      const rows = await store.getMetricHistory(database.db, runId, key, offset, limit + 1);
+      return pageOf(rows, offset, limit);
+    },
+
+    async getMetricHistoryBulkInterval(runIds, key, startStep, endStep, maxResults) {
+      if (runIds.length === 0)
+        throw invalidParameter("GetMetricHistoryBulkInterval request must specify at least one run_id.");
+      if (runIds.length > 100)
+        throw invalidParameter("GetMetricHistoryBulkInterval request cannot specify more than 100 run_ids.");
+      const perRun = checkMaxResults(maxResults, 320, 2500);
+      for (const id of runIds) await getInfo(database.db, id);
+      const points = await store.getMetricHistoryForRuns(database.db, runIds, key, startStep, endStep);
+      // Keep at most `perRun` points per run, evenly spread over its steps, always including the last one.
+      const byRun = new Map<string, Metric[]>();
+      for (const p of points) {
+        const list = byRun.get(p.runId ?? "") ?? [];
+        list.push(p);
+        byRun.set(p.runId ?? "", list);
+      }
+      return [...byRun.values()].flatMap((list) => {
+        if (list.length <= perRun) return list;
+        const stride = list.length / perRun;
+        const picked = Array.from({ length: perRun - 1 }, (_, i) => list[Math.floor(i * stride)] as Metric);
+        return [...picked, list[list.length - 1] as Metric];
+      });
+    },
+
+    async searchRuns(request) {
+      const maxResults = checkMaxResults(request.maxResults, 1000, MAX_RUNS_PER_PAGE);
+      const offset = decodePageToken(request.pageToken);
+      const runIds = await store.searchRunIds(database.db, {
+        experimentIds: request.experimentIds,
+        viewType: request.runViewType ?? "ACTIVE_ONLY",
+        clauses: parseRunsFilter(request.filter),
+        orderBy: parseRunsOrderBy(request.orderBy ?? []),
+        offset,
+        limit: maxResults + 1,
+      });
+      const page = pageOf(runIds, offset, maxResults);
+      return { items: await store.getRuns(database.db, page.items), nextPageToken: page.nextPageToken };
+    },
+  };
+}
