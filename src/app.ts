@@ -20,13 +20,15 @@ import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
-import { createGovernance } from "./governance/governance.js";
+import { createGovernance, type Governance } from "./governance/governance.js";
 import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
 import { auditRoutes } from "./api/flowgate/audit.routes.js";
 import { createWebhookModule, type WebhookModule } from "./webhooks/webhook-module.js";
 import { webhooksRoutes } from "./api/mlflow/webhooks.routes.js";
 import { webhookDeliveriesRoutes } from "./api/flowgate/webhook-deliveries.routes.js";
+import { policiesRoutes } from "./api/flowgate/policies.routes.js";
+import { transitionRequestsRoutes } from "./api/flowgate/transition-requests.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -35,6 +37,8 @@ export interface App {
   routePermissions(): RegisteredRoute[];
   /** Webhooks: domain services publish events through `webhooks.outbox` inside their transactions. */
   webhooks: WebhookModule;
+  /** Governance services (promotion hooks for the registry, approvals, policies). */
+  governance: Governance;
   close(): Promise<void>;
 }
 
@@ -63,13 +67,15 @@ export async function createApp(
       audit,
       clock,
     });
+    const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
-      repo: createLocalArtifactRepository(config.artifactsDestination),
+      repo: artifactRepo,
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
       findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
     });
+    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
     const governance = await createGovernance({
       database,
       audit,
@@ -77,9 +83,10 @@ export async function createApp(
       logger,
       authEnabled: config.auth,
       env,
-      isProtectedAlias: async (_name, alias) => alias === "champion",
+      outbox: webhooks.outbox,
+      artifacts: artifactRepo,
+      externalRules: { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate },
     });
-    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -93,6 +100,13 @@ export async function createApp(
       auditRoutes({ database, auditQuery: governance.auditQuery }),
       webhooksRoutes({ webhooks: webhooks.service }),
       webhookDeliveriesRoutes({ webhooks: webhooks.service }),
+      policiesRoutes({
+        database,
+        policies: governance.policies,
+        promotions: governance.promotions,
+        evaluations: governance.evaluations,
+      }),
+      transitionRequestsRoutes({ approvals: governance.approvals }),
     ];
     const server = await buildServer({
       logger,
@@ -107,6 +121,7 @@ export async function createApp(
       database,
       routePermissions: () => governance.guard.routes(),
       webhooks,
+      governance,
       async close() {
         await server.close();
         await webhooks.dispatcher.stop();

@@ -14,12 +14,29 @@ import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createSqlUserStore } from "./auth/sql-user-store.js";
 import { createUserService, type UserService } from "./auth/users.js";
 import { createSqlScopeStore } from "./scope-store.js";
+import type { ArtifactRepository } from "../artifacts/artifact-repo.js";
+import type { Outbox } from "../webhooks/outbox.js";
+import { sendWebhook } from "../webhooks/http-sender.js";
+import type { TargetRules } from "../webhooks/target-address.js";
+import { createPolicyService, type PolicyService } from "./policies.js";
+import { createSqlGateEvaluationStore, type GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
+import { createVersionFactsReader } from "./gates/version-facts.js";
+import { createPromotionService, type PromotionService } from "./promotions.js";
+import { createSqlTransitionRequestStore } from "./transition-request-store.js";
+import { createApprovalService, type ApprovalService, type TransitionApplier } from "./approvals.js";
 
 export interface Governance {
   users: UserService;
   access: AccessControl;
   auditQuery: AuditQuery;
   guard: AuthGuard;
+  policies: PolicyService;
+  evaluations: GateEvaluationStore;
+  /** The registry's hooks: permission, policy and gate checks, and webhook events, inside its transactions. */
+  promotions: PromotionService;
+  approvals: ApprovalService;
+  /** Called once the registry exists: approved requests are applied through it. */
+  setApplier(applier: TransitionApplier): void;
 }
 
 export async function createGovernance(deps: {
@@ -28,7 +45,10 @@ export async function createGovernance(deps: {
   clock: Clock;
   logger: Logger;
   authEnabled: boolean;
-  isProtectedAlias: (name: string, alias: string) => Promise<boolean>;
+  outbox: Outbox;
+  artifacts: ArtifactRepository;
+  /** SSRF rules for external (http) gates: the same as for webhook targets. */
+  externalRules: TargetRules;
   env?: NodeJS.ProcessEnv;
 }): Promise<Governance> {
   const { database, audit, clock, logger } = deps;
@@ -48,14 +68,55 @@ export async function createGovernance(deps: {
     );
   }
   const access = createAccessControl({ enabled: deps.authEnabled, database, store });
+  const policies = createPolicyService({ database, audit, clock });
+  const evaluations = createSqlGateEvaluationStore();
+  const facts = createVersionFactsReader({ artifacts: deps.artifacts });
+  const requests = createSqlTransitionRequestStore();
+  const promotions = createPromotionService({
+    database,
+    policies,
+    access,
+    facts,
+    evaluations,
+    outbox: deps.outbox,
+    requests,
+    external: (url, body, timeoutMs) =>
+      sendWebhook(url, { "content-type": "application/json" }, body, deps.externalRules, timeoutMs),
+    clock,
+    logger,
+  });
+  let applier: TransitionApplier | undefined;
+  const approvals = createApprovalService({
+    database,
+    store: requests,
+    audit,
+    access,
+    facts,
+    promotions,
+    outbox: deps.outbox,
+    clock,
+    applier: () => applier,
+  });
   const authenticator = createAuthenticator({ database, store, throttle: createLoginThrottle(clock), clock });
   const guard = createAuthGuard({
     enabled: deps.authEnabled,
     authenticator,
     scopes: createSqlScopeStore(),
     database,
-    isProtectedAlias: deps.isProtectedAlias,
+    isProtectedAlias: (name, alias) => promotions.isProtectedAlias(name, alias),
     logger,
   });
-  return { users, access, auditQuery: createAuditQuery(), guard };
+  return {
+    users,
+    access,
+    auditQuery: createAuditQuery(),
+    guard,
+    policies,
+    evaluations,
+    promotions,
+    approvals,
+    setApplier: (a) => {
+      applier = a;
+    },
+  };
 }

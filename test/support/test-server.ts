@@ -51,7 +51,7 @@ export async function startTestServer(
 /** POST/PATCH/DELETE a JSON body (or GET with query args) and return status and parsed JSON. */
 export async function call(
   server: TestServer,
-  method: "GET" | "POST" | "PATCH" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   route: string,
   args: Record<string, unknown> = {},
   headers: Record<string, string> = {},
