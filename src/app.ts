@@ -19,7 +19,15 @@ import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
+import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
+import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
+import type { RegistryDeps } from "./registry/registry-deps.js";
+import { transitionStage } from "./registry/stages.js";
+import { setAlias } from "./registry/aliases.js";
+import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
+import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
+import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 import { createGovernance, type Governance } from "./governance/governance.js";
 import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
@@ -61,19 +69,16 @@ export async function createApp(
     });
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
-    const loggedModels = createLoggedModelService({
-      database,
-      store: createSqlLoggedModelStore(),
-      audit,
-      clock,
-    });
+    const loggedModelStore = createSqlLoggedModelStore();
+    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
+    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
     const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
       repo: artifactRepo,
       database,
       audit,
       maxUploadBytes: config.maxArtifactBytes,
-      findRunArtifactUri: (runId) => loggedModels.findRunArtifactUri(runId),
+      findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
     const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
     const governance = await createGovernance({
@@ -87,6 +92,21 @@ export async function createApp(
       artifacts: artifactRepo,
       externalRules: { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate },
     });
+    const registry: RegistryDeps = {
+      database,
+      store: createSqlRegistryStore(loggedModelStore),
+      audit,
+      clock,
+      logger,
+      hooks: governance.promotions,
+    };
+    // An approved transition request is applied through the registry's own transition, under its hooks.
+    governance.setApplier({
+      transitionStage: async (ctx, req) => {
+        await transitionStage(registry, ctx, req);
+      },
+      setAlias: (ctx, req) => setAlias(registry, ctx, req),
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -95,7 +115,10 @@ export async function createApp(
       runRoutes(runs),
       metricRoutes(runs),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
-      loggedModelsRoutes(loggedModels, artifactProxy),
+      loggedModelsRoutes(loggedModels, runModels, artifactProxy),
+      registeredModelRoutes(registry),
+      modelVersionRoutes(registry),
+      flowgateRegistryRoutes(registry, artifactRepo),
       usersRoutes({ users: governance.users, access: governance.access }),
       auditRoutes({ database, auditQuery: governance.auditQuery }),
       webhooksRoutes({ webhooks: webhooks.service }),

@@ -93,7 +93,10 @@ export function createAuthGuard(deps: {
   }
 
   async function isReleased(request: FastifyRequest): Promise<boolean> {
-    const args = (request.query ?? {}) as Record<string, unknown>;
+    const args = {
+      ...((request.query ?? {}) as Record<string, unknown>),
+      ...((request.params ?? {}) as Record<string, unknown>),
+    };
     const name = typeof args.name === "string" ? args.name : undefined;
     if (name === undefined) return false;
     const version =

@@ -77,7 +77,9 @@ export async function resolveInsideRoot(root: string, relativePath: string): Pro
       }
       return resolved;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+      // ENOTDIR: a parent is a file; the path cannot exist, so resolve the part that does, like ENOENT.
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code !== "ENOENT" && code !== "ENOTDIR") throw err;
       if (existing === realRoot) throw err;
       suffix = suffix === "" ? path.basename(existing) : path.join(path.basename(existing), suffix);
       existing = path.dirname(existing);

@@ -3,6 +3,7 @@ import { Command } from "commander";
 import { FLOWGATE_VERSION } from "../core/version.js";
 import { FlowgateError } from "../core/errors.js";
 import { registerServerCommand } from "./commands/server.js";
+import { registerModelsCommand } from "./commands/models.js";
 import { registerUsersCommand } from "./commands/users.js";
 import { registerTokensCommand } from "./commands/tokens.js";
 import { registerAuditCommand } from "./commands/audit.js";
@@ -13,6 +14,7 @@ export async function main(argv: string[]): Promise<void> {
     .description("Flowgate: ML model lifecycle platform that speaks MLflow's REST API")
     .version(FLOWGATE_VERSION);
   registerServerCommand(program);
+  registerModelsCommand(program);
   registerUsersCommand(program);
   registerTokensCommand(program);
   registerAuditCommand(program);

@@ -18,7 +18,7 @@ import type { ArtifactRepository } from "../artifacts/artifact-repo.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import { sendWebhook } from "../webhooks/http-sender.js";
 import type { TargetRules } from "../webhooks/target-address.js";
-import { createPolicyService, type PolicyService } from "./policies.js";
+import { BUILT_IN_POLICY, createPolicyService, type PolicyService } from "./policies.js";
 import { createSqlGateEvaluationStore, type GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import { createVersionFactsReader } from "./gates/version-facts.js";
 import { createPromotionService, type PromotionService } from "./promotions.js";
@@ -68,7 +68,12 @@ export async function createGovernance(deps: {
     );
   }
   const access = createAccessControl({ enabled: deps.authEnabled, database, store });
-  const policies = createPolicyService({ database, audit, clock });
+  const policies = createPolicyService({
+    database,
+    audit,
+    clock,
+    builtIn: { ...BUILT_IN_POLICY, requireReason: deps.authEnabled },
+  });
   const evaluations = createSqlGateEvaluationStore();
   const facts = createVersionFactsReader({ artifacts: deps.artifacts });
   const requests = createSqlTransitionRequestStore();

@@ -139,10 +139,16 @@ export interface PolicyService {
 
 const DEFAULT_KEY = "";
 
+/**
+ * `builtIn` is the policy when neither the model nor the server has one; the composition root passes
+ * BUILT_IN_POLICY with `requireReason` only when auth is on (without auth every caller is anonymous, and a
+ * plain MLflow workflow must keep working unchanged).
+ */
 export function createPolicyService(deps: {
   database: Database;
   audit: AuditLog;
   clock: Clock;
+  builtIn: PromotionPolicy;
 }): PolicyService {
   const { database, audit, clock } = deps;
   async function row(x: Executor, key: string) {
@@ -163,7 +169,7 @@ export function createPolicyService(deps: {
     };
   }
   const builtIn: StoredPolicy = {
-    policy: BUILT_IN_POLICY,
+    policy: deps.builtIn,
     source: "built-in",
     updatedAt: undefined,
     updatedBy: undefined,

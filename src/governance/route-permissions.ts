@@ -154,6 +154,28 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     releasedOnly: true,
   },
 
+  // Native registry API.
+  { methods: WRITE, url: native("registered-models"), permission: "model.write", scope: "model" },
+  {
+    methods: GET,
+    url: native("(registered-models|model-uris/resolve|lineage|registry/sunset)"),
+    permission: "model.read",
+    scope: "any",
+  },
+  {
+    methods: GET,
+    url: native("registered-models/:name(/versions)?"),
+    permission: "model.read",
+    scope: "model-path",
+  },
+  {
+    methods: GET,
+    url: native("registered-models/:name/versions/:version(/model-info)?"),
+    permission: "model.read",
+    scope: "model-path",
+    releasedOnly: true,
+  },
+
   // Native governance API.
   { methods: GET, url: native("whoami"), permission: "authenticated", scope: "global" },
   { methods: ANY, url: native("tokens(/.*)?"), permission: "authenticated", scope: "global" },

@@ -1,6 +1,6 @@
 // MLflow 3.x logged models: create (PENDING, files under `<experiment>/models/<id>/artifacts`), finalize,
-// delete, tags, params, search; plus the run side of models: `runs/outputs` (3.x) and `runs/log-model` (2.x
-// history tag). Registry links (`registrations`) come from the `mlflow.modelVersions` tag the registry sets.
+// delete, tags, params, search. The run side of models (`runs/outputs`, `runs/log-model`) is run-models.ts.
+// Registry links (`registrations`) come from the `mlflow.modelVersions` tag the registry sets.
 import type { Clock } from "../core/clock.js";
 import { invalidParameter, notFound } from "../core/errors.js";
 import { newLoggedModelId, newRunName } from "../core/ids.js";
@@ -15,7 +15,6 @@ import type {
   LoggedModelOrder,
   LoggedModelStatus,
   LoggedModelStore,
-  RunRef,
 } from "./logged-model-store.js";
 
 type KeyValue = { key: string; value: string };
@@ -47,16 +46,6 @@ export interface LoggedModelService {
   deleteTag(ctx: RequestContext, modelId: string, key: string): Promise<void>;
   logParams(ctx: RequestContext, modelId: string, params: KeyValue[]): Promise<void>;
   search(input: SearchLoggedModelsInput): Promise<Page<LoggedModel>>;
-  /** `runs/outputs`: records that the run produced these models (3.x `log_model` with an active run). */
-  logRunOutputs(
-    ctx: RequestContext,
-    runId: string,
-    models: Array<{ modelId: string; step: number }>,
-  ): Promise<void>;
-  /** `runs/log-model` (2.x): appends the MLmodel dict to the run tag `mlflow.log-model.history`. */
-  logRunModel(ctx: RequestContext, runId: string, modelJson: string): Promise<void>;
-  /** The run's artifact_uri, or undefined when there is no such run (for the run artifact listing). */
-  findRunArtifactUri(runId: string): Promise<string | undefined>;
 }
 
 export interface LoggedModelServiceDeps {
@@ -70,8 +59,6 @@ const MAX_KEY = 250;
 const MAX_PARAM_VALUE = 6000;
 const MAX_TAG_VALUE = 8000;
 const MAX_PARAMS_PER_CALL = 100;
-export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
-const MODEL_JSON_REQUIRED = ["artifact_path", "flavors", "utc_time_created", "run_id"] as const;
 
 function checkEntries(kind: "param" | "tag", entries: KeyValue[], maxValue: number): void {
   for (const { key, value } of entries) {
@@ -103,15 +90,27 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
     return model;
   }
 
-  async function activeRun(ex: Executor, runId: string): Promise<RunRef> {
-    const run = await store.findRun(ex, runId);
-    if (run === undefined) throw notFound(`Run with id=${runId} not found.`);
-    if (run.lifecycleStage !== "active") {
-      throw invalidParameter(
-        `The run ${runId} must be in the 'active' state. Current state is ${run.lifecycleStage}.`,
-      );
-    }
-    return run;
+  /**
+   * One change to an existing (not deleted) model: loads it, applies `change`, writes the audit record, all in
+   * one transaction, and returns the model as it is afterwards.
+   */
+  async function changeModel(
+    ctx: RequestContext,
+    modelId: string,
+    verb: string,
+    change: (trx: Executor, before: LoggedModel) => Promise<{ before?: unknown; after?: unknown }>,
+  ): Promise<LoggedModel> {
+    return database.transaction(async (trx) => {
+      const before = await load(trx, modelId);
+      const diff = await change(trx, before);
+      await audit.record(trx, ctx, {
+        action: `logged_model.${verb}`,
+        targetType: "logged_model",
+        targetId: modelId,
+        ...diff,
+      });
+      return load(trx, modelId, true);
+    });
   }
 
   return {
@@ -164,60 +163,34 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
           `Invalid status '${status}': a logged model is finalized as LOGGED_MODEL_READY or LOGGED_MODEL_UPLOAD_FAILED.`,
         );
       }
-      return database.transaction(async (trx) => {
-        const before = await load(trx, modelId);
+      return changeModel(ctx, modelId, "finalize", async (trx, before) => {
         await store.update(trx, modelId, { status, timestampMs: clock.now() });
-        await audit.record(trx, ctx, {
-          action: "logged_model.finalize",
-          targetType: "logged_model",
-          targetId: modelId,
-          before: { status: before.status },
-          after: { status },
-        });
-        return load(trx, modelId);
+        return { before: { status: before.status }, after: { status } };
       });
     },
 
     async delete(ctx, modelId) {
-      await database.transaction(async (trx) => {
-        const before = await load(trx, modelId);
+      await changeModel(ctx, modelId, "delete", async (trx, before) => {
         await store.update(trx, modelId, { lifecycleStage: "deleted", timestampMs: clock.now() });
-        await audit.record(trx, ctx, {
-          action: "logged_model.delete",
-          targetType: "logged_model",
-          targetId: modelId,
-          before: { name: before.name, status: before.status },
-        });
+        return { before: { name: before.name, status: before.status } };
       });
     },
 
     async setTags(ctx, modelId, tags) {
       checkEntries("tag", tags, MAX_TAG_VALUE);
-      await database.transaction(async (trx) => {
-        await load(trx, modelId);
+      await changeModel(ctx, modelId, "set_tags", async (trx) => {
         await store.setTags(trx, modelId, tags);
         await store.update(trx, modelId, { timestampMs: clock.now() });
-        await audit.record(trx, ctx, {
-          action: "logged_model.set_tags",
-          targetType: "logged_model",
-          targetId: modelId,
-          after: tags,
-        });
+        return { after: tags };
       });
     },
 
     async deleteTag(ctx, modelId, key) {
-      await database.transaction(async (trx) => {
-        await load(trx, modelId);
+      await changeModel(ctx, modelId, "delete_tag", async (trx) => {
         if (!(await store.deleteTag(trx, modelId, key))) {
           throw notFound(`No tag with key '${key}' found for model with ID '${modelId}'.`);
         }
-        await audit.record(trx, ctx, {
-          action: "logged_model.delete_tag",
-          targetType: "logged_model",
-          targetId: modelId,
-          before: { key },
-        });
+        return { before: { key } };
       });
     },
 
@@ -226,15 +199,9 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
         throw invalidParameter(`At most ${MAX_PARAMS_PER_CALL} params may be logged per request.`);
       }
       checkEntries("param", params, MAX_PARAM_VALUE);
-      await database.transaction(async (trx) => {
-        await load(trx, modelId);
+      await changeModel(ctx, modelId, "log_params", async (trx) => {
         await store.setParams(trx, modelId, params);
-        await audit.record(trx, ctx, {
-          action: "logged_model.log_params",
-          targetType: "logged_model",
-          targetId: modelId,
-          after: params,
-        });
+        return { after: params };
       });
     },
 
@@ -256,65 +223,6 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
         limit: maxResults + 1,
       });
       return pageOf(rows, offset, maxResults);
-    },
-
-    async logRunOutputs(ctx, runId, models) {
-      await database.transaction(async (trx) => {
-        await activeRun(trx, runId);
-        for (const m of models) await load(trx, m.modelId);
-        await store.addRunOutputs(trx, runId, models);
-        await audit.record(trx, ctx, {
-          action: "run.log_outputs",
-          targetType: "run",
-          targetId: runId,
-          after: models,
-        });
-      });
-    },
-
-    async logRunModel(ctx, runId, modelJson) {
-      let model: unknown;
-      try {
-        model = JSON.parse(modelJson);
-      } catch {
-        throw invalidParameter("Invalid model_json: it must be the MLmodel as a JSON object string.");
-      }
-      if (typeof model !== "object" || model === null || Array.isArray(model)) {
-        throw invalidParameter("Invalid model_json: it must be the MLmodel as a JSON object string.");
-      }
-      const missing = MODEL_JSON_REQUIRED.filter((k) => !(k in model));
-      if (missing.length > 0) {
-        throw invalidParameter(`Model json is missing mandatory fields: ${missing.join(", ")}.`);
-      }
-      const flavors = (model as Record<string, unknown>).flavors;
-      if (typeof flavors !== "object" || flavors === null || Array.isArray(flavors)) {
-        throw invalidParameter("Invalid model_json: 'flavors' must be an object.");
-      }
-      await database.transaction(async (trx) => {
-        await activeRun(trx, runId);
-        const previous = await store.getRunTag(trx, runId, LOG_MODEL_HISTORY_TAG);
-        let history: unknown[] = [];
-        if (previous !== undefined) {
-          try {
-            const parsed: unknown = JSON.parse(previous);
-            history = Array.isArray(parsed) ? parsed : [parsed];
-          } catch {
-            history = [];
-          }
-        }
-        history.push(model);
-        await store.setRunTag(trx, runId, LOG_MODEL_HISTORY_TAG, JSON.stringify(history));
-        await audit.record(trx, ctx, {
-          action: "run.log_model",
-          targetType: "run",
-          targetId: runId,
-          after: { artifactPath: (model as Record<string, unknown>).artifact_path },
-        });
-      });
-    },
-
-    async findRunArtifactUri(runId) {
-      return (await store.findRun(database.db, runId))?.artifactUri;
     },
   };
 }

@@ -84,7 +84,13 @@ export function checkBatch(metrics: readonly Metric[], params: readonly Tag[], t
     LIMITS.maxEntitiesPerBatch,
     metrics.length + params.length + tags.length,
   );
-  metrics.forEach((m, i) => checkMetric(m, `metrics[${i}].`));
+  // A batch repeats a few keys over many steps: check each distinct key once.
+  const checked = new Set<string>();
+  metrics.forEach((m, i) => {
+    if (checked.has(m.key)) return;
+    checkMetric(m, `metrics[${i}].`);
+    checked.add(m.key);
+  });
   params.forEach((p, i) => checkParam(p, `params[${i}].`));
   tags.forEach((t, i) => checkTag(t, `tags[${i}].`));
 }

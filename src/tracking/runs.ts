@@ -245,7 +245,17 @@ export function createRunService(deps: RunServiceDeps): RunService {
           after: info,
         });
       });
-      return getRun(runId);
+      // A new run has nothing logged yet: no need to read it back.
+      const byKey = (a: Tag, b: Tag): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+      return {
+        info,
+        metrics: [],
+        params: [],
+        tags: [...tags].sort(byKey),
+        datasetInputs: [],
+        modelInputs: [],
+        modelOutputs: [],
+      };
     },
 
     getRun,

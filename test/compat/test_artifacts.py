@@ -54,6 +54,7 @@ def test_log_list_and_download_artifacts_byte_identical(tracking_uri, flowgate, 
     large = client.list_artifacts(run_id, "large")
     assert [(f.path, f.file_size) for f in large] == [("large/big.bin", 50 << 20)]
 
+    (tmp_path / "out").mkdir()
     out = Path(client.download_artifacts(run_id, "", str(tmp_path / "out")))
     assert _tree(out / "bundle") == _tree(src)
     assert _sha256(out / "large" / "big.bin") == _sha256(big)
@@ -70,6 +71,7 @@ def test_download_of_a_single_artifact_file(tracking_uri, tmp_path):
     payload.write_bytes(b"\x00\x01binary\xff" * 1000)
     with mlflow.start_run() as run:
         mlflow.log_artifact(str(payload), artifact_path="a/b")
+    (tmp_path / "dl").mkdir()
     got = mlflow.artifacts.download_artifacts(
         run_id=run.info.run_id, artifact_path="a/b/model.txt", dst_path=str(tmp_path / "dl")
     )

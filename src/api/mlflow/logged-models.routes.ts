@@ -4,6 +4,7 @@
 import type { ArtifactProxy } from "../../artifacts/artifact-proxy.js";
 import { invalidParameter } from "../../core/errors.js";
 import type { LoggedModelService } from "../../tracking/logged-models.js";
+import type { RunModelService } from "../../tracking/run-models.js";
 import {
   LOGGED_MODEL_STATUSES,
   type LoggedModel,
@@ -102,7 +103,11 @@ function orderBy(args: WireArgs): LoggedModelOrder[] {
   }));
 }
 
-export function loggedModelsRoutes(models: LoggedModelService, artifacts: ArtifactProxy): RoutePlugin {
+export function loggedModelsRoutes(
+  models: LoggedModelService,
+  runModels: RunModelService,
+  artifacts: ArtifactProxy,
+): RoutePlugin {
   return (app) => {
     const router = mlflowRouter(app);
 
@@ -177,7 +182,7 @@ export function loggedModelsRoutes(models: LoggedModelService, artifacts: Artifa
 
     router.route("POST", "runs/outputs", async ({ args, ctx }) => {
       const runId = optionalString(args, "run_id") ?? requiredString(args, "run_uuid");
-      await models.logRunOutputs(
+      await runModels.logRunOutputs(
         ctx,
         runId,
         objectList(args, "models").map((m) => ({
@@ -190,7 +195,7 @@ export function loggedModelsRoutes(models: LoggedModelService, artifacts: Artifa
 
     router.route("POST", "runs/log-model", async ({ args, ctx }) => {
       const runId = optionalString(args, "run_id") ?? requiredString(args, "run_uuid");
-      await models.logRunModel(ctx, runId, requiredString(args, "model_json"));
+      await runModels.logRunModel(ctx, runId, requiredString(args, "model_json"));
       return {};
     });
   };

@@ -1,7 +1,7 @@
 // Compiles a parsed runs search into one SQL query over runs, latest_metrics, params and run_tags that means
-// the same on SQLite and PostgreSQL. Filters are `run_id IN (subquery)` semi-joins, so a metric filter uses
-// the latest_metrics (key, value) index; order_by keys are LEFT JOINs. Order as MLflow's SQL store: each
-// key's values first, then NaN, then missing; ties by start_time DESC, then run_id.
+// the same on SQLite and PostgreSQL. Metric, param and tag filters are inner joins (one row per run and key),
+// so a metric filter can use the latest_metrics (key, value) index; other order_by keys are LEFT JOINs.
+// Order as MLflow's SQL store: each key's values first, then NaN, then missing; ties by start_time DESC, run_id.
 import { sql, type RawBuilder, type SqlBool } from "kysely";
 import type { Executor } from "../../store/database.js";
 import type { Dialect } from "../../store/dialect.js";
@@ -76,46 +76,84 @@ async function runIdsByDatasetContext(
   return [...ids];
 }
 
-async function filterCondition(
+/** How a filter is applied: a condition on `r`, or an inner join that keeps only runs with a matching row. */
+type Filter =
+  | { type: "where"; condition: RawBuilder<SqlBool> }
+  | {
+      type: "join";
+      join: RawBuilder<unknown>;
+      kind: "metric" | "param" | "tag";
+      key: string;
+      maybeNaN: boolean;
+    };
+
+const KEY_TABLES = { metric: "latest_metrics", param: "params", tag: "run_tags" } as const;
+
+async function filterFor(
   ex: Executor,
   experimentIds: number[],
   clause: RunClause,
-): Promise<RawBuilder<SqlBool>> {
+  index: number,
+): Promise<Filter> {
   switch (clause.kind) {
     case "metric": {
+      // An inner join on latest_metrics lets the engine drive the query from the (key, value) index.
       // NaN satisfies only != (as IEEE comparison does); it is stored as 0 with is_nan = 1.
-      const cmp = sqlComparison(sql.ref("f.value"), clause.comparator, clause.value);
+      const alias = sql.raw(`f${index}`);
+      const cmp = sqlComparison(sql.ref(`f${index}.value`), clause.comparator, clause.value);
       const cond =
         clause.comparator === "!="
-          ? sql<SqlBool>`(f.is_nan = 1 or ${cmp})`
-          : sql<SqlBool>`(f.is_nan = 0 and ${cmp})`;
-      return sql<SqlBool>`r.run_id in (select f.run_id from latest_metrics f where f.key = ${clause.key} and ${cond})`;
+          ? sql<SqlBool>`(${alias}.is_nan = 1 or ${cmp})`
+          : sql<SqlBool>`${alias}.is_nan = 0 and ${cmp}`;
+      return {
+        type: "join",
+        join: sql`join latest_metrics ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
+        kind: "metric",
+        key: clause.key,
+        maybeNaN: clause.comparator === "!=",
+      };
     }
     case "param":
     case "tag": {
-      const table = sql.raw(clause.kind === "param" ? "params" : "run_tags");
+      const table = sql.raw(KEY_TABLES[clause.kind]);
       if (clause.comparator === "IS NULL") {
-        return sql<SqlBool>`r.run_id not in (select f.run_id from ${table} f where f.key = ${clause.key})`;
+        return {
+          type: "where",
+          condition: sql<SqlBool>`not exists (select 1 from ${table} f where f.run_id = r.run_id and f.key = ${clause.key})`,
+        };
       }
-      if (clause.comparator === "IS NOT NULL") {
-        return sql<SqlBool>`r.run_id in (select f.run_id from ${table} f where f.key = ${clause.key})`;
-      }
-      const cmp = sqlComparison(sql.ref("f.value"), clause.comparator, clause.value);
-      return sql<SqlBool>`r.run_id in (select f.run_id from ${table} f where f.key = ${clause.key} and ${cmp})`;
+      const alias = sql.raw(`f${index}`);
+      const cond =
+        clause.comparator === "IS NOT NULL"
+          ? sql<SqlBool>`1 = 1`
+          : sqlComparison(sql.ref(`f${index}.value`), clause.comparator, clause.value);
+      return {
+        type: "join",
+        join: sql`join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
+        kind: clause.kind,
+        key: clause.key,
+        maybeNaN: false,
+      };
     }
     case "attribute":
-      return sqlComparison(
-        sql.ref(`r.${ATTRIBUTE_COLUMNS[clause.key] ?? "run_id"}`),
-        clause.comparator,
-        clause.value,
-      );
+      return {
+        type: "where",
+        condition: sqlComparison(
+          sql.ref(`r.${ATTRIBUTE_COLUMNS[clause.key] ?? "run_id"}`),
+          clause.comparator,
+          clause.value,
+        ),
+      };
     case "dataset": {
       if (clause.key === "context") {
         const ids = await runIdsByDatasetContext(ex, experimentIds, clause);
-        return sqlComparison(sql.ref("r.run_id"), "IN", ids);
+        return { type: "where", condition: sqlComparison(sql.ref("r.run_id"), "IN", ids) };
       }
       const cmp = sqlComparison(sql.ref(`d.${clause.key}`), clause.comparator, clause.value);
-      return sql<SqlBool>`r.run_id in (select i.run_id from run_inputs i join datasets d on d.dataset_id = i.dataset_id where ${cmp})`;
+      return {
+        type: "where",
+        condition: sql<SqlBool>`r.run_id in (select i.run_id from run_inputs i join datasets d on d.dataset_id = i.dataset_id where ${cmp})`,
+      };
     }
   }
 }
@@ -125,8 +163,7 @@ interface OrderPart {
   terms: RawBuilder<unknown>[];
 }
 
-function orderPart(order: RunOrderBy, index: number, dialect: Dialect): OrderPart {
-  const alias = sql.raw(`o${index}`);
+function orderPart(order: RunOrderBy, index: number, dialect: Dialect, filters: Filter[]): OrderPart {
   const dir = sql.raw(order.ascending ? "asc" : "desc");
   const collate = sql.raw(`collate ${dialect.binaryCollation}`);
   if (order.kind === "attribute") {
@@ -141,9 +178,20 @@ function orderPart(order: RunOrderBy, index: number, dialect: Dialect): OrderPar
       ],
     };
   }
-  const table = sql.raw(
-    order.kind === "metric" ? "latest_metrics" : order.kind === "param" ? "params" : "run_tags",
+  // A filter on the same key already joined its row: every run in the result has it, so the order needs no
+  // null handling (nor NaN handling unless the filter was !=), and can follow the (key, value) index.
+  const filterIndex = filters.findIndex(
+    (f) => f.type === "join" && f.kind === order.kind && f.key === order.key,
   );
+  const filter = filters[filterIndex];
+  if (filter?.type === "join") {
+    const alias = sql.raw(`f${filterIndex}`);
+    const value =
+      order.kind === "metric" ? sql`${alias}.value ${dir}` : sql`${alias}.value ${collate} ${dir}`;
+    return { join: undefined, terms: filter.maybeNaN ? [sql`${alias}.is_nan`, value] : [value] };
+  }
+  const alias = sql.raw(`o${index}`);
+  const table = sql.raw(KEY_TABLES[order.kind]);
   const join = sql`left join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${order.key}`;
   if (order.kind === "metric") {
     return {
@@ -170,9 +218,15 @@ export async function searchRunIds(ex: Executor, dialect: Dialect, search: RunSe
     sql<SqlBool>`r.experiment_id in (${sql.join(experimentIds)})`,
     sql<SqlBool>`r.lifecycle_stage in (${sql.join(lifecycleStagesOf(search.viewType))})`,
   ];
-  for (const clause of search.clauses) conditions.push(await filterCondition(ex, experimentIds, clause));
-  const parts = search.orderBy.map((o, i) => orderPart(o, i, dialect));
-  const joins = parts.flatMap((p) => (p.join === undefined ? [] : [p.join]));
+  const filters: Filter[] = [];
+  for (const [i, clause] of search.clauses.entries())
+    filters.push(await filterFor(ex, experimentIds, clause, i));
+  for (const f of filters) if (f.type === "where") conditions.push(f.condition);
+  const parts = search.orderBy.map((o, i) => orderPart(o, i, dialect, filters));
+  const joins = [
+    ...filters.flatMap((f) => (f.type === "join" ? [f.join] : [])),
+    ...parts.flatMap((p) => (p.join === undefined ? [] : [p.join])),
+  ];
   const terms = parts.flatMap((p) => p.terms);
   if (!search.orderBy.some((o) => o.kind === "attribute" && o.key === "start_time")) {
     terms.push(sql`r.start_time desc`);

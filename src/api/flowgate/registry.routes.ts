@@ -1,0 +1,168 @@
+// Flowgate's native registry API (`/api/flowgate/v1/…`): what the MLflow API cannot say — model URI
+// resolution for serving, a version's model info (flavors, signature, size, requirements) without a
+// download, lineage in one call, the name lint at create, house tag fields and the sunset report.
+import type { FastifyRequest } from "fastify";
+import { invalidParameter } from "../../core/errors.js";
+import type { ArtifactRepository } from "../../artifacts/artifact-repo.js";
+import { readModelInfo } from "../../models/model-info.js";
+import { versionsPastSunset } from "../../registry/hygiene.js";
+import { findLineage, parseKeyValue } from "../../registry/lineage.js";
+import { resolveModelUri } from "../../registry/model-uri.js";
+import type { RegistryDeps } from "../../registry/registry-deps.js";
+import {
+  createRegisteredModel,
+  getRegisteredModel,
+  searchRegisteredModels,
+} from "../../registry/registered-models.js";
+import { getModelVersion, searchModelVersions } from "../../registry/versions.js";
+import { contextOf } from "../mlflow/mlflow-router.js";
+import { optionalInt, optionalString, requiredString, type WireArgs } from "../mlflow/wire-input.js";
+import type { RoutePlugin } from "../server.js";
+import { houseJson, modelJson, versionJson } from "./registry-json.js";
+
+const V1 = "/api/flowgate/v1";
+
+function argsOf(request: FastifyRequest): WireArgs {
+  return (request.method === "GET" ? request.query : request.body) as WireArgs;
+}
+
+function versionParam(raw: string): number {
+  if (!/^\d+$/.test(raw) || Number(raw) < 1) {
+    throw invalidParameter(`Invalid version '${raw}': a model version is a positive integer.`);
+  }
+  return Number(raw);
+}
+
+function stringTags(value: unknown): Array<{ key: string; value: string }> {
+  if (value === undefined || value === null) return [];
+  if (typeof value !== "object" || Array.isArray(value)) {
+    throw invalidParameter("Invalid 'tags': it must be an object of string values.");
+  }
+  return Object.entries(value as Record<string, unknown>).map(([key, v]) => {
+    if (typeof v !== "string") throw invalidParameter(`Invalid value for tag '${key}': it must be a string.`);
+    return { key, value: v };
+  });
+}
+
+export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRepository): RoutePlugin {
+  return (app) => {
+    app.post(`${V1}/registered-models`, async (request) => {
+      const args = argsOf(request);
+      const { model, lint } = await createRegisteredModel(deps, contextOf(request), {
+        name: requiredString(args, "name"),
+        description: optionalString(args, "description"),
+        tags: stringTags(args.tags),
+      });
+      return {
+        registered_model: modelJson(model),
+        warnings: lint.warnings,
+        suggested_name: lint.suggestedName ?? null,
+      };
+    });
+
+    app.get(`${V1}/registered-models`, async (request) => {
+      const args = argsOf(request);
+      const page = await searchRegisteredModels(deps, {
+        filter: optionalString(args, "filter"),
+        maxResults: optionalInt(args, "max_results"),
+        pageToken: optionalString(args, "page_token"),
+      });
+      return { registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken ?? null };
+    });
+
+    app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name`, async (request) => ({
+      registered_model: modelJson(await getRegisteredModel(deps, request.params.name)),
+    }));
+
+    app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name/versions`, async (request) => {
+      const model = await getRegisteredModel(deps, request.params.name);
+      const page = await searchModelVersions(deps, {
+        filter: `name = '${model.name.replaceAll("'", "''")}'`,
+        orderBy: ["version_number DESC"],
+      });
+      return { model_versions: page.items.map((v) => versionJson(v, model.tags)) };
+    });
+
+    app.get<{ Params: { name: string; version: string } }>(
+      `${V1}/registered-models/:name/versions/:version`,
+      async (request) => {
+        const model = await getRegisteredModel(deps, request.params.name);
+        const version = await getModelVersion(deps, model.name, versionParam(request.params.version));
+        return { model_version: versionJson(version, model.tags) };
+      },
+    );
+
+    app.get<{ Params: { name: string; version: string } }>(
+      `${V1}/registered-models/:name/versions/:version/model-info`,
+      async (request) => {
+        const version = await getModelVersion(
+          deps,
+          request.params.name,
+          versionParam(request.params.version),
+        );
+        const info = await readModelInfo(artifacts, version.storageLocation);
+        const m = info.mlmodel;
+        return {
+          name: version.name,
+          version: version.version,
+          storage_uri: version.storageLocation,
+          flavors: m.flavors,
+          signature: m.signature,
+          saved_input_example_info: m.savedInputExampleInfo,
+          size_bytes: info.sizeBytes,
+          requirements: info.requirements,
+          mlflow_version: m.mlflowVersion,
+          model_uuid: m.modelUuid,
+          model_id: m.modelId,
+          run_id: m.runId,
+          utc_time_created: m.utcTimeCreated,
+          python_function: m.pyfunc,
+        };
+      },
+    );
+
+    app.get(`${V1}/model-uris/resolve`, async (request) => {
+      const uri = requiredString(argsOf(request), "uri");
+      const r = await resolveModelUri(deps.store, deps.database.db, uri);
+      return {
+        uri: r.uri,
+        storage_uri: r.storageUri,
+        name: r.name ?? null,
+        version: r.version === undefined ? null : String(r.version),
+        stage: r.stage ?? null,
+        alias: r.alias ?? null,
+        run_id: r.runId ?? null,
+        model_id: r.modelId ?? null,
+      };
+    });
+
+    app.get(`${V1}/lineage`, async (request) => {
+      const args = argsOf(request);
+      const tag = optionalString(args, "tag");
+      const param = optionalString(args, "param");
+      if ((tag === undefined) === (param === undefined)) {
+        throw invalidParameter("Give exactly one of 'tag' or 'param', as <key>=<value>.");
+      }
+      const kind = tag !== undefined ? "tag" : "param";
+      const { key, value } = parseKeyValue(tag ?? param ?? "", kind);
+      const versions = await findLineage(deps, { kind, key, value });
+      return { query: { kind, key, value }, model_versions: versions.map((v) => versionJson(v)) };
+    });
+
+    app.get(`${V1}/registry/sunset`, async (request) => {
+      const asOf =
+        optionalString(argsOf(request), "as_of") ?? new Date(deps.clock.now()).toISOString().slice(0, 10);
+      if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf))
+        throw invalidParameter(`Invalid as_of '${asOf}': use YYYY-MM-DD.`);
+      const entries = await versionsPastSunset(deps, asOf);
+      return {
+        as_of: asOf,
+        model_versions: entries.map((e) => ({
+          ...versionJson(e.version),
+          house: houseJson(e.fields),
+          sunset_on: e.sunsetOn,
+        })),
+      };
+    });
+  };
+}

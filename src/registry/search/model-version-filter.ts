@@ -1,0 +1,89 @@
+// The model-version search grammar (MLflow's SearchModelVersionUtils): `name`, `source_path` and
+// `tags.<key>` with = != LIKE ILIKE; `run_id` with = != IN NOT IN; numeric `version_number`,
+// `creation_timestamp`, `last_updated_timestamp`. order_by name / version_number / timestamps.
+import { invalidParameter } from "../../core/errors.js";
+import { parseFilter } from "./filter-parser.js";
+import { parseOrderBy, type OrderClause } from "./order-by.js";
+import { stringComparator, stringValue, type StringComparator } from "./registered-model-filter.js";
+
+export type NumericComparator = "=" | "!=" | "<" | "<=" | ">" | ">=";
+export type NumericField = "version_number" | "creation_timestamp" | "last_updated_timestamp";
+
+export type ModelVersionCondition =
+  | { kind: "name" | "source_path"; comparator: StringComparator; value: string }
+  | { kind: "tag"; key: string; comparator: StringComparator; value: string }
+  | { kind: "run_id"; comparator: "=" | "!=" | "IN" | "NOT IN"; values: string[] }
+  | { kind: NumericField; comparator: NumericComparator; value: number };
+
+export type ModelVersionOrderField = "name" | NumericField;
+
+const NUMERIC_FIELDS: readonly string[] = ["version_number", "creation_timestamp", "last_updated_timestamp"];
+const NUMERIC_COMPARATORS: readonly string[] = ["=", "!=", "<", "<=", ">", ">="];
+
+function numericValue(value: unknown, key: string): number {
+  const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
+  if (typeof n !== "number" || !Number.isFinite(n)) {
+    throw invalidParameter(`Invalid value for '${key}' in filter: it must be a number.`);
+  }
+  return n;
+}
+
+export function parseModelVersionFilter(filter: string | undefined): ModelVersionCondition[] {
+  return parseFilter(filter).map(({ identifier, comparator, value }): ModelVersionCondition => {
+    const { prefix, key } = identifier;
+    if (prefix === "tag" || prefix === "tags") {
+      return {
+        kind: "tag",
+        key,
+        comparator: stringComparator(comparator, key),
+        value: stringValue(value, key),
+      };
+    }
+    if (prefix !== undefined && !["attribute", "attributes", "attr"].includes(prefix)) {
+      throw invalidParameter(
+        `Invalid filter key '${prefix}.${key}' for model versions: use an attribute or tags.<key>.`,
+      );
+    }
+    if (key === "name" || key === "source_path") {
+      return { kind: key, comparator: stringComparator(comparator, key), value: stringValue(value, key) };
+    }
+    if (key === "run_id") {
+      if (comparator === "IN" || comparator === "NOT IN") {
+        return { kind: "run_id", comparator, values: value as string[] };
+      }
+      if (comparator !== "=" && comparator !== "!=") {
+        throw invalidParameter(
+          `Invalid comparator '${comparator}' for 'run_id' in filter: use =, !=, IN or NOT IN.`,
+        );
+      }
+      return { kind: "run_id", comparator, values: [stringValue(value, key)] };
+    }
+    if (NUMERIC_FIELDS.includes(key)) {
+      if (!NUMERIC_COMPARATORS.includes(comparator)) {
+        throw invalidParameter(
+          `Invalid comparator '${comparator}' for '${key}' in filter: use one of ${NUMERIC_COMPARATORS.join(" ")}.`,
+        );
+      }
+      return {
+        kind: key as NumericField,
+        comparator: comparator as NumericComparator,
+        value: numericValue(value, key),
+      };
+    }
+    throw invalidParameter(
+      `Invalid filter key '${key}' for model versions: use name, run_id, source_path, version_number, ` +
+        "creation_timestamp, last_updated_timestamp or tags.<key>.",
+    );
+  });
+}
+
+export function parseModelVersionOrderBy(clauses: readonly string[]): OrderClause<ModelVersionOrderField>[] {
+  return parseOrderBy<ModelVersionOrderField>(clauses, {
+    name: "name",
+    version_number: "version_number",
+    version: "version_number",
+    creation_timestamp: "creation_timestamp",
+    timestamp: "last_updated_timestamp",
+    last_updated_timestamp: "last_updated_timestamp",
+  });
+}

@@ -1,0 +1,64 @@
+// The registered-model search grammar (MLflow's SearchModelUtils): `name` and `tags.<key>` with
+// = != LIKE ILIKE, and order_by name / last_updated_timestamp (`timestamp`) / creation_timestamp.
+import { invalidParameter } from "../../core/errors.js";
+import { parseFilter } from "./filter-parser.js";
+import { parseOrderBy, type OrderClause } from "./order-by.js";
+
+export type StringComparator = "=" | "!=" | "LIKE" | "ILIKE";
+
+export type RegisteredModelCondition =
+  | { kind: "name"; comparator: StringComparator; value: string }
+  | { kind: "tag"; key: string; comparator: StringComparator; value: string };
+
+export type RegisteredModelOrderField = "name" | "last_updated_timestamp" | "creation_timestamp";
+
+const STRING_COMPARATORS: readonly string[] = ["=", "!=", "LIKE", "ILIKE"];
+const TAG_PREFIXES = ["tag", "tags"];
+const ATTRIBUTE_PREFIXES = [undefined, "attribute", "attributes", "attr"];
+
+export function stringComparator(comparator: string, key: string): StringComparator {
+  if (!STRING_COMPARATORS.includes(comparator)) {
+    throw invalidParameter(
+      `Invalid comparator '${comparator}' for '${key}' in filter: use one of ${STRING_COMPARATORS.join(", ")}.`,
+    );
+  }
+  return comparator as StringComparator;
+}
+
+export function stringValue(value: unknown, key: string): string {
+  if (typeof value !== "string") {
+    throw invalidParameter(`Invalid value for '${key}' in filter: it must be a quoted string.`);
+  }
+  return value;
+}
+
+export function parseRegisteredModelFilter(filter: string | undefined): RegisteredModelCondition[] {
+  return parseFilter(filter).map(({ identifier, comparator, value }): RegisteredModelCondition => {
+    const { prefix, key } = identifier;
+    if (prefix !== undefined && TAG_PREFIXES.includes(prefix)) {
+      return {
+        kind: "tag",
+        key,
+        comparator: stringComparator(comparator, key),
+        value: stringValue(value, key),
+      };
+    }
+    if (ATTRIBUTE_PREFIXES.includes(prefix) && key === "name") {
+      return { kind: "name", comparator: stringComparator(comparator, key), value: stringValue(value, key) };
+    }
+    throw invalidParameter(
+      `Invalid filter key '${prefix === undefined ? key : `${prefix}.${key}`}' for registered models: use name or tags.<key>.`,
+    );
+  });
+}
+
+export function parseRegisteredModelOrderBy(
+  clauses: readonly string[],
+): OrderClause<RegisteredModelOrderField>[] {
+  return parseOrderBy<RegisteredModelOrderField>(clauses, {
+    name: "name",
+    timestamp: "last_updated_timestamp",
+    last_updated_timestamp: "last_updated_timestamp",
+    creation_timestamp: "creation_timestamp",
+  });
+}

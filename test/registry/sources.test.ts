@@ -1,0 +1,171 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BACKENDS } from "../support/backends.js";
+import { call, startTestServer, type TestServer } from "../support/test-server.js";
+import { API, seedLoggedModel, seedRun } from "./registry-fixtures.js";
+
+// hostile-inputs.md section B (and C.20/C.21, G.39): every source that does not land inside this
+// server's artifact store is refused with 400 INVALID_PARAMETER_VALUE, and no version is created.
+const HOSTILE_SOURCES = [
+  "file:///etc/",
+  "file:///etc/passwd",
+  "//proc/self/root",
+  "file://localhost/etc",
+  "file:/etc",
+  "FILE:///etc",
+  "/etc",
+  "etc/",
+  "file:///C:/",
+  "C:\\Windows",
+  "\\\\?\\C:\\",
+  "mlflow-artifacts://h/../../",
+  "http://h/api/2.0/mlflow-artifacts/artifacts/../../",
+  "s3:/b/m/../../o",
+  "mlflow-artifacts://h/..%2f..%2f",
+  "mlflow-artifacts:/1/abc/artifacts%00",
+  "mlflow-artifacts:/1/../../etc",
+  "mlflow-artifacts:/1/%2e%2e/%2e%2e/etc",
+  "mlflow-artifacts:/1/%252e%252e/x",
+  "mlflow-artifacts:/1/x?/../../etc",
+  "mlflow-artifacts:/1/x#/../../etc",
+  "mlflow-artifacts:/1/a;/../../etc",
+  "http:///?/../../../../etc/",
+  "http:///#/../../../../etc/",
+  "http://h/a;/../../etc",
+  "dbfs:/R/artifacts/a%3f/../../../../",
+  "http://attacker/api/2.0/mlflow-artifacts/artifacts/",
+  "https://example.com/model",
+  "ftp://attacker/a",
+  "s3://bucket/model",
+  "runs:/../../etc",
+  "runs://host/abc/model",
+  "models:/m/1;id>/tmp/x",
+  "models:/$(id)/1",
+  "models://profile/m/1",
+  "",
+];
+
+for (const backend of BACKENDS) {
+  describe(`model version sources on ${backend.name}`, () => {
+    let server: TestServer;
+    let run: Awaited<ReturnType<typeof seedRun>>;
+    before(async () => {
+      server = await startTestServer(backend);
+      run = await seedRun(server);
+      await call(server, "POST", `${API}/registered-models/create`, { name: "target" });
+    });
+    after(async () => server.close());
+
+    for (const source of HOSTILE_SOURCES) {
+      it(`refuses source ${JSON.stringify(source)} with 400 INVALID_PARAMETER_VALUE`, async () => {
+        const res = await call(server, "POST", `${API}/model-versions/create`, {
+          name: "target",
+          source,
+          run_id: run.runId,
+        });
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
+      });
+    }
+
+    it("no version was created by any refused source", async () => {
+      const res = await call(server, "GET", `${API}/model-versions/search`, { filter: "name = 'target'" });
+      assert.deepEqual(res.body.model_versions, []);
+    });
+
+    it("accepts an mlflow-artifacts source inside the store and hands it back as the download URI", async () => {
+      const source = `${run.artifactUri}/model`;
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source,
+        run_id: run.runId,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.model_version.source, source);
+      const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
+        name: "target",
+        version: res.body.model_version.version,
+      });
+      assert.equal(uri.body.artifact_uri, source);
+    });
+
+    it("accepts runs:/<run_id>/model and stores where it resolves", async () => {
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source: `runs:/${run.runId}/model`,
+      });
+      assert.equal(res.status, 200);
+      assert.equal(res.body.model_version.run_id, run.runId);
+      const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
+        name: "target",
+        version: res.body.model_version.version,
+      });
+      assert.equal(uri.body.artifact_uri, `${run.artifactUri}/model`);
+    });
+
+    it("a 3.x models:/m-… source keeps its source, downloads from the logged model and carries its run", async () => {
+      const logged = await seedLoggedModel(server, run);
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source: `models:/${logged.modelId}`,
+        model_id: logged.modelId,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      const mv = res.body.model_version;
+      assert.equal(mv.source, `models:/${logged.modelId}`);
+      assert.equal(mv.model_id, logged.modelId);
+      assert.equal(mv.run_id, run.runId);
+      const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
+        name: "target",
+        version: mv.version,
+      });
+      assert.equal(uri.body.artifact_uri, logged.artifactUri);
+      const tag = await server.app.database.db
+        .selectFrom("logged_model_tags")
+        .select("value")
+        .where("model_id", "=", logged.modelId)
+        .where("key", "=", "mlflow.modelVersions")
+        .executeTakeFirstOrThrow();
+      assert.deepEqual(JSON.parse(tag.value), [{ name: "target", version: mv.version }]);
+    });
+
+    it("a models:/<name>/<version> source resolves through the registry", async () => {
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source: "models:/target/1",
+      });
+      assert.equal(res.status, 200);
+      const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
+        name: "target",
+        version: res.body.model_version.version,
+      });
+      assert.equal(uri.body.artifact_uri, `${run.artifactUri}/model`);
+    });
+
+    it("with a run_id, the files must lie in that run's experiment, and never be the whole store", async () => {
+      const elsewhere = await seedRun(server);
+      for (const source of [
+        `${elsewhere.artifactUri}/model`,
+        "mlflow-artifacts:/",
+        `mlflow-artifacts:/${elsewhere.experimentId}`,
+      ]) {
+        const res = await call(server, "POST", `${API}/model-versions/create`, {
+          name: "target",
+          source,
+          run_id: run.runId,
+        });
+        assert.equal(res.status, 400, source);
+        assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
+      }
+    });
+
+    it("a run that does not exist is a 404", async () => {
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source: "runs:/0123456789abcdef0123456789abcdef/model",
+      });
+      assert.equal(res.status, 404);
+      assert.equal(res.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+    });
+  });
+}
