@@ -7,6 +7,8 @@ import { registerModelsCommand } from "./commands/models.js";
 import { registerUsersCommand } from "./commands/users.js";
 import { registerTokensCommand } from "./commands/tokens.js";
 import { registerAuditCommand } from "./commands/audit.js";
+import { registerGatesCommand } from "./commands/gates.js";
+import { registerRequestsCommand } from "./commands/requests.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -18,6 +20,8 @@ export async function main(argv: string[]): Promise<void> {
   registerUsersCommand(program);
   registerTokensCommand(program);
   registerAuditCommand(program);
+  registerGatesCommand(program);
+  registerRequestsCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

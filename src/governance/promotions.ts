@@ -174,6 +174,7 @@ export function createPromotionService(deps: {
               "model.promote",
               { type: "registered_model", id: change.name },
               `Deleting protected alias '${change.alias}' of model '${change.name}' is refused`,
+              trx,
             );
           }
         }
@@ -198,7 +199,9 @@ export function createPromotionService(deps: {
               `${requestHint(change.name, version, target)}.`,
           );
         }
-        if (!(await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name }))) {
+        if (
+          !(await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name }, trx))
+        ) {
           throw new FlowgateError(
             "PERMISSION_DENIED",
             `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +
