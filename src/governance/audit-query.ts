@@ -1,6 +1,8 @@
 // Reading the audit log: filtered, newest first, paged by a cursor on the append-only id; and the JSON-lines
 // export, which walks the same filter oldest first in batches so any size streams in bounded memory.
+import type { Selectable } from "kysely";
 import { invalidParameter } from "../core/errors.js";
+import type { AuditEventsTable } from "../store/schema.js";
 import type { Executor } from "../store/database.js";
 
 export interface AuditRecord {
@@ -71,18 +73,7 @@ export function createAuditQuery(): AuditQuery {
     if (f.until !== undefined) q = q.where("time", "<", f.until);
     return q;
   }
-  const toRecord = (r: {
-    id: number;
-    time: number;
-    actor: string;
-    action: string;
-    target_type: string;
-    target_id: string;
-    before: string | null;
-    after: string | null;
-    reason: string | null;
-    request_id: string;
-  }): AuditRecord => ({
+  const toRecord = (r: Selectable<AuditEventsTable>): AuditRecord => ({
     id: Number(r.id),
     time: Number(r.time),
     actor: r.actor,

@@ -8,6 +8,7 @@ import type { RequestContext } from "../core/request-context.js";
 import type { Database, Executor } from "../store/database.js";
 import type { AuditLog } from "./audit.js";
 import { gateDocument, parseGate, type GateSpec } from "./gates/gate-spec.js";
+import { createSqlPolicyStore } from "./sql-policy-store.js";
 
 export interface PromotionPolicy {
   protectedStages: string[];
@@ -151,21 +152,19 @@ export function createPolicyService(deps: {
   builtIn: PromotionPolicy;
 }): PolicyService {
   const { database, audit, clock } = deps;
-  async function row(x: Executor, key: string) {
-    return x.selectFrom("promotion_policies").selectAll().where("model_name", "=", key).executeTakeFirst();
-  }
+  const store = createSqlPolicyStore();
   async function load(
     x: Executor,
     key: string,
     source: "model" | "default",
   ): Promise<StoredPolicy | undefined> {
-    const r = await row(x, key);
+    const r = await store.get(x, key);
     if (r === undefined) return undefined;
     return {
       policy: parsePolicy(JSON.parse(r.document) as unknown),
       source,
-      updatedAt: Number(r.updated_at),
-      updatedBy: r.updated_by,
+      updatedAt: r.updatedAt,
+      updatedBy: r.updatedBy,
     };
   }
   const builtIn: StoredPolicy = {
@@ -188,19 +187,8 @@ export function createPolicyService(deps: {
       const now = clock.now();
       const text = JSON.stringify(policyDocument(policy));
       await database.transaction(async (trx) => {
-        const before = await row(trx, key);
-        if (before === undefined) {
-          await trx
-            .insertInto("promotion_policies")
-            .values({ model_name: key, document: text, updated_at: now, updated_by: ctx.actor })
-            .execute();
-        } else {
-          await trx
-            .updateTable("promotion_policies")
-            .set({ document: text, updated_at: now, updated_by: ctx.actor })
-            .where("model_name", "=", key)
-            .execute();
-        }
+        const before = await store.get(trx, key);
+        await store.put(trx, key, { document: text, updatedAt: now, updatedBy: ctx.actor });
         await audit.record(trx, ctx, {
           action: "policy.set",
           targetType: "promotion_policy",
@@ -219,9 +207,9 @@ export function createPolicyService(deps: {
     async deletePolicy(ctx, modelName) {
       const key = modelName ?? DEFAULT_KEY;
       await database.transaction(async (trx) => {
-        const before = await row(trx, key);
+        const before = await store.get(trx, key);
         if (before === undefined) return;
-        await trx.deleteFrom("promotion_policies").where("model_name", "=", key).execute();
+        await store.delete(trx, key);
         await audit.record(trx, ctx, {
           action: "policy.delete",
           targetType: "promotion_policy",
