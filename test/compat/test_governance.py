@@ -68,7 +68,7 @@ def world(flowgate_auth):
         mp.setenv("MLFLOW_TRACKING_PASSWORD", AUTH_ADMIN[1])
         mp.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
         mlflow.set_tracking_uri(server.url)
-        with mlflow.start_run() as run:
+        with mlflow.start_run(experiment_id="0") as run:
             mlflow.log_text("artifact body", "model/MLmodel")
             mlflow.log_metric("val_f1", 0.9)
         client = MlflowClient(server.url)
@@ -121,7 +121,7 @@ def _attempt(action, server, world, role, headers):
     client = MlflowClient(server.url)
     try:
         if action == "log_run":
-            with mlflow.start_run():
+            with mlflow.start_run(experiment_id="0"):
                 mlflow.log_metric("m", 1.0)
         elif action == "register_version":
             client.create_model_version("gov-model", f"{world['artifact_uri']}/model", run_id=world["run_id"])
