@@ -70,8 +70,19 @@ export async function createApp(
     await experiments.ensureDefaultExperiment();
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
     const loggedModelStore = createSqlLoggedModelStore();
-    const loggedModels = createLoggedModelService({ database, store: loggedModelStore, audit, clock });
-    const runModels = createRunModelService({ database, store: loggedModelStore, audit });
+    const loggedModels = createLoggedModelService({
+      database,
+      store: loggedModelStore,
+      tracking: trackingStore,
+      audit,
+      clock,
+    });
+    const runModels = createRunModelService({
+      database,
+      store: loggedModelStore,
+      tracking: trackingStore,
+      audit,
+    });
     const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
       repo: artifactRepo,

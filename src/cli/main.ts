@@ -9,6 +9,7 @@ import { registerTokensCommand } from "./commands/tokens.js";
 import { registerAuditCommand } from "./commands/audit.js";
 import { registerGatesCommand } from "./commands/gates.js";
 import { registerRequestsCommand } from "./commands/requests.js";
+import { registerModelsServeCommand } from "./commands/models-serve.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -22,6 +23,7 @@ export async function main(argv: string[]): Promise<void> {
   registerAuditCommand(program);
   registerGatesCommand(program);
   registerRequestsCommand(program);
+  registerModelsServeCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

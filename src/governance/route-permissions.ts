@@ -176,6 +176,13 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     releasedOnly: true,
   },
 
+  {
+    methods: WRITE,
+    url: native("registered-models/:name(/versions/:version)?/house"),
+    permission: "model.write",
+    scope: "model-path",
+  },
+
   // Native governance API.
   { methods: GET, url: native("whoami"), permission: "authenticated", scope: "global" },
   { methods: ANY, url: native("tokens(/.*)?"), permission: "authenticated", scope: "global" },

@@ -2,7 +2,8 @@
 // rename (versions follow: they hang off the model's id), describe, tag, delete, search, and the latest
 // version per stage. Each change is one transaction with its audit record.
 import { alreadyExists } from "../core/errors.js";
-import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import type { Page } from "../core/paging.js";
+import { searchPage, type SearchRequest } from "./search/search-page.js";
 import type { RequestContext } from "../core/request-context.js";
 import { isUniqueViolation } from "../store/db-errors.js";
 import { STAGES, type ModelVersion, type RegisteredModel } from "./entities.js";
@@ -186,19 +187,17 @@ export async function deleteRegisteredModelTag(
 
 export async function searchRegisteredModels(
   deps: RegistryDeps,
-  req: {
-    filter?: string | undefined;
-    maxResults?: number | undefined;
-    orderBy?: string[];
-    pageToken?: string | undefined;
-  },
+  req: SearchRequest,
 ): Promise<Page<RegisteredModel>> {
-  const conditions = parseRegisteredModelFilter(req.filter);
-  const orderBy = parseRegisteredModelOrderBy(req.orderBy ?? []);
-  const maxResults = checkMaxResults(req.maxResults, SEARCH_MODELS_DEFAULT, SEARCH_MODELS_LIMIT);
-  const offset = decodePageToken(req.pageToken);
-  const rows = await deps.store.searchModels(deps.database.db, conditions, orderBy, offset, maxResults + 1);
-  return pageOf(rows, offset, maxResults);
+  const grammar = {
+    parseFilter: parseRegisteredModelFilter,
+    parseOrderBy: parseRegisteredModelOrderBy,
+    defaultMaxResults: SEARCH_MODELS_DEFAULT,
+    maxResultsLimit: SEARCH_MODELS_LIMIT,
+  };
+  return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
+    deps.store.searchModels(deps.database.db, conditions, orderBy, offset, limit),
+  );
 }
 
 /** For each requested stage (all four if none), the highest live version in it, in the order asked. */

@@ -15,6 +15,8 @@ export type RegistryAction =
   | "registered_model.delete"
   | "registered_model.set_tag"
   | "registered_model.delete_tag"
+  | "registered_model.set_house_fields"
+  | "model_version.set_house_fields"
   | "model_version.create"
   | "model_version.update"
   | "model_version.delete"

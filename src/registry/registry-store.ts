@@ -120,7 +120,7 @@ export interface RegistryStore {
     key: string,
   ): Promise<Array<{ version: ModelVersion; modelTags: Record<string, string> }>>;
 
-  // Reads of tables owned by tracking and logged models, needed for source checks.
+  // Runs and logged models (owned by tracking; answered through its logged-model store), for source checks.
   findRun(ex: Executor, runId: string): Promise<RunRef | undefined>;
   findLoggedModel(ex: Executor, modelId: string): Promise<LoggedModelRef | undefined>;
   setLoggedModelTag(ex: Executor, modelId: string, key: string, value: string): Promise<void>;

@@ -2,7 +2,8 @@
 // lost race), read, describe, tag, soft-delete (dropping its aliases), search and the download location.
 // Stage moves live in stages.ts and aliases in aliases.ts.
 import { setTimeout as sleep } from "node:timers/promises";
-import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import type { Page } from "../core/paging.js";
+import { searchPage, type SearchRequest } from "./search/search-page.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { Executor } from "../store/database.js";
 import { isRetryableConflict, isUniqueViolation } from "../store/db-errors.js";
@@ -45,8 +46,11 @@ async function linkLoggedModel(
   } catch {
     list = [];
   }
-  const entries = Array.isArray(list) ? list : [];
-  entries.push({ name, version: String(version) });
+  const entries: unknown[] = Array.isArray(list) ? list : [];
+  const entry = { name, version: String(version) };
+  // As MLflow's set_model_versions_tags: add the version once (the 3.x client appends it again itself).
+  if (entries.some((e) => JSON.stringify(e) === JSON.stringify(entry))) return;
+  entries.push(entry);
   await deps.store.setLoggedModelTag(trx, modelId, MODEL_VERSIONS_TAG, JSON.stringify(entries));
 }
 
@@ -209,19 +213,17 @@ export async function deleteModelVersionTag(
 
 export async function searchModelVersions(
   deps: RegistryDeps,
-  req: {
-    filter?: string | undefined;
-    maxResults?: number | undefined;
-    orderBy?: string[];
-    pageToken?: string | undefined;
-  },
+  req: SearchRequest,
 ): Promise<Page<ModelVersion>> {
-  const conditions = parseModelVersionFilter(req.filter);
-  const orderBy = parseModelVersionOrderBy(req.orderBy ?? []);
-  const maxResults = checkMaxResults(req.maxResults, SEARCH_VERSIONS_DEFAULT, SEARCH_VERSIONS_LIMIT);
-  const offset = decodePageToken(req.pageToken);
-  const rows = await deps.store.searchVersions(deps.database.db, conditions, orderBy, offset, maxResults + 1);
-  return pageOf(rows, offset, maxResults);
+  const grammar = {
+    parseFilter: parseModelVersionFilter,
+    parseOrderBy: parseModelVersionOrderBy,
+    defaultMaxResults: SEARCH_VERSIONS_DEFAULT,
+    maxResultsLimit: SEARCH_VERSIONS_LIMIT,
+  };
+  return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
+    deps.store.searchVersions(deps.database.db, conditions, orderBy, offset, limit),
+  );
 }
 
 /** Where the version's files are (for `models:/m-…` sources: the logged model's artifact location). */

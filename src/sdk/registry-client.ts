@@ -3,6 +3,7 @@
 // exactly the checks a change from the mlflow client does.
 import { createHttpClient, type HttpClientOptions } from "./http-client.js";
 import type {
+  HouseFieldsJson,
   ModelInfoJson,
   ModelVersionJson,
   RegisteredModelJson,
@@ -38,6 +39,8 @@ export interface RegistryClient {
   ): Promise<void>;
   setAlias(name: string, alias: string, version: number): Promise<void>;
   deleteAlias(name: string, alias: string): Promise<void>;
+  /** Sets (value) or clears (null) house fields of a model, or of one version when given. */
+  setHouseFields(name: string, fields: Partial<HouseFieldsJson>, version?: number): Promise<void>;
   resolveModelUri(uri: string): Promise<ResolvedModelUriJson>;
   modelInfo(name: string, version: number): Promise<ModelInfoJson>;
   lineage(query: LineageQuery): Promise<ModelVersionJson[]>;
@@ -85,6 +88,13 @@ export function createRegistryClient(options: HttpClientOptions): RegistryClient
     },
     deleteAlias: async (name, alias) => {
       await http.send("DELETE", `${MLFLOW}/registered-models/alias`, { name, alias });
+    },
+    setHouseFields: async (name, fields, version) => {
+      const path =
+        version === undefined
+          ? `${V1}/registered-models/${enc(name)}/house`
+          : `${V1}/registered-models/${enc(name)}/versions/${version}/house`;
+      await http.send("PATCH", path, fields);
     },
     resolveModelUri: (uri) => http.get(`${V1}/model-uris/resolve`, { uri }),
     modelInfo: (name, version) =>

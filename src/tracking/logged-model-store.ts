@@ -75,14 +75,7 @@ export interface LoggedModelQuery {
   limit: number;
 }
 
-/** What the logged-model service needs to know about an experiment. */
-export interface ExperimentRef {
-  experimentId: string;
-  artifactLocation: string;
-  lifecycleStage: string;
-}
-
-/** What the logged-model service needs to know about a run. */
+/** A run as the registry sees it through this store (artifact root, existence, lifecycle). */
 export interface RunRef {
   runId: string;
   experimentId: string;
@@ -92,7 +85,7 @@ export interface RunRef {
 
 /** Logged models, their tags/params, and run ↔ model links, on either SQL engine. */
 export interface LoggedModelStore {
-  findExperiment(ex: Executor, experimentId: string): Promise<ExperimentRef | undefined>;
+  /** Used by the registry (sql-registry-foreign.ts) to resolve `runs:/` sources. */
   findRun(ex: Executor, runId: string): Promise<RunRef | undefined>;
   insert(ex: Executor, model: NewLoggedModel): Promise<void>;
   /** Deleted models are returned too; the service decides who may see them. */
@@ -113,6 +106,4 @@ export interface LoggedModelStore {
     runId: string,
     outputs: Array<{ modelId: string; step: number }>,
   ): Promise<void>;
-  getRunTag(ex: Executor, runId: string, key: string): Promise<string | undefined>;
-  setRunTag(ex: Executor, runId: string, key: string, value: string): Promise<void>;
 }

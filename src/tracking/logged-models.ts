@@ -9,6 +9,7 @@ import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database, Executor } from "../store/database.js";
 import { parseLoggedModelFilter } from "./logged-model-filter.js";
+import type { ExperimentStore, RunStore } from "./tracking-store.js";
 import type {
   DatasetRef,
   LoggedModel,
@@ -51,6 +52,8 @@ export interface LoggedModelService {
 export interface LoggedModelServiceDeps {
   database: Database;
   store: LoggedModelStore;
+  /** Experiments and runs are read through the tracking store, inside this service's transactions. */
+  tracking: Pick<ExperimentStore, "getExperiment"> & Pick<RunStore, "getRunInfo">;
   audit: AuditLog;
   clock: Clock;
 }
@@ -80,7 +83,7 @@ function joinUri(base: string, ...parts: string[]): string {
 }
 
 export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedModelService {
-  const { database, store, audit, clock } = deps;
+  const { database, store, tracking, audit, clock } = deps;
 
   async function load(ex: Executor, modelId: string, allowDeleted = false): Promise<LoggedModel> {
     const model = await store.get(ex, modelId);
@@ -121,14 +124,17 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
       checkEntries("param", input.params, MAX_PARAM_VALUE);
       checkEntries("tag", input.tags, MAX_TAG_VALUE);
       return database.transaction(async (trx) => {
-        const experiment = await store.findExperiment(trx, input.experimentId);
+        const experiment = await tracking.getExperiment(trx, input.experimentId);
         if (experiment === undefined) throw notFound(`No Experiment with id=${input.experimentId} exists.`);
         if (experiment.lifecycleStage !== "active") {
           throw invalidParameter(
             `Experiment ${input.experimentId} is deleted; restore it before logging models.`,
           );
         }
-        if (input.sourceRunId !== undefined && (await store.findRun(trx, input.sourceRunId)) === undefined) {
+        if (
+          input.sourceRunId !== undefined &&
+          (await tracking.getRunInfo(trx, input.sourceRunId)) === undefined
+        ) {
           throw notFound(`Run with id=${input.sourceRunId} not found.`);
         }
         const modelId = newLoggedModelId();

@@ -5,7 +5,9 @@ import { invalidParameter, notFound } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database, Executor } from "../store/database.js";
-import type { LoggedModelStore, RunRef } from "./logged-model-store.js";
+import type { RunInfo } from "./entities.js";
+import type { LoggedModelStore } from "./logged-model-store.js";
+import type { RunStore } from "./tracking-store.js";
 
 export const LOG_MODEL_HISTORY_TAG = "mlflow.log-model.history";
 // MLflow's `_log_model` handler refuses a model_json without these.
@@ -25,6 +27,7 @@ export interface RunModelService {
 export interface RunModelServiceDeps {
   database: Database;
   store: LoggedModelStore;
+  tracking: Pick<RunStore, "getRunInfo" | "getRuns" | "setTags">;
   audit: AuditLog;
 }
 
@@ -50,10 +53,10 @@ function parseModelJson(modelJson: string): Record<string, unknown> {
 }
 
 export function createRunModelService(deps: RunModelServiceDeps): RunModelService {
-  const { database, store, audit } = deps;
+  const { database, store, tracking, audit } = deps;
 
-  async function activeRun(ex: Executor, runId: string): Promise<RunRef> {
-    const run = await store.findRun(ex, runId);
+  async function activeRun(ex: Executor, runId: string): Promise<RunInfo> {
+    const run = await tracking.getRunInfo(ex, runId);
     if (run === undefined) throw notFound(`Run with id=${runId} not found.`);
     if (run.lifecycleStage !== "active") {
       throw invalidParameter(
@@ -87,7 +90,8 @@ export function createRunModelService(deps: RunModelServiceDeps): RunModelServic
       const model = parseModelJson(modelJson);
       await database.transaction(async (trx) => {
         await activeRun(trx, runId);
-        const previous = await store.getRunTag(trx, runId, LOG_MODEL_HISTORY_TAG);
+        const [run] = await tracking.getRuns(trx, [runId]);
+        const previous = run?.tags.find((t) => t.key === LOG_MODEL_HISTORY_TAG)?.value;
         let history: unknown[] = [];
         if (previous !== undefined) {
           try {
@@ -98,7 +102,7 @@ export function createRunModelService(deps: RunModelServiceDeps): RunModelServic
           }
         }
         history.push(model);
-        await store.setRunTag(trx, runId, LOG_MODEL_HISTORY_TAG, JSON.stringify(history));
+        await tracking.setTags(trx, runId, [{ key: LOG_MODEL_HISTORY_TAG, value: JSON.stringify(history) }]);
         await audit.record(trx, ctx, {
           action: "run.log_model",
           targetType: "run",
@@ -109,7 +113,7 @@ export function createRunModelService(deps: RunModelServiceDeps): RunModelServic
     },
 
     async findRunArtifactUri(runId) {
-      return (await store.findRun(database.db, runId))?.artifactUri;
+      return (await tracking.getRunInfo(database.db, runId))?.artifactUri;
     },
   };
 }

@@ -77,24 +77,7 @@ export function createSqlLoggedModelStore(): LoggedModelStore {
   }
 
   return {
-    // Until the tracking service lands, experiments and runs are read here directly: only the columns the
-    // logged-model service needs (artifact location, existence, lifecycle).
-    async findExperiment(ex, experimentId) {
-      if (!/^\d{1,18}$/.test(experimentId)) return undefined;
-      const row = await ex
-        .selectFrom("experiments")
-        .select(["experiment_id", "artifact_location", "lifecycle_stage"])
-        .where("experiment_id", "=", Number(experimentId))
-        .executeTakeFirst();
-      return row === undefined
-        ? undefined
-        : {
-            experimentId: String(row.experiment_id),
-            artifactLocation: row.artifact_location,
-            lifecycleStage: row.lifecycle_stage,
-          };
-    },
-
+    // The registry resolves run sources through this store; it reads only the columns it needs.
     async findRun(ex, runId) {
       const row = await ex
         .selectFrom("runs")
@@ -188,24 +171,6 @@ export function createSqlLoggedModelStore(): LoggedModelStore {
           .onConflict((oc) => oc.columns(["run_id", "model_id"]).doUpdateSet({ step: o.step }))
           .execute();
       }
-    },
-
-    async getRunTag(ex, runId, key) {
-      const row = await ex
-        .selectFrom("run_tags")
-        .select("value")
-        .where("run_id", "=", runId)
-        .where("key", "=", key)
-        .executeTakeFirst();
-      return row?.value;
-    },
-
-    async setRunTag(ex, runId, key, value) {
-      await ex
-        .insertInto("run_tags")
-        .values({ run_id: runId, key, value })
-        .onConflict((oc) => oc.columns(["run_id", "key"]).doUpdateSet({ value }))
-        .execute();
     },
   };
 }

@@ -9,6 +9,7 @@ import warnings
 
 import numpy as np
 import pytest
+import requests
 from mlflow.exceptions import MlflowException, RestException
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
@@ -179,3 +180,27 @@ def test_rename_then_delete(tracking_uri, registered):
     with pytest.raises(RestException) as err:
         client.get_registered_model("iris-species")
     assert err.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_register_model_from_a_runs_uri(tracking_uri, registered):
+    """`mlflow.register_model("runs:/<run>/model", …)`: 3.x finds the run's logged model and registers it by
+    models:/<model_id>; 2.x registers the run's artifact path. Either way the version loads and predicts."""
+    import mlflow
+    from mlflow import MlflowClient
+
+    model, X, run_id = registered[2]
+    mv = mlflow.register_model(f"runs:/{run_id}/model", "iris-from-run")
+    assert mv.version == "1"
+    assert mv.run_id == run_id
+    if MLFLOW_MAJOR >= 3:
+        assert mv.source.startswith("models:/m-")
+        # The client's ModelVersion does not read model_id back from the response; the wire carries it.
+        raw = requests.get(
+            f"{tracking_uri}/api/2.0/mlflow/model-versions/get", params={"name": "iris-from-run", "version": "1"}
+        ).json()["model_version"]
+        assert raw["model_id"] == mv.source[len("models:/") :]
+    client = MlflowClient()
+    assert client.get_model_version_download_uri("iris-from-run", "1").startswith("mlflow-artifacts:/")
+    loaded = mlflow.pyfunc.load_model("models:/iris-from-run/1")
+    np.testing.assert_array_equal(np.asarray(loaded.predict(X)), model.predict(X))
+    client.delete_registered_model("iris-from-run")

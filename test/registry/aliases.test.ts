@@ -52,6 +52,23 @@ for (const backend of BACKENDS) {
       assert.deepEqual(v2.body.model_version.aliases, ["challenger", "champion"]);
     });
 
+    it("while champion moves back and forth under load, every reader finds it on some version", async () => {
+      const moves = Array.from({ length: 24 }, (_, i) => setAlias("champion", String((i % 2) + 1)));
+      const reads = Array.from({ length: 24 }, () => byAlias("champion"));
+      const [moved, read] = await Promise.all([Promise.all(moves), Promise.all(reads)]);
+      for (const r of moved) assert.equal(r.status, 200);
+      for (const r of read) {
+        assert.equal(r.status, 200);
+        assert.ok(["1", "2"].includes(r.body.model_version.version));
+      }
+      await setAlias("champion", "2");
+      const model = await call(server, "GET", `${API}/registered-models/get`, { name: "recommender" });
+      const champions = model.body.registered_model.aliases.filter(
+        (a: { alias: string }) => a.alias === "champion",
+      );
+      assert.deepEqual(champions, [{ alias: "champion", version: "2" }]);
+    });
+
     it("models:/recommender@champion resolves to the version the alias points at", async () => {
       const res = await call(server, "GET", "/api/flowgate/v1/model-uris/resolve", {
         uri: "models:/recommender@champion",

@@ -64,6 +64,35 @@ for (const backend of BACKENDS) {
       assert.equal(v.body.model_version.house.team, "growth");
     });
 
+    it("sets and clears house fields as fields, validated, in one audited change", async () => {
+      const res = await call(server, "PATCH", `${V1}/registered-models/pricing/house`, {
+        owner: "bo",
+        deprecated: true,
+        risk: null,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.registered_model.house.owner, "bo");
+      assert.equal(res.body.registered_model.house.deprecated, true);
+      assert.equal(res.body.registered_model.house.risk, null);
+      assert.equal(res.body.registered_model.tags.deprecated, "true");
+      for (const bad of [{ sunset_on: "next week" }, { pii: "yes" }, { colour: "red" }, { team: "" }]) {
+        const r = await call(server, "PATCH", `${V1}/registered-models/pricing/house`, bad);
+        assert.equal(r.status, 400, JSON.stringify(bad));
+        assert.equal(r.body.error_code, "INVALID_PARAMETER_VALUE");
+      }
+      const audits = await server.app.database.db
+        .selectFrom("audit_events")
+        .select("action")
+        .where("action", "=", "registered_model.set_house_fields")
+        .execute();
+      assert.equal(audits.length, 1);
+      const missing = await call(server, "PATCH", `${V1}/registered-models/pricing/versions/9/house`, {
+        owner: "x",
+      });
+      assert.equal(missing.status, 404);
+      assert.equal(missing.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+    });
+
     it("reports the versions past their sunset date", async () => {
       const res = await call(server, "GET", `${V1}/registry/sunset`, { as_of: "2026-01-01" });
       assert.equal(res.status, 200);

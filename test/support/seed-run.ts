@@ -1,7 +1,7 @@
-// An experiment and a run written straight into a test server's store, for suites (artifacts, logged
-// models) that need them but are not about them. Rows as the tracking service writes them.
+// An experiment and a run created through the tracking API, for suites (artifacts, logged models) that need
+// them but are not about them.
 import { randomBytes } from "node:crypto";
-import type { TestServer } from "./test-server.js";
+import { call, type TestServer } from "./test-server.js";
 
 export interface SeededRun {
   experimentId: string;
@@ -10,41 +10,19 @@ export interface SeededRun {
 }
 
 export async function seedRun(server: TestServer): Promise<SeededRun> {
-  const { db } = server.app.database;
-  const now = Date.now();
-  const inserted = await db
-    .insertInto("experiments")
-    .values({
-      name: `seed-${randomBytes(6).toString("hex")}`,
-      artifact_location: "pending",
-      lifecycle_stage: "active",
-      creation_time: now,
-      last_update_time: now,
-    })
-    .returning("experiment_id")
-    .executeTakeFirstOrThrow();
-  const experimentId = String(inserted.experiment_id);
-  await db
-    .updateTable("experiments")
-    .set({ artifact_location: `mlflow-artifacts:/${experimentId}` })
-    .where("experiment_id", "=", inserted.experiment_id)
-    .execute();
-  const runId = randomBytes(16).toString("hex");
-  const artifactUri = `mlflow-artifacts:/${experimentId}/${runId}/artifacts`;
-  await db
-    .insertInto("runs")
-    .values({
-      run_id: runId,
-      experiment_id: inserted.experiment_id,
-      name: "seeded",
-      user_id: "test",
-      status: "RUNNING",
-      start_time: now,
-      end_time: null,
-      lifecycle_stage: "active",
-      artifact_uri: artifactUri,
-      deleted_time: null,
-    })
-    .execute();
-  return { experimentId, runId, artifactUri };
+  const exp = await call(server, "POST", "/api/2.0/mlflow/experiments/create", {
+    name: `seed-${randomBytes(6).toString("hex")}`,
+  });
+  if (exp.status !== 200) throw new Error(`experiments/create: ${JSON.stringify(exp.body)}`);
+  const experimentId = String(exp.body.experiment_id);
+  const run = await call(server, "POST", "/api/2.0/mlflow/runs/create", {
+    experiment_id: experimentId,
+    start_time: Date.now(),
+  });
+  if (run.status !== 200) throw new Error(`runs/create: ${JSON.stringify(run.body)}`);
+  return {
+    experimentId,
+    runId: String(run.body.run.info.run_id),
+    artifactUri: String(run.body.run.info.artifact_uri),
+  };
 }

@@ -5,7 +5,7 @@ import type { FastifyRequest } from "fastify";
 import { invalidParameter } from "../../core/errors.js";
 import type { ArtifactRepository } from "../../artifacts/artifact-repo.js";
 import { readModelInfo } from "../../models/model-info.js";
-import { versionsPastSunset } from "../../registry/hygiene.js";
+import { setHouseFields, versionsPastSunset, type HouseFieldsPatch } from "../../registry/hygiene.js";
 import { findLineage, parseKeyValue } from "../../registry/lineage.js";
 import { resolveModelUri } from "../../registry/model-uri.js";
 import type { RegistryDeps } from "../../registry/registry-deps.js";
@@ -31,6 +31,25 @@ function versionParam(raw: string): number {
     throw invalidParameter(`Invalid version '${raw}': a model version is a positive integer.`);
   }
   return Number(raw);
+}
+
+/** The house fields of a PATCH body (snake_case as in responses); unknown keys are refused. */
+function housePatch(body: unknown): HouseFieldsPatch {
+  const b = (body ?? {}) as Record<string, unknown>;
+  const known = ["team", "owner", "risk", "pii", "sla", "deprecated", "sunset_on"];
+  const unknown = Object.keys(b).filter((k) => !known.includes(k));
+  if (unknown.length > 0) {
+    throw invalidParameter(`Unknown house field(s) ${unknown.join(", ")}: use ${known.join(", ")}.`);
+  }
+  return {
+    team: b.team as HouseFieldsPatch["team"],
+    owner: b.owner as HouseFieldsPatch["owner"],
+    risk: b.risk as HouseFieldsPatch["risk"],
+    pii: b.pii as HouseFieldsPatch["pii"],
+    sla: b.sla as HouseFieldsPatch["sla"],
+    deprecated: b.deprecated as HouseFieldsPatch["deprecated"],
+    sunsetOn: b.sunset_on as HouseFieldsPatch["sunsetOn"],
+  };
 }
 
 function stringTags(value: unknown): Array<{ key: string; value: string }> {
@@ -73,6 +92,28 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
     app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name`, async (request) => ({
       registered_model: modelJson(await getRegisteredModel(deps, request.params.name)),
     }));
+
+    app.patch<{ Params: { name: string } }>(`${V1}/registered-models/:name/house`, async (request) => {
+      await setHouseFields(deps, contextOf(request), {
+        name: request.params.name,
+        fields: housePatch(request.body),
+      });
+      return { registered_model: modelJson(await getRegisteredModel(deps, request.params.name)) };
+    });
+
+    app.patch<{ Params: { name: string; version: string } }>(
+      `${V1}/registered-models/:name/versions/:version/house`,
+      async (request) => {
+        const version = versionParam(request.params.version);
+        await setHouseFields(deps, contextOf(request), {
+          name: request.params.name,
+          version,
+          fields: housePatch(request.body),
+        });
+        const model = await getRegisteredModel(deps, request.params.name);
+        return { model_version: versionJson(await getModelVersion(deps, model.name, version), model.tags) };
+      },
+    );
 
     app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name/versions`, async (request) => {
       const model = await getRegisteredModel(deps, request.params.name);

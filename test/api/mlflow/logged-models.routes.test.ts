@@ -258,15 +258,8 @@ for (const backend of BACKENDS) {
         models: [{ model_id: model.info.model_id, step: 3 }],
       });
       assert.deepEqual(res, { status: 200, body: {} });
-      const rows = await server.app.database.db
-        .selectFrom("run_model_outputs")
-        .selectAll()
-        .where("run_id", "=", run.runId)
-        .execute();
-      assert.deepEqual(
-        rows.map((r) => [r.model_id, Number(r.step)]),
-        [[model.info.model_id, 3]],
-      );
+      const got = await call(server, "GET", "/api/2.0/mlflow/runs/get", { run_id: run.runId });
+      assert.deepEqual(got.body.run.outputs.model_outputs, [{ model_id: model.info.model_id, step: 3 }]);
       const unknown = await call(server, "POST", "/api/2.0/mlflow/runs/outputs", {
         run_id: run.runId,
         models: [{ model_id: "m-nope", step: 0 }],
@@ -289,12 +282,8 @@ for (const backend of BACKENDS) {
         });
         assert.deepEqual(res, { status: 200, body: {} });
       }
-      const tag = await server.app.database.db
-        .selectFrom("run_tags")
-        .select("value")
-        .where("run_id", "=", run.runId)
-        .where("key", "=", "mlflow.log-model.history")
-        .executeTakeFirstOrThrow();
+      const got = await call(server, "GET", "/api/2.0/mlflow/runs/get", { run_id: run.runId });
+      const tag = got.body.run.data.tags.find((t: { key: string }) => t.key === "mlflow.log-model.history");
       assert.deepEqual(
         (JSON.parse(tag.value) as Array<{ artifact_path: string }>).map((m) => m.artifact_path),
         ["model", "model2"],

@@ -1,0 +1,186 @@
+"""The serve loop: load the model once, announce readiness, then answer predict requests one line at a time.
+
+Requests:  {"id": N, "op": "predict", "items": [ITEM, ...]}   and   {"op": "shutdown"}
+  ITEM is {"frame": {"columns": [...], "data": {col: [...]}, "dtypes": {col: dtype}}, "params": {...}?}
+       or {"json": {<one MLflow data key>: ..., "params"?: ...}}   (parsed by MLflow's own parser)
+       or {"csv": "<text>"}
+Replies:   {"id": N, "results": [{"ok": true, "predictions": "<json>"} | {"ok": false, "error_code", "message"}]}
+Startup:   {"type": "ready", ...} once the model is loaded, or {"type": "load_failed", "message"} and exit 3.
+"""
+
+import inspect
+import json
+import os
+import time
+import traceback
+
+_MAX_DATA_IN_MESSAGE = 500
+
+
+def serve_forever(model_path, stdin, out):
+    started = time.monotonic()
+    try:
+        from mlflow.pyfunc import load_model, scoring_server
+
+        model = load_model(model_path)
+    except Exception as exc:  # the reason goes back to the pool, which never reuses this worker
+        out.write(json.dumps({"type": "load_failed", "message": f"{type(exc).__name__}: {exc}"}) + "\n")
+        out.flush()
+        return 3
+    os.environ["_MLFLOW_IS_IN_SERVING_ENVIRONMENT"] = "true"
+    schema = model.metadata.get_input_schema()
+    takes_params = "params" in inspect.signature(model.predict).parameters
+    out.write(
+        json.dumps(
+            {
+                "type": "ready",
+                "pid": os.getpid(),
+                "load_seconds": time.monotonic() - started,
+                "loader_module": model.metadata.flavors.get("python_function", {}).get("loader_module"),
+            }
+        )
+        + "\n"
+    )
+    out.flush()
+    runner = _Runner(model, scoring_server, schema, takes_params)
+    for line in stdin:
+        if not line.strip():
+            continue
+        request = json.loads(line)
+        if request.get("op") == "shutdown":
+            return 0
+        results = runner.predict_items(request.get("items", []))
+        out.write(json.dumps({"id": request.get("id"), "results": results}) + "\n")
+        out.flush()
+    return 0
+
+
+class _Runner:
+    def __init__(self, model, scoring_server, schema, takes_params):
+        self.model = model
+        self.ss = scoring_server
+        self.schema = schema
+        self.takes_params = takes_params
+
+    def predict_items(self, items):
+        results = [None] * len(items)
+        # Coalesce frames that share columns, dtypes and params into ONE data frame built from the concatenated
+        # column lists (one pandas construction per batch, not per request) and one model call. Everything else,
+        # and any group that fails or whose output cannot be split by rows, runs item by item, so one bad request
+        # never fails its batch-mates.
+        groups = {}
+        for i, item in enumerate(items):
+            frame = item.get("frame")
+            if frame is not None and frame["columns"]:
+                key = json.dumps([frame["columns"], frame.get("dtypes"), item.get("params")], sort_keys=True)
+                groups.setdefault(key, []).append(i)
+        for indexes in groups.values():
+            if len(indexes) > 1:
+                self._predict_group(items, indexes, results)
+        for i, item in enumerate(items):
+            if results[i] is None:
+                error, data, params = self._parse(item)
+                results[i] = error if error is not None else self._predict_one(data, params)
+        return results
+
+    def _predict_group(self, items, indexes, results):
+        first = items[indexes[0]]
+        columns = first["frame"]["columns"]
+        merged = {c: [] for c in columns}
+        sizes = []
+        for i in indexes:
+            data = items[i]["frame"]["data"]
+            sizes.append(len(data[columns[0]]))
+            for c in columns:
+                merged[c].extend(data[c])
+        try:
+            frame = _frame({"columns": columns, "data": merged, "dtypes": first["frame"].get("dtypes")})
+            pieces = _split_rows(self._call(frame, first.get("params")), sizes)
+        except Exception:
+            return
+        if pieces is None:
+            return
+        for i, piece in zip(indexes, pieces):
+            results[i] = {"ok": True, "predictions": self._encode(piece)}
+
+    def _parse(self, item):
+        """→ (error_result | None, data, params)."""
+        try:
+            if "frame" in item:
+                return None, _frame(item["frame"]), item.get("params")
+            if "csv" in item:
+                from io import StringIO
+
+                return None, self.ss.parse_csv_input(StringIO(item["csv"]), schema=self.schema), None
+            body = item["json"]
+            data = {k: v for k, v in body.items() if k in self.ss.SUPPORTED_FORMATS}
+            return None, self.ss.infer_and_parse_data(data, self.schema), body.get("params")
+        except Exception as exc:
+            return _error(exc, "BAD_REQUEST", ""), None, None
+
+    def _call(self, data, params):
+        if self.takes_params:
+            return self.model.predict(data, params=params)
+        return self.model.predict(data)
+
+    def _predict_one(self, data, params):
+        try:
+            raw = self._call(data, params)
+        except Exception as exc:
+            if _is_mlflow_exception(exc):
+                shown = repr(data)
+                if len(shown) > _MAX_DATA_IN_MESSAGE:
+                    shown = shown[:_MAX_DATA_IN_MESSAGE] + "…"
+                return _error(exc, None, f"Failed to predict data '{shown}'. \nError: ")
+            return {
+                "ok": False,
+                "error_code": "BAD_REQUEST",
+                "message": "Encountered an unexpected error while evaluating the model. Verify that the "
+                "serialized input Dataframe is compatible with the model for inference.",
+                "stack_trace": traceback.format_exc(),
+            }
+        try:
+            return {"ok": True, "predictions": self._encode(raw)}
+        except Exception as exc:
+            return _error(exc, "BAD_REQUEST", "The model output could not be encoded as JSON: ")
+
+    def _encode(self, raw):
+        return json.dumps(self.ss._get_jsonable_obj(raw, pandas_orient="records"), cls=self.ss.NumpyEncoder)
+
+
+def _frame(spec):
+    import pandas as pd
+
+    df = pd.DataFrame(spec["data"], columns=spec["columns"])
+    for col, dtype in (spec.get("dtypes") or {}).items():
+        if col in df.columns:
+            df[col] = df[col].astype(dtype)
+    return df
+
+
+def _split_rows(raw, sizes):
+    import numpy as np
+    import pandas as pd
+
+    total = sum(sizes)
+    if isinstance(raw, (pd.DataFrame, pd.Series)) and len(raw) == total:
+        cuts = np.cumsum([0] + sizes)
+        return [raw.iloc[cuts[k] : cuts[k + 1]].reset_index(drop=True) for k in range(len(sizes))]
+    if isinstance(raw, (np.ndarray, list)) and len(raw) == total:
+        cuts = np.cumsum([0] + sizes)
+        return [raw[cuts[k] : cuts[k + 1]] for k in range(len(sizes))]
+    return None
+
+
+def _is_mlflow_exception(exc):
+    return type(exc).__name__ == "MlflowException" or hasattr(exc, "error_code") and hasattr(exc, "message")
+
+
+def _error(exc, default_code, prefix):
+    code = default_code
+    message = str(exc)
+    if _is_mlflow_exception(exc):
+        raw = getattr(exc, "error_code", None)
+        code = raw if isinstance(raw, str) and raw else (default_code or "INVALID_PARAMETER_VALUE")
+        message = getattr(exc, "message", message)
+    return {"ok": False, "error_code": code or "BAD_REQUEST", "message": prefix + message}

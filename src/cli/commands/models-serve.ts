@@ -1,0 +1,112 @@
+// `flowgate models serve`: a drop-in for `mlflow models serve` (same URIs, request and response formats) with
+// in-process ONNX, a Python worker pool and dynamic batching. Registers `serve` under the `models` group.
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Command } from "commander";
+import { invalidParameter } from "../../core/errors.js";
+import { createLogger } from "../../core/logger.js";
+import type { RuntimeChoice } from "../../serving/runtime-selection.js";
+import { startServing } from "../../serving/serving-process.js";
+import { exitOnSignals } from "../shutdown-signals.js";
+
+interface ServeFlags {
+  modelUri: string;
+  host: string;
+  port: string;
+  workers: string;
+  envManager: string;
+  runtime: string;
+  maxBatchSize: string;
+  maxBatchDelayMs: string;
+  maxQueue: string;
+  maxBodyBytes: string;
+  trackingUri?: string;
+  cacheDir?: string;
+  python?: string;
+  onnxThreads: string;
+}
+
+/** Adds `serve` to the `models` command group, creating the group if no other file has yet. */
+export function registerModelsServeCommand(program: Command): void {
+  const models =
+    program.commands.find((c) => c.name() === "models") ??
+    program.command("models").description("Work with registered models");
+  models
+    .command("serve")
+    .description("Serve a model over MLflow's scoring protocol (/invocations) and Open Inference Protocol v2")
+    .requiredOption(
+      "-m, --model-uri <uri>",
+      "models:/<name>/<version>, models:/<name>@<alias>, runs:/<run_id>/<path> or a local model directory",
+    )
+    .option("--host <host>", "address to bind", "127.0.0.1")
+    .option("-p, --port <port>", "port to listen on", "5000")
+    .option("-w, --workers <n>", "Python worker processes (python runtime)", "2")
+    .option("--env-manager <manager>", "only 'local': run in the current Python environment", "local")
+    .option("--runtime <runtime>", "auto | onnx | python", "auto")
+    .option("--max-batch-size <rows>", "most rows coalesced into one model call", "64")
+    .option(
+      "--max-batch-delay-ms <ms>",
+      "longest a queued request waits for batch-mates while other batches run",
+      "2",
+    )
+    .option("--max-queue <n>", "requests allowed to wait; beyond this, answer 503 at once", "2048")
+    .option(
+      "--max-body-bytes <n>",
+      "largest request body, also after decompression (413 beyond)",
+      String(64 * 1024 * 1024),
+    )
+    .option(
+      "--tracking-uri <uri>",
+      "tracking server that resolves models:/ and runs:/ (default MLFLOW_TRACKING_URI)",
+    )
+    .option("--cache-dir <dir>", "local model cache (default ~/.cache/flowgate/models)")
+    .option(
+      "--python <path>",
+      "Python interpreter with mlflow installed (default FLOWGATE_PYTHON or python3)",
+    )
+    .option("--onnx-threads <n>", "ONNX Runtime intra-op threads", "1")
+    .action(async (flags: ServeFlags) => {
+      if (flags.envManager !== "local") {
+        throw invalidParameter(
+          `--env-manager ${flags.envManager} is not supported; only 'local' (the current Python environment).`,
+        );
+      }
+      if (!["auto", "onnx", "python"].includes(flags.runtime)) {
+        throw invalidParameter(`--runtime must be auto, onnx or python, not '${flags.runtime}'.`);
+      }
+      const logger = createLogger({ name: "flowgate-serving" });
+      const timeout = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT ?? "60");
+      const serving = await startServing({
+        modelUri: flags.modelUri,
+        host: flags.host,
+        port: positive(flags.port, "--port", true),
+        workers: positive(flags.workers, "--workers"),
+        runtime: flags.runtime as RuntimeChoice,
+        maxBatchSize: positive(flags.maxBatchSize, "--max-batch-size"),
+        maxBatchDelayMs: positive(flags.maxBatchDelayMs, "--max-batch-delay-ms", true),
+        maxQueue: positive(flags.maxQueue, "--max-queue"),
+        maxBodyBytes: positive(flags.maxBodyBytes, "--max-body-bytes"),
+        requestTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+        trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
+        cacheDir: flags.cacheDir ?? path.join(os.homedir(), ".cache", "flowgate", "models"),
+        python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",
+        workerPath: fileURLToPath(new URL("../../../python", import.meta.url)),
+        onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
+        logger,
+      });
+      serving.loaded.catch(() => {
+        void serving.stop().finally(() => process.exit(1));
+      });
+      exitOnSignals(logger, () => serving.stop());
+    });
+}
+
+function positive(value: string, flag: string, allowZero = false): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < (allowZero ? 0 : 1))
+    throw invalidParameter(
+      `${flag} must be a ${allowZero ? "non-negative" : "positive"} integer, not '${value}'.`,
+    );
+  return n;
+}

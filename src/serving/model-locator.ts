@@ -1,0 +1,106 @@
+// Finds a model version's artifact location through the tracking server's MLflow REST API, with the calls the
+// real client makes: model-versions/get-download-uri, registered-models/alias, get-latest-versions, runs/get.
+// An unreachable server is TEMPORARILY_UNAVAILABLE, so the cache can fall back to its last copy.
+import { FlowgateError, invalidParameter } from "../core/errors.js";
+import type { ModelCacheOptions } from "./model-cache.js";
+import type { ModelUri } from "./model-uri.js";
+
+/** Registered name, version and artifact URI of the model a URI designates. */
+export interface ModelLocation {
+  name: string;
+  version: string;
+  artifactUri: string;
+}
+
+export async function locateModel(uri: ModelUri, options: ModelCacheOptions): Promise<ModelLocation> {
+  const api = async (
+    method: "GET" | "POST",
+    route: string,
+    args: Record<string, unknown>,
+  ): Promise<Record<string, unknown>> => callTracking(options, method, `/api/2.0/mlflow/${route}`, args);
+  switch (uri.kind) {
+    case "version": {
+      const r = await api("GET", "model-versions/get-download-uri", { name: uri.name, version: uri.version });
+      return { name: uri.name, version: uri.version, artifactUri: String(r.artifact_uri) };
+    }
+    case "alias": {
+      const r = await api("GET", "registered-models/alias", { name: uri.name, alias: uri.alias });
+      const version = String((r.model_version as { version: string }).version);
+      const d = await api("GET", "model-versions/get-download-uri", { name: uri.name, version });
+      return { name: uri.name, version, artifactUri: String(d.artifact_uri) };
+    }
+    case "stage": {
+      const stages = uri.stage.toLowerCase() === "latest" ? [] : [uri.stage];
+      const r = await api("POST", "registered-models/get-latest-versions", { name: uri.name, stages });
+      const versions = (r.model_versions ?? []) as { version: string }[];
+      const latest = versions.map((v) => Number(v.version)).sort((a, b) => b - a)[0];
+      if (latest === undefined)
+        throw new FlowgateError(
+          "RESOURCE_DOES_NOT_EXIST",
+          `No versions of model '${uri.name}' in stage '${uri.stage}'.`,
+        );
+      const d = await api("GET", "model-versions/get-download-uri", {
+        name: uri.name,
+        version: String(latest),
+      });
+      return { name: uri.name, version: String(latest), artifactUri: String(d.artifact_uri) };
+    }
+    case "run": {
+      const r = await api("GET", "runs/get", { run_id: uri.runId });
+      const base = String((r.run as { info: { artifact_uri: string } }).info.artifact_uri);
+      return {
+        name: `run-${uri.runId}`,
+        version: uri.path.replace(/\//g, "_"),
+        artifactUri: `${base.replace(/\/$/, "")}/${uri.path}`,
+      };
+    }
+    case "local":
+      throw new Error("unreachable");
+  }
+}
+
+export async function callTracking(
+  options: ModelCacheOptions,
+  method: "GET" | "POST",
+  route: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const tracking = options.trackingUri;
+  if (tracking === undefined || !/^https?:\/\//.test(tracking)) {
+    throw invalidParameter(
+      "Resolving models:/ and runs:/ URIs needs --tracking-uri or MLFLOW_TRACKING_URI set to an http(s) server.",
+    );
+  }
+  let url = `${tracking.replace(/\/$/, "")}${route}`;
+  const init: RequestInit = {
+    method,
+    headers: options.authorization ? { authorization: options.authorization } : {},
+  };
+  if (method === "GET") url += `?${new URLSearchParams(args as Record<string, string>).toString()}`;
+  else {
+    init.body = JSON.stringify(args);
+    (init.headers as Record<string, string>)["content-type"] = "application/json";
+  }
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
+  } catch (err) {
+    throw new FlowgateError(
+      "TEMPORARILY_UNAVAILABLE",
+      `Tracking server ${tracking} is unreachable: ${(err as Error).message}`,
+    );
+  }
+  if (response.status >= 500)
+    throw new FlowgateError(
+      "TEMPORARILY_UNAVAILABLE",
+      `Tracking server answered ${response.status} for ${route}.`,
+    );
+  const body = (await response.json().catch(() => ({}))) as Record<string, unknown>;
+  if (!response.ok) {
+    throw new FlowgateError(
+      response.status === 404 ? "RESOURCE_DOES_NOT_EXIST" : "INVALID_PARAMETER_VALUE",
+      `Tracking server refused ${route}: ${typeof body.message === "string" ? body.message : `HTTP ${response.status}`}`,
+    );
+  }
+  return body;
+}

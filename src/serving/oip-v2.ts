@@ -1,0 +1,212 @@
+// Open Inference Protocol v2 (KServe/Triton/MLServer) over the same runtimes: request tensors become a frame
+// (one tensor per signature column, or one [N, columns] matrix) or a tensor input; predictions become tensors.
+import type { FastifyInstance, FastifyReply } from "fastify";
+import { FlowgateError, invalidParameter } from "../core/errors.js";
+import { FLOWGATE_VERSION } from "../core/version.js";
+import type { Cell, ModelInput } from "./frame.js";
+import { submitPrediction, type HostedModel, type HostedModels } from "./hosted-model.js";
+import type { PredictionResult } from "./runtime.js";
+
+interface InferTensor {
+  name: string;
+  shape: number[];
+  datatype: string;
+  data: unknown[];
+}
+
+export interface OipOptions {
+  models: HostedModels;
+  isReady: () => boolean;
+  await: (submitted: { result: Promise<PredictionResult>; cancel: () => void }) => Promise<PredictionResult>;
+}
+
+export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
+  const { models } = options;
+  const oipError = (reply: FastifyReply, status: number, message: string): FastifyReply =>
+    reply.status(status).send({ error: message });
+  const lookup = (params: { name: string; version?: string }): HostedModel | undefined =>
+    models.find(params.name, params.version);
+
+  app.get("/v2", async () => ({ name: "flowgate", version: FLOWGATE_VERSION, extensions: [] }));
+  app.get("/v2/health/live", async () => ({ live: true }));
+  app.get("/v2/health/ready", async (_req, reply) =>
+    reply.status(options.isReady() ? 200 : 503).send({ ready: options.isReady() }),
+  );
+
+  for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
+    app.get<{ Params: { name: string; version?: string } }>(prefix, async (request, reply) => {
+      const model = lookup(request.params);
+      if (model === undefined)
+        return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
+      return metadataOf(model, models);
+    });
+    app.get<{ Params: { name: string; version?: string } }>(`${prefix}/ready`, async (request, reply) => {
+      const model = lookup(request.params);
+      const ready = model?.runtime.ready() === true;
+      return reply
+        .status(ready ? 200 : model === undefined ? 404 : 503)
+        .send({ name: request.params.name, ready });
+    });
+    app.post<{ Params: { name: string; version?: string } }>(`${prefix}/infer`, async (request, reply) => {
+      const model = lookup(request.params);
+      if (model === undefined)
+        return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
+      try {
+        const body = JSON.parse((request.body as Buffer).toString("utf8")) as unknown;
+        const input = toModelInput(body, model);
+        const result = await options.await(submitPrediction(model, input, request.log));
+        if (!result.ok) throw result.error;
+        const id = (body as { id?: unknown }).id;
+        return {
+          model_name: model.name,
+          model_version: model.version,
+          ...(typeof id === "string" ? { id } : {}),
+          outputs: toTensors(JSON.parse(result.predictions) as unknown),
+        };
+      } catch (err) {
+        if (err instanceof FlowgateError) return oipError(reply, err.status, err.message);
+        if (err instanceof SyntaxError) return oipError(reply, 400, `Malformed JSON body: ${err.message}`);
+        throw err;
+      }
+    });
+  }
+}
+
+function metadataOf(model: HostedModel, models: HostedModels): Record<string, unknown> {
+  const schema = model.meta.signature.inputs;
+  const inputs =
+    schema?.kind === "columns"
+      ? schema.columns.map((c) => ({ name: c.name ?? "", datatype: oipType(c.type), shape: [-1] }))
+      : (schema?.tensors ?? []).map((t) => ({
+          name: t.name ?? "input",
+          datatype: oipType(t.dtype),
+          shape: t.shape,
+        }));
+  return {
+    name: model.name,
+    versions: models
+      .all()
+      .filter((m) => m.name === model.name)
+      .map((m) => m.version),
+    platform: model.runtime.kind === "onnx" ? "onnxruntime_onnx" : "mlflow_pyfunc",
+    inputs,
+    outputs: [{ name: "predictions", datatype: "BYTES", shape: [-1] }],
+  };
+}
+
+function oipType(type: string): string {
+  const map: Record<string, string> = {
+    double: "FP64",
+    float64: "FP64",
+    float: "FP32",
+    float32: "FP32",
+    long: "INT64",
+    int64: "INT64",
+    integer: "INT32",
+    int32: "INT32",
+    boolean: "BOOL",
+    bool: "BOOL",
+  };
+  return map[type] ?? "BYTES";
+}
+
+function toModelInput(body: unknown, model: HostedModel): ModelInput {
+  const request = body as { inputs?: unknown; parameters?: Record<string, unknown> };
+  if (
+    request === null ||
+    typeof request !== "object" ||
+    !Array.isArray(request.inputs) ||
+    request.inputs.length === 0
+  ) {
+    throw invalidParameter(
+      "An inference request needs 'inputs': a non-empty list of {name, shape, datatype, data}.",
+    );
+  }
+  const tensors = request.inputs as InferTensor[];
+  for (const t of tensors) {
+    if (typeof t?.name !== "string" || !Array.isArray(t.shape) || !Array.isArray(t.data)) {
+      throw invalidParameter("Every input tensor needs a name, a shape list and a data list.");
+    }
+  }
+  const params = request.parameters;
+  const schema = model.meta.signature.inputs;
+  const columns = schema?.kind === "columns" ? schema.columns.map((c) => c.name ?? "") : [];
+  const flat = (t: InferTensor): Cell[] => t.data.flat(Infinity) as Cell[];
+  if (columns.length > 0 && tensors.every((t) => columns.includes(t.name))) {
+    const data = tensors.map(flat);
+    const rows = tensors[0]?.shape[0] ?? 0;
+    if (data.some((d) => d.length !== rows))
+      throw invalidParameter("Every column tensor must have shape [N] or [N, 1] with the same N.");
+    return {
+      kind: "frame",
+      frame: { columns: tensors.map((t) => t.name), data, rows, fromText: false },
+      params,
+    };
+  }
+  const only = tensors[0] as InferTensor;
+  if (
+    columns.length > 0 &&
+    tensors.length === 1 &&
+    only.shape.length === 2 &&
+    only.shape[1] === columns.length
+  ) {
+    const values = flat(only);
+    const rows = only.shape[0] as number;
+    if (values.length !== rows * columns.length)
+      throw invalidParameter(
+        `Tensor '${only.name}' has ${values.length} values, not ${rows}×${columns.length}.`,
+      );
+    const data = columns.map((_c, j) =>
+      Array.from({ length: rows }, (_v, i) => values[i * columns.length + j] as Cell),
+    );
+    return { kind: "frame", frame: { columns, data, rows, fromText: false }, params };
+  }
+  if (tensors.length === 1) {
+    const values = flat(only);
+    const reshape = (offset: number, level: number): unknown => {
+      if (level === only.shape.length) return values[offset];
+      const stride = only.shape.slice(level + 1).reduce((a, b) => a * b, 1);
+      return Array.from({ length: only.shape[level] as number }, (_v, i) =>
+        reshape(offset + i * stride, level + 1),
+      );
+    };
+    return { kind: "tensor", body: { inputs: reshape(0, 0) }, params };
+  }
+  throw invalidParameter(
+    `Input tensors must be named after the signature columns ${JSON.stringify(columns)}, or be one [N, ${columns.length}] tensor.`,
+  );
+}
+
+function toTensors(predictions: unknown): InferTensor[] {
+  if (
+    Array.isArray(predictions) &&
+    predictions.length > 0 &&
+    predictions.every((p) => p !== null && typeof p === "object" && !Array.isArray(p))
+  ) {
+    const keys = Object.keys(predictions[0] as object);
+    return keys.map((k) =>
+      tensorOf(
+        k,
+        predictions.map((p) => (p as Record<string, unknown>)[k]),
+      ),
+    );
+  }
+  if (predictions !== null && typeof predictions === "object" && !Array.isArray(predictions)) {
+    return Object.entries(predictions).map(([k, v]) => tensorOf(k, Array.isArray(v) ? v : [v]));
+  }
+  return [tensorOf("predictions", Array.isArray(predictions) ? predictions : [predictions])];
+}
+
+function tensorOf(name: string, values: unknown[]): InferTensor {
+  const shape: number[] = [];
+  for (let level: unknown = values; Array.isArray(level); level = level[0]) shape.push(level.length);
+  const data = values.flat(Infinity);
+  const datatype = data.every((v) => typeof v === "boolean")
+    ? "BOOL"
+    : data.every((v) => typeof v === "number" && Number.isInteger(v))
+      ? "INT64"
+      : data.every((v) => typeof v === "number" || v === null)
+        ? "FP64"
+        : "BYTES";
+  return { name, shape, datatype, data };
+}

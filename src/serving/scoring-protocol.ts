@@ -1,0 +1,261 @@
+// MLflow's scoring protocol (`mlflow models serve`, mlflow/pyfunc/scoring_server): request content types and
+// bodies → a ModelInput, with MLflow's status codes and messages. 415 answers are text/plain, as MLflow's are.
+import { parse as parseCsv } from "csv-parse/sync";
+import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { FlowgateError } from "../core/errors.js";
+import { frameFromRecords, frameFromRows, type Cell, type ModelInput } from "./frame.js";
+
+export const CONTENT_TYPE_JSON = "application/json";
+export const CONTENT_TYPE_CSV = "text/csv";
+export const CONTENT_TYPE_PARQUET = "application/vnd.apache.parquet";
+const CONTENT_TYPES = [CONTENT_TYPE_CSV, CONTENT_TYPE_JSON, CONTENT_TYPE_PARQUET];
+
+const DATA_KEYS = ["dataframe_split", "dataframe_records", "instances", "inputs"] as const;
+const REQUIRED_INPUT_FORMAT = `The input must be a JSON dictionary with exactly one of the input fields {'dataframe_split', 'dataframe_records', 'instances', 'inputs'}`;
+const PROTOCOL_CHANGE_INFO =
+  "IMPORTANT: The MLflow Model scoring protocol has changed in MLflow version 2.0. If you are seeing this error, " +
+  "you are likely using an outdated scoring request format.";
+
+/** MLflow prefixes every parse failure with "Invalid input." (MlflowInvalidInputException, BAD_REQUEST). */
+function invalidInput(message: string): FlowgateError {
+  return new FlowgateError("BAD_REQUEST", `Invalid input. ${message}`);
+}
+
+/** Checks the Content-Type as MLflow does: utf-8 only, no parameters but charset, three media types. */
+export function checkContentType(contentType: string | undefined): string {
+  const raw = contentType ?? "";
+  const [mime = "", ...parameters] = raw.split(";").map((p) => p.trim());
+  const values = new Map<string, string>();
+  for (const pair of parameters) {
+    if (pair === "") continue;
+    const eq = pair.indexOf("=");
+    values.set(
+      (eq < 0 ? pair : pair.slice(0, eq)).trim().toLowerCase(),
+      eq < 0 ? "" : pair.slice(eq + 1).trim(),
+    );
+  }
+  const charset = (values.get("charset") ?? "utf-8").replace(/"/g, "").toLowerCase();
+  if (charset !== "utf-8") {
+    throw new FlowgateError("UNSUPPORTED_MEDIA_TYPE", "The scoring server only supports UTF-8");
+  }
+  const unexpected = [...values.keys()].filter((k) => k !== "charset");
+  if (unexpected.length > 0) {
+    throw new FlowgateError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `Unrecognized content type parameters: ${unexpected.join(", ")}. ${PROTOCOL_CHANGE_INFO}`,
+    );
+  }
+  const lower = mime.toLowerCase();
+  if (!CONTENT_TYPES.includes(lower)) {
+    throw new FlowgateError(
+      "UNSUPPORTED_MEDIA_TYPE",
+      `This predictor only supports the following content types: Types: ['${CONTENT_TYPES.join("', '")}']. Got '${raw}'.`,
+    );
+  }
+  return lower;
+}
+
+/** Parses a /invocations body of an already-checked media type. */
+export async function parseInvocation(mime: string, body: Buffer): Promise<ModelInput> {
+  if (mime === CONTENT_TYPE_CSV) return { kind: "frame", frame: parseCsvBody(body), params: undefined };
+  if (mime === CONTENT_TYPE_PARQUET)
+    return { kind: "frame", frame: await parseParquetBody(body), params: undefined };
+  return parseJsonBody(body.toString("utf8"));
+}
+
+export function parseJsonBody(text: string): ModelInput {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(text);
+  } catch (err) {
+    throw invalidInput(
+      `Ensure that input is a valid JSON formatted string. Error: '${(err as Error).message}'`,
+    );
+  }
+  return modelInputFromJson(decoded);
+}
+
+/** The JSON dictionary forms: exactly one data key, optional params; other keys are ignored as in MLflow. */
+export function modelInputFromJson(decoded: unknown): ModelInput {
+  if (Array.isArray(decoded)) throw invalidInput(`${REQUIRED_INPUT_FORMAT}. Received a list.`);
+  if (decoded === null || typeof decoded !== "object") {
+    throw invalidInput(`${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${pythonType(decoded)}'.`);
+  }
+  const dict = decoded as Record<string, unknown>;
+  const keys = DATA_KEYS.filter((k) => Object.hasOwn(dict, k));
+  if (keys.length !== 1) {
+    const fields = Object.keys(dict)
+      .map((k) => `'${k}'`)
+      .join(", ");
+    throw new FlowgateError(
+      "BAD_REQUEST",
+      `${REQUIRED_INPUT_FORMAT}. Received dictionary with input fields: [${fields}]. ${PROTOCOL_CHANGE_INFO}`,
+    );
+  }
+  const params = dict.params;
+  if (params !== undefined && params !== null && (typeof params !== "object" || Array.isArray(params))) {
+    throw new FlowgateError(
+      "BAD_REQUEST",
+      `Invalid input. 'params' must be a JSON dictionary, got ${pythonType(params)}.`,
+    );
+  }
+  const p = (params ?? undefined) as Record<string, unknown> | undefined;
+  const key = keys[0] as (typeof DATA_KEYS)[number];
+  const value = dict[key];
+  switch (key) {
+    case "dataframe_split":
+      return { kind: "frame", frame: splitFrame(value), params: p };
+    case "dataframe_records":
+      return { kind: "frame", frame: recordsFrame(value), params: p };
+    case "instances":
+      if (!Array.isArray(value)) {
+        throw invalidInput(
+          `Ensure that the input is a valid JSON-formatted string.\nError: 'instances' must be a list.`,
+        );
+      }
+      if (value.length > 0 && value.every(isPlainObject)) {
+        return { kind: "frame", frame: frameFromRecords(value), params: p };
+      }
+      return { kind: "tensor", body: { instances: value }, params: p };
+    case "inputs":
+      if (isPlainObject(value)) return { kind: "frame", frame: columnsFrame(value), params: p };
+      return { kind: "tensor", body: { inputs: value }, params: p };
+  }
+}
+
+function splitFrame(value: unknown): ReturnType<typeof frameFromRows> {
+  if (!isPlainObject(value)) {
+    throw invalidInput(
+      `Dataframe split format must be a dictionary. Got ${Array.isArray(value) ? "list" : `type ${pythonType(value)}`}.`,
+    );
+  }
+  const keys = Object.keys(value);
+  if (!keys.includes("data") || keys.some((k) => !["columns", "data", "index"].includes(k))) {
+    throw invalidInput(
+      `Dataframe split format must have 'data' field and optionally 'columns' and 'index' fields. Got {${keys.map((k) => `'${k}'`).join(", ")}}.'`,
+    );
+  }
+  const { columns, data } = value as { columns?: unknown; data: unknown };
+  const notValid = (why: string): FlowgateError =>
+    invalidInput(
+      `Provided dataframe_split field is not a valid dataframe representation in 'split' format. Error: '${why}'`,
+    );
+  if (!Array.isArray(data)) throw notValid("DataFrame constructor not properly called!");
+  const rows = data.map((row) => (Array.isArray(row) ? (row as Cell[]) : [row as Cell]));
+  const width = rows.reduce((w, row) => Math.max(w, row.length), 0);
+  let names: string[];
+  if (columns === undefined || columns === null) {
+    names = Array.from({ length: width }, (_v, i) => String(i));
+  } else {
+    if (!Array.isArray(columns)) throw notValid("columns must be a list");
+    names = columns.map((c) => String(c));
+    if (new Set(names).size !== names.length) throw notValid("columns must be unique");
+  }
+  for (const row of rows) {
+    if (row.length !== names.length && rows.length > 0) {
+      throw notValid(`${names.length} columns passed, passed data had ${row.length} columns`);
+    }
+  }
+  return frameFromRows(names, rows, false);
+}
+
+function recordsFrame(value: unknown): ReturnType<typeof frameFromRecords> {
+  if (!Array.isArray(value)) {
+    throw invalidInput(
+      `Dataframe records format must be a list of records. Got ${isPlainObject(value) ? "dictionary" : `type ${pythonType(value)}`}.`,
+    );
+  }
+  if (value.every(isPlainObject)) return frameFromRecords(value);
+  if (value.every(Array.isArray)) {
+    const width = (value as unknown[][]).reduce((w, r) => Math.max(w, r.length), 0);
+    return frameFromRows(
+      Array.from({ length: width }, (_v, i) => String(i)),
+      value as Cell[][],
+      false,
+    );
+  }
+  throw invalidInput(
+    "Provided dataframe_records field is not a valid dataframe representation in 'records' format. Error: 'every record must be a JSON object'",
+  );
+}
+
+/** `inputs` as a dict of columns: each value a list (one per row) or a scalar (one row). */
+function columnsFrame(value: Record<string, unknown>): ReturnType<typeof frameFromRows> {
+  const columns = Object.keys(value);
+  const lists = columns.map((c) => {
+    const v = value[c];
+    return Array.isArray(v) ? (v as Cell[]) : [v as Cell];
+  });
+  const rows = lists.reduce((n, l) => Math.max(n, l.length), 0);
+  if (lists.some((l) => l.length !== rows)) {
+    throw invalidInput(
+      "Ensure that the input is a valid JSON-formatted string.\nError: 'All arrays must be of the same length'",
+    );
+  }
+  return { columns, data: lists.map((l) => [...l]), rows, fromText: false };
+}
+
+function parseCsvBody(body: Buffer): ReturnType<typeof frameFromRows> {
+  try {
+    const records: string[][] = parseCsv(body, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: false,
+    });
+    const [header, ...rows] = records;
+    if (header === undefined) throw new Error("No columns to parse from file");
+    return frameFromRows(
+      header,
+      rows.map((r) => r.map((cell) => (cell === "" ? null : cell))),
+      true,
+    );
+  } catch (err) {
+    throw new FlowgateError(
+      "BAD_REQUEST",
+      "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid CSV-formatted Pandas DataFrame " +
+        `produced using the \`pandas.DataFrame.to_csv()\` method. Error: '${(err as Error).message}'`,
+    );
+  }
+}
+
+async function parseParquetBody(body: Buffer): Promise<ReturnType<typeof frameFromRecords>> {
+  try {
+    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+    const metadata = parquetMetadata(file);
+    const rows = (await parquetReadObjects({ file, metadata })) as Record<string, unknown>[];
+    // pandas stores a non-default index as an extra column; read_parquet turns it back into the index.
+    const columns = metadata.schema
+      .slice(1)
+      .map((s) => s.name)
+      .filter((n) => !n.startsWith("__index_level_"));
+    const data = columns.map((c) => rows.map((row) => toCell(row[c])));
+    return { columns, data, rows: rows.length, fromText: false };
+  } catch (err) {
+    throw new FlowgateError(
+      "BAD_REQUEST",
+      "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid Parquet Pandas DataFrame produced " +
+        `using the \`pandas.DataFrame.to_parquet()\` method. Error: '${(err as Error).message}'`,
+    );
+  }
+}
+
+function toCell(value: unknown): Cell {
+  if (typeof value === "bigint") return Number(value);
+  if (value === undefined) return null;
+  if (value instanceof Date) return value.toISOString();
+  return value as Cell;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+/** Python's name for a JSON value's type, as MLflow's messages print it. */
+export function pythonType(value: unknown): string {
+  if (value === null) return "<class 'NoneType'>";
+  if (Array.isArray(value)) return "<class 'list'>";
+  if (typeof value === "string") return "<class 'str'>";
+  if (typeof value === "boolean") return "<class 'bool'>";
+  if (typeof value === "number") return Number.isInteger(value) ? "<class 'int'>" : "<class 'float'>";
+  return "<class 'dict'>";
+}

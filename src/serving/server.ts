@@ -1,0 +1,217 @@
+// The serving HTTP app (its own Fastify instance, separate from the tracking server): MLflow's scoring routes
+// (/invocations, /ping, /health, /version), /metadata, /metrics and Open Inference Protocol v2. Bodies are read
+// raw with a size limit enforced before parsing — also on the decompressed size of gzip/deflate bodies.
+import { promisify } from "node:util";
+import { gunzip, inflate } from "node:zlib";
+import Fastify, {
+  LogController,
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyReply,
+} from "fastify";
+import { FlowgateError } from "../core/errors.js";
+import { newRequestId } from "../core/ids.js";
+import type { Logger } from "../core/logger.js";
+import { FLOWGATE_VERSION } from "../core/version.js";
+import type { HostedModels } from "./hosted-model.js";
+import { submitPrediction } from "./hosted-model.js";
+import type { ServingMetrics } from "./metrics.js";
+import { registerOipV2 } from "./oip-v2.js";
+import type { PredictionResult } from "./runtime.js";
+import { checkContentType, parseInvocation } from "./scoring-protocol.js";
+
+export interface ServingServerOptions {
+  logger: Logger;
+  models: HostedModels;
+  metrics: ServingMetrics;
+  maxBodyBytes: number;
+  /** MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, in seconds. */
+  requestTimeoutSeconds: number;
+  /** False until the model is loaded, and again once shutdown starts. */
+  isReady: () => boolean;
+}
+
+const REQUEST_ID = /^[\w.-]{1,128}$/;
+const SCORING_ROUTES = new Set([
+  "/invocations",
+  "/v2/models/:name/infer",
+  "/v2/models/:name/versions/:version/infer",
+]);
+const gunzipAsync = promisify(gunzip);
+const inflateAsync = promisify(inflate);
+
+export async function buildServingServer(options: ServingServerOptions): Promise<FastifyInstance> {
+  const { models, metrics } = options;
+  const loggerInstance: FastifyBaseLogger = options.logger;
+  const app = Fastify({
+    loggerInstance,
+    bodyLimit: options.maxBodyBytes,
+    // Per-request access logs would dominate the cost of a 50 µs prediction; errors are logged with the id.
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
+    requestIdHeader: false,
+    genReqId: (req) => {
+      const given = req.headers["x-request-id"];
+      return typeof given === "string" && REQUEST_ID.test(given) ? given : newRequestId();
+    },
+    return503OnClosing: true,
+    forceCloseConnections: "idle",
+  });
+
+  // Every body is read raw (Fastify enforces bodyLimit on the wire bytes first); compressed bodies are inflated
+  // with the same limit on their output, so a zip bomb gets 413 before any parsing.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser("*", { parseAs: "buffer" }, (request, body, done) => {
+    const encoding = String(request.headers["content-encoding"] ?? "identity").toLowerCase();
+    if (encoding === "identity") return done(null, body);
+    const inflater = encoding === "gzip" ? gunzipAsync : encoding === "deflate" ? inflateAsync : undefined;
+    if (inflater === undefined) {
+      return done(
+        new FlowgateError(
+          "UNSUPPORTED_MEDIA_TYPE",
+          `Content-Encoding '${encoding}' is not supported; use gzip, deflate or none.`,
+        ),
+      );
+    }
+    inflater(body as Buffer, { maxOutputLength: options.maxBodyBytes }).then(
+      (out) => done(null, out),
+      (err: NodeJS.ErrnoException) =>
+        done(
+          err.code === "ERR_BUFFER_TOO_LARGE"
+            ? new FlowgateError(
+                "PAYLOAD_TOO_LARGE",
+                `The decompressed request body is larger than the limit of ${options.maxBodyBytes} bytes.`,
+              )
+            : new FlowgateError(
+                "BAD_REQUEST",
+                `The request body is not valid ${encoding} data: ${err.message}`,
+              ),
+        ),
+    );
+  });
+
+  const labels = (): { model: string; version: string; runtime: string } => {
+    const m = models.primary();
+    return { model: m?.name ?? "", version: m?.version ?? "", runtime: m?.runtime.kind ?? "" };
+  };
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    if (SCORING_ROUTES.has(request.routeOptions.url ?? "")) metrics.inFlight.inc(labels());
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    const route = request.routeOptions.url ?? "unknown";
+    if (SCORING_ROUTES.has(route)) metrics.inFlight.dec(labels());
+    metrics.requests.inc({ route, status: String(reply.statusCode), ...labels() });
+    if (SCORING_ROUTES.has(route)) metrics.latency.observe({ route, ...labels() }, reply.elapsedTime / 1000);
+  });
+
+  app.setErrorHandler((error: Error & { code?: string; statusCode?: number }, request, reply) => {
+    if (error instanceof FlowgateError) return sendFlowgateError(reply, error);
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return sendFlowgateError(
+        reply,
+        new FlowgateError(
+          "PAYLOAD_TOO_LARGE",
+          `The request body is larger than the limit of ${options.maxBodyBytes} bytes.`,
+        ),
+      );
+    }
+    if (error.statusCode !== undefined && error.statusCode >= 400 && error.statusCode < 500) {
+      return sendFlowgateError(reply, new FlowgateError("BAD_REQUEST", error.message));
+    }
+    request.log.error({ err: error }, "unexpected error");
+    return sendFlowgateError(
+      reply,
+      new FlowgateError("INTERNAL_ERROR", `Internal error; see the server log for request id ${request.id}.`),
+    );
+  });
+  app.setNotFoundHandler((request, reply) =>
+    sendFlowgateError(
+      reply,
+      new FlowgateError(
+        "ENDPOINT_NOT_FOUND",
+        `No endpoint ${request.method} ${request.url.split("?")[0] ?? ""}.`,
+      ),
+    ),
+  );
+
+  /** Waits for a queued prediction, but never past the request timeout (→ 504, and the request leaves the queue). */
+  const awaitResult = (submitted: {
+    result: Promise<PredictionResult>;
+    cancel: () => void;
+  }): Promise<PredictionResult> => {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<PredictionResult>((resolve) => {
+      timer = setTimeout(() => {
+        submitted.cancel();
+        resolve({
+          ok: false,
+          error: new FlowgateError(
+            "DEADLINE_EXCEEDED",
+            `Request processing time exceeded limit (${options.requestTimeoutSeconds} s, MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT).`,
+          ),
+        });
+      }, options.requestTimeoutSeconds * 1000);
+    });
+    return Promise.race([submitted.result, timeout]).finally(() => clearTimeout(timer));
+  };
+
+  const health = async (_req: unknown, reply: FastifyReply): Promise<FastifyReply> =>
+    options.isReady()
+      ? reply.status(200).type("application/json").send("\n")
+      : reply
+          .status(503)
+          .type("application/json")
+          .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: "The model is not loaded yet." });
+  app.get("/ping", health);
+  app.get("/health", health);
+  app.get("/version", async (_req, reply) => reply.type("text/plain").send(FLOWGATE_VERSION));
+  app.get("/metadata", async () => ({
+    flowgate_version: FLOWGATE_VERSION,
+    ready: options.isReady(),
+    models: models.all().map((m) => ({
+      name: m.name,
+      version: m.version,
+      runtime: m.runtime.kind,
+      reason: m.reason,
+      load_seconds: m.loadSeconds,
+      flavors: Object.keys(m.meta.flavors),
+      queued: m.batcher.queued,
+      ...m.details,
+      ...m.runtime.describe(),
+    })),
+  }));
+  app.get("/metrics", async (_req, reply) =>
+    reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
+  );
+
+  app.post("/invocations", async (request, reply) => {
+    const model = models.primary();
+    if (model === undefined || !options.isReady()) {
+      throw new FlowgateError("TEMPORARILY_UNAVAILABLE", "The model is not loaded yet; retry shortly.");
+    }
+    const mime = checkContentType(request.headers["content-type"]);
+    const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+    const input = await parseInvocation(mime, body);
+    const result = await awaitResult(submitPrediction(model, input, request.log));
+    if (!result.ok) throw result.error;
+    return reply.type("application/json").send(`{"predictions": ${result.predictions}}`);
+  });
+
+  registerOipV2(app, { models, isReady: options.isReady, await: awaitResult });
+  return app;
+}
+
+/** MLflow answers 415 in text/plain and everything else as `{"error_code","message"}`. */
+function sendFlowgateError(reply: FastifyReply, error: FlowgateError): FastifyReply {
+  if (error.status >= 500 && error.code !== "TEMPORARILY_UNAVAILABLE" && error.code !== "DEADLINE_EXCEEDED") {
+    reply.log.error({ error_code: error.code }, error.message);
+  } else if (error.status >= 400) {
+    reply.log.info({ error_code: error.code, status: error.status }, error.message.slice(0, 300));
+  }
+  if (error.code === "UNSUPPORTED_MEDIA_TYPE")
+    return reply.status(415).type("text/plain").send(error.message);
+  return reply
+    .status(error.status)
+    .type("application/json")
+    .send({ error_code: error.code, message: error.message });
+}

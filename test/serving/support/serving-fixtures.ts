@@ -1,0 +1,98 @@
+// Real models for the serving tests, trained and saved by the REAL mlflow client (test/serving/fixtures/
+// make_models.py), built once per content of that script and shared by every test file.
+import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { promisify } from "node:util";
+import { createLogger } from "../../../src/core/logger.js";
+import {
+  startServing,
+  type ServeOptions,
+  type ServingProcess,
+} from "../../../src/serving/serving-process.js";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+export const REPO = path.resolve(here, "../../..");
+export const PYTHON = path.join(REPO, ".venvs/mlflow3/bin/python");
+const SCRIPT = path.join(here, "../fixtures/make_models.py");
+
+export type FixtureModel = "classifier" | "regressor" | "strings" | "custom";
+
+let built: Promise<string> | undefined;
+
+/** Directory holding classifier/, regressor/, strings/ and custom/ (MLflow model directories). */
+export function fixtureModels(): Promise<string> {
+  built ??= (async () => {
+    const key = createHash("sha256").update(readFileSync(SCRIPT)).digest("hex").slice(0, 16);
+    const dir = path.join(tmpdir(), `flowgate-serving-models-${key}`);
+    if (existsSync(path.join(dir, "custom", "MLmodel"))) return dir;
+    const tmp = mkdtempSync(path.join(tmpdir(), "flowgate-serving-build-"));
+    await promisify(execFile)(PYTHON, [SCRIPT, tmp], { maxBuffer: 64 * 1024 * 1024 });
+    try {
+      renameSync(tmp, dir);
+    } catch {
+      rmSync(tmp, { recursive: true, force: true }); // another test file built it first
+    }
+    return dir;
+  })();
+  return built;
+}
+
+export async function modelDir(name: FixtureModel): Promise<string> {
+  return path.join(await fixtureModels(), name);
+}
+
+/** Starts a real serving process on a free loopback port and waits until the model is loaded. */
+export async function serveForTest(
+  modelUri: string,
+  overrides: Partial<ServeOptions> = {},
+): Promise<ServingProcess & { url: string }> {
+  const serving = await startServing({
+    modelUri,
+    host: "127.0.0.1",
+    port: 0,
+    workers: 1,
+    runtime: "auto",
+    maxBatchSize: 64,
+    maxBatchDelayMs: 2,
+    maxQueue: 256,
+    maxBodyBytes: 1024 * 1024,
+    requestTimeoutSeconds: 60,
+    trackingUri: undefined,
+    cacheDir: mkdtempSync(path.join(tmpdir(), "flowgate-serving-cache-")),
+    python: PYTHON,
+    workerPath: path.join(REPO, "python"),
+    onnxThreads: 1,
+    logger: createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+    ...overrides,
+  });
+  try {
+    await serving.loaded;
+  } catch (err) {
+    await serving.stop();
+    throw err;
+  }
+  return { ...serving, url: serving.address };
+}
+
+/** POSTs a body to a serving route; JSON bodies are serialised. Returns status, headers and text/JSON body. */
+export async function post(
+  url: string,
+  body: unknown,
+  headers: Record<string, string> = { "content-type": "application/json" },
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
+): Promise<{ status: number; headers: Headers; text: string; json: any }> {
+  const payload = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
+  const response = await fetch(url, { method: "POST", headers, body: payload });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json };
+}
