@@ -23,14 +23,31 @@ import { createRunModelService } from "./tracking/run-models.js";
 import { loggedModelsRoutes } from "./api/mlflow/logged-models.routes.js";
 import { createSqlRegistryStore } from "./registry/sql-registry-store.js";
 import type { RegistryDeps } from "./registry/registry-deps.js";
+import { transitionStage } from "./registry/stages.js";
+import { setAlias } from "./registry/aliases.js";
 import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
 import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
 import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
+import { createGovernance, type Governance } from "./governance/governance.js";
+import type { RegisteredRoute } from "./api/auth-guard.js";
+import { usersRoutes } from "./api/flowgate/users.routes.js";
+import { auditRoutes } from "./api/flowgate/audit.routes.js";
+import { createWebhookModule, type WebhookModule } from "./webhooks/webhook-module.js";
+import { webhooksRoutes } from "./api/mlflow/webhooks.routes.js";
+import { webhookDeliveriesRoutes } from "./api/flowgate/webhook-deliveries.routes.js";
+import { policiesRoutes } from "./api/flowgate/policies.routes.js";
+import { transitionRequestsRoutes } from "./api/flowgate/transition-requests.routes.js";
 import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 
 export interface App {
   server: FastifyInstance;
   database: Database;
+  /** Every registered route with the permission rule that covers it (route-coverage test, startup check). */
+  routePermissions(): RegisteredRoute[];
+  /** Webhooks: domain services publish events through `webhooks.outbox` inside their transactions. */
+  webhooks: WebhookModule;
+  /** Governance services (promotion hooks for the registry, approvals, policies). */
+  governance: Governance;
   close(): Promise<void>;
 }
 
@@ -38,6 +55,7 @@ export async function createApp(
   config: ServerConfig,
   logger: Logger,
   clock: Clock = systemClock,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<App> {
   const database = await openDatabase(config.backendStoreUri);
   try {
@@ -74,13 +92,33 @@ export async function createApp(
       maxUploadBytes: config.maxArtifactBytes,
       findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
+    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
+    const governance = await createGovernance({
+      database,
+      audit,
+      clock,
+      logger,
+      authEnabled: config.auth,
+      env,
+      outbox: webhooks.outbox,
+      artifacts: artifactRepo,
+      externalRules: { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate },
+    });
     const registry: RegistryDeps = {
       database,
       store: createSqlRegistryStore(loggedModelStore),
       audit,
       clock,
       logger,
+      hooks: governance.promotions,
     };
+    // An approved transition request is applied through the registry's own transition, under its hooks.
+    governance.setApplier({
+      transitionStage: async (ctx, req) => {
+        await transitionStage(registry, ctx, req);
+      },
+      setAlias: (ctx, req) => setAlias(registry, ctx, req),
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
@@ -93,6 +131,17 @@ export async function createApp(
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),
       flowgateRegistryRoutes(registry, artifactRepo),
+      usersRoutes({ users: governance.users, access: governance.access }),
+      auditRoutes({ database, auditQuery: governance.auditQuery }),
+      webhooksRoutes({ webhooks: webhooks.service }),
+      webhookDeliveriesRoutes({ webhooks: webhooks.service }),
+      policiesRoutes({
+        database,
+        policies: governance.policies,
+        promotions: governance.promotions,
+        evaluations: governance.evaluations,
+      }),
+      transitionRequestsRoutes({ approvals: governance.approvals }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];
@@ -101,12 +150,18 @@ export async function createApp(
       maxJsonBodyBytes: config.maxJsonBodyBytes,
       allowedHosts: [config.host, ...config.allowedHosts],
       routes,
+      guard: (app) => governance.guard.install(app),
     });
+    webhooks.dispatcher.start();
     return {
       server,
       database,
+      routePermissions: () => governance.guard.routes(),
+      webhooks,
+      governance,
       async close() {
         await server.close();
+        await webhooks.dispatcher.stop();
         await database.close();
       },
     };

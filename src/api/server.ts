@@ -21,6 +21,8 @@ export interface ServerOptions {
   maxJsonBodyBytes: number;
   allowedHosts: readonly string[];
   routes: readonly RoutePlugin[];
+  /** Installed on the root instance before any route (authentication and the route-permission check). */
+  guard?: RoutePlugin;
 }
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
@@ -91,6 +93,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     ),
   );
 
+  if (options.guard !== undefined) await options.guard(app);
   app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
 
   for (const register of options.routes) {

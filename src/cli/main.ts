@@ -4,6 +4,11 @@ import { FLOWGATE_VERSION } from "../core/version.js";
 import { FlowgateError } from "../core/errors.js";
 import { registerServerCommand } from "./commands/server.js";
 import { registerModelsCommand } from "./commands/models.js";
+import { registerUsersCommand } from "./commands/users.js";
+import { registerTokensCommand } from "./commands/tokens.js";
+import { registerAuditCommand } from "./commands/audit.js";
+import { registerGatesCommand } from "./commands/gates.js";
+import { registerRequestsCommand } from "./commands/requests.js";
 import { registerModelsServeCommand } from "./commands/models-serve.js";
 
 export async function main(argv: string[]): Promise<void> {
@@ -13,6 +18,11 @@ export async function main(argv: string[]): Promise<void> {
     .version(FLOWGATE_VERSION);
   registerServerCommand(program);
   registerModelsCommand(program);
+  registerUsersCommand(program);
+  registerTokensCommand(program);
+  registerAuditCommand(program);
+  registerGatesCommand(program);
+  registerRequestsCommand(program);
   registerModelsServeCommand(program);
   try {
     await program.parseAsync(argv);

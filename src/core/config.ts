@@ -19,6 +19,12 @@ export interface ServerConfig {
   maxArtifactBytes: number;
   /** Accepted Host header names, to refuse DNS-rebinding requests (hostile-inputs D.26). */
   allowedHosts: string[];
+  /** `--auth`: require a login (Basic or bearer token) and check role grants on every route. */
+  auth: boolean;
+  /** Webhook targets may be plain http:// (default: https only). */
+  webhookAllowHttp: boolean;
+  /** Webhook targets may resolve to private, loopback or link-local addresses (an admin's explicit choice). */
+  webhookAllowPrivate: boolean;
 }
 
 export const DEFAULTS = {
@@ -38,6 +44,9 @@ export interface ServerFlags {
   host?: string | undefined;
   port?: number | undefined;
   allowedHosts?: string | undefined;
+  auth?: boolean | undefined;
+  webhookAllowHttp?: "true" | "false" | undefined;
+  webhookAllowPrivate?: "true" | "false" | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -67,5 +76,8 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     maxJsonBodyBytes: DEFAULTS.maxJsonBodyBytes,
     maxArtifactBytes: DEFAULTS.maxArtifactBytes,
     allowedHosts,
+    auth: flags.auth ?? env.FLOWGATE_AUTH === "true",
+    webhookAllowHttp: (flags.webhookAllowHttp ?? env.FLOWGATE_WEBHOOK_ALLOW_HTTP) === "true",
+    webhookAllowPrivate: (flags.webhookAllowPrivate ?? env.FLOWGATE_WEBHOOK_ALLOW_PRIVATE) === "true",
   };
 }

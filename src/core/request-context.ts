@@ -6,6 +6,8 @@ export interface RequestContext {
   /** The authenticated user name, or "anonymous" when auth is off. */
   actor: string;
   requestId: string;
+  /** Why, when the caller said (the `X-Flowgate-Reason` header): kept with protected promotions. */
+  reason?: string | undefined;
 }
 
 export function systemContext(requestId = "system"): RequestContext {

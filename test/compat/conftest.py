@@ -48,7 +48,7 @@ class FlowgateServer:
         self.log_path = log_path
 
 
-def start_server(tmp: Path, extra_args=()) -> FlowgateServer:
+def start_server(tmp: Path, extra_args=(), env=None) -> FlowgateServer:
     port = _free_port()
     artifact_root = tmp / "artifacts"
     log_path = tmp / "server.log"
@@ -57,7 +57,7 @@ def start_server(tmp: Path, extra_args=()) -> FlowgateServer:
         ["node", str(ROOT / "bin" / "flowgate.js"), "server", "--port", str(port),
          "--backend-store-uri", _fresh_backend_uri(tmp), "--artifacts-destination", str(artifact_root),
          *extra_args],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp,
+        stdout=log, stderr=subprocess.STDOUT, cwd=tmp, env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
@@ -96,3 +96,20 @@ def tracking_uri(flowgate, monkeypatch):
 
 
 MLFLOW_MAJOR = int(__import__("mlflow").__version__.split(".")[0])
+
+
+# An auth-enabled server (`flowgate server --auth`) whose first admin comes from the environment.
+AUTH_ADMIN = ("gov-admin", "Kettle-Sunrise-4417-blue")
+
+
+@pytest.fixture(scope="module")
+def flowgate_auth(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("flowgate-auth")
+    server = start_server(
+        tmp,
+        ["--auth"],
+        {"FLOWGATE_ADMIN_USERNAME": AUTH_ADMIN[0], "FLOWGATE_ADMIN_PASSWORD": AUTH_ADMIN[1]},
+    )
+    yield server
+    server.process.terminate()
+    server.process.wait(timeout=10)

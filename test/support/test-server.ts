@@ -16,22 +16,33 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-/** `overrides` replace configuration fields (e.g. a small `maxArtifactBytes`) after defaults are loaded. */
+/**
+ * `overrides` replace configuration fields (e.g. a small `maxArtifactBytes`, `auth`, a shared
+ * `backendStoreUri`) after defaults are loaded; `env` is read as the server's environment (FLOWGATE_* settings
+ * such as the first admin or webhook timings).
+ */
 export async function startTestServer(
   backend: TestBackend,
-  overrides: Partial<ServerConfig> = {},
+  overrides: Partial<ServerConfig> & { env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestServer> {
   const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
+  const { env = {}, ...fields } = overrides;
   const config = {
     ...loadServerConfig(
-      { backendStoreUri: await backend.freshUri(), artifactsDestination: artifactRoot, port: 0 },
-      {},
+      {
+        backendStoreUri: fields.backendStoreUri ?? (await backend.freshUri()),
+        artifactsDestination: artifactRoot,
+        port: 0,
+      },
+      env,
     ),
-    ...overrides,
+    ...fields,
   };
   const app = await createApp(
     config,
     createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+    undefined,
+    env,
   );
   const url = await app.server.listen({ host: "127.0.0.1", port: 0 });
   return { app, url, artifactRoot, close: () => app.close() };
@@ -40,13 +51,14 @@ export async function startTestServer(
 /** POST/PATCH/DELETE a JSON body (or GET with query args) and return status and parsed JSON. */
 export async function call(
   server: TestServer,
-  method: "GET" | "POST" | "PATCH" | "DELETE",
+  method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   route: string,
   args: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
 ): Promise<{ status: number; body: any }> {
   let url = `${server.url}${route}`;
-  const init: RequestInit = { method, headers: {} };
+  const init: RequestInit = { method, headers };
   if (method === "GET") {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(args)) {
@@ -54,7 +66,7 @@ export async function call(
     }
     if ([...qs].length > 0) url += `?${qs.toString()}`;
   } else {
-    init.headers = { "content-type": "application/json" };
+    init.headers = { ...headers, "content-type": "application/json" };
     init.body = JSON.stringify(args);
   }
   const res = await fetch(url, init);

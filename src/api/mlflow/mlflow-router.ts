@@ -21,7 +21,12 @@ export interface MlflowRouter {
 }
 
 export function contextOf(request: FastifyRequest): RequestContext {
-  return { actor: request.actor ?? "anonymous", requestId: request.id };
+  const reason = request.headers["x-flowgate-reason"];
+  return {
+    actor: request.actor ?? "anonymous",
+    requestId: request.id,
+    ...(typeof reason === "string" && reason.trim() !== "" ? { reason: reason.trim().slice(0, 2000) } : {}),
+  };
 }
 
 /** `apiVersion` is "2.0" for nearly everything; MLflow uses "3.0" only for traces, server-info and a few more. */

@@ -13,6 +13,7 @@ interface ServerOptions {
   port?: string;
   workers?: string;
   allowedHosts?: string;
+  auth?: boolean;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -40,6 +41,10 @@ export function registerServerCommand(program: Command): void {
       "accepted for mlflow compatibility; Flowgate serves from one event loop per process — run more replicas behind a load balancer instead",
     )
     .option("--allowed-hosts <list>", "extra Host header names to accept, comma-separated (* for any)")
+    .option(
+      "--auth",
+      "require a login (HTTP Basic or bearer token) and role grants on every route; first admin: `flowgate users create-admin` or FLOWGATE_ADMIN_USERNAME/FLOWGATE_ADMIN_PASSWORD",
+    )
     .action(async (opts: ServerOptions) => {
       const config = loadServerConfig({
         backendStoreUri: opts.backendStoreUri,
@@ -49,6 +54,7 @@ export function registerServerCommand(program: Command): void {
         host: opts.host,
         port: opts.port === undefined ? undefined : Number(opts.port),
         allowedHosts: opts.allowedHosts,
+        auth: opts.auth,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {
@@ -63,6 +69,15 @@ export function registerServerCommand(program: Command): void {
         { address, backendStore: redact(config.backendStoreUri), artifacts: config.artifactsDestination },
         "flowgate server listening",
       );
+      if (!config.auth) {
+        // Without auth anyone who can reach the port may change anything: say so, loudly, at every start.
+        logger.warn(
+          { host: config.host },
+          config.host === "127.0.0.1" || config.host === "localhost" || config.host === "::1"
+            ? "auth is off: bound to this machine only (start with --auth to serve other machines)"
+            : "auth is off and the server is reachable from other machines: anyone can read and change everything; use --auth",
+        );
+      }
       const stop = (signal: string): void => {
         logger.info({ signal }, "shutting down");
         app.close().then(

@@ -2,10 +2,16 @@
 import type { Kysely } from "kysely";
 import type { Dialect } from "../dialect.js";
 import * as initial from "./0001-initial.js";
+import * as governance from "./0003-governance.js";
+import * as webhooks from "./0004-webhooks.js";
 
 export interface NumberedMigration {
   name: string;
   up(db: Kysely<unknown>, dialect: Dialect): Promise<void>;
 }
 
-export const MIGRATIONS: readonly NumberedMigration[] = [{ name: "0001-initial", up: initial.up }];
+export const MIGRATIONS: readonly NumberedMigration[] = [
+  { name: "0001-initial", up: initial.up },
+  { name: "0003-governance", up: governance.up },
+  { name: "0004-webhooks", up: webhooks.up },
+];

@@ -1,0 +1,124 @@
+// Native API for identities: who am I, users and service accounts with their role grants (admin), and API
+// tokens (shown once at creation; callers manage their own, admins anyone's).
+import { FlowgateError } from "../../core/errors.js";
+import type { AccessControl } from "../../governance/access-control.js";
+import type { ApiToken } from "../../governance/auth/user-store.js";
+import type { UserService, UserWithGrants } from "../../governance/auth/users.js";
+import type { RoutePlugin } from "../server.js";
+import { optionalInt, optionalString, requiredString } from "../mlflow/wire-input.js";
+import { nativeRoute } from "./native-router.js";
+
+function userJson(u: UserWithGrants): object {
+  return {
+    username: u.username,
+    kind: u.kind,
+    disabled: u.disabled,
+    created_at: u.createdAt,
+    created_by: u.createdBy,
+    grants: u.grants.map((g) => ({ role: g.role, scope_type: g.scopeType, scope_id: g.scopeId })),
+  };
+}
+
+function tokenJson(t: ApiToken): object {
+  return {
+    token_id: t.tokenId,
+    username: t.username,
+    name: t.name,
+    created_at: t.createdAt,
+    expires_at: t.expiresAt,
+    revoked_at: t.revokedAt,
+    last_used_at: t.lastUsedAt,
+  };
+}
+
+export function usersRoutes(deps: { users: UserService; access: AccessControl }): RoutePlugin {
+  const { users, access } = deps;
+  return (app) => {
+    nativeRoute(app, "GET", "whoami", async ({ request }) => ({
+      username: request.principal?.username ?? "anonymous",
+      kind: request.principal?.kind ?? "anonymous",
+      auth_enabled: access.enabled,
+      grants: (request.principal?.grants ?? []).map((g) => ({
+        role: g.role,
+        scope_type: g.scopeType,
+        scope_id: g.scopeId,
+      })),
+    }));
+
+    nativeRoute(app, "POST", "users", async ({ args, ctx }) => {
+      const kind = optionalString(args, "kind") ?? "user";
+      if (kind !== "user" && kind !== "service") {
+        throw new FlowgateError("INVALID_PARAMETER_VALUE", `Invalid kind '${kind}': use user or service.`);
+      }
+      const user = await users.createUser(ctx, {
+        username: requiredString(args, "username"),
+        kind,
+        ...(optionalString(args, "password") === undefined
+          ? {}
+          : { password: requiredString(args, "password") }),
+        ...(optionalString(args, "role") === undefined ? {} : { role: requiredString(args, "role") }),
+      });
+      return { user: userJson(user) };
+    });
+    nativeRoute(app, "GET", "users", async () => ({ users: (await users.listUsers()).map(userJson) }));
+    nativeRoute(app, "GET", "users/:username", async ({ params }) => ({
+      user: userJson(await users.getUser(params.username ?? "")),
+    }));
+    nativeRoute(app, "PATCH", "users/:username", async ({ args, params, ctx }) => {
+      const username = params.username ?? "";
+      const password = optionalString(args, "password");
+      if (password !== undefined) await users.setPassword(ctx, username, password);
+      const disabled = args.disabled;
+      if (typeof disabled === "boolean") await users.setDisabled(ctx, username, disabled);
+      return { user: userJson(await users.getUser(username)) };
+    });
+    nativeRoute(app, "POST", "users/:username/grants", async ({ args, params, ctx }) => {
+      const g = await users.grant(ctx, params.username ?? "", {
+        role: requiredString(args, "role"),
+        scopeType: optionalString(args, "scope_type"),
+        scopeId: optionalString(args, "scope_id"),
+      });
+      return { grant: { role: g.role, scope_type: g.scopeType, scope_id: g.scopeId } };
+    });
+    nativeRoute(app, "DELETE", "users/:username/grants", async ({ args, params, ctx }) => {
+      await users.revokeGrant(ctx, params.username ?? "", {
+        role: requiredString(args, "role"),
+        scopeType: optionalString(args, "scope_type"),
+        scopeId: optionalString(args, "scope_id"),
+      });
+      return {};
+    });
+
+    // Tokens: your own, or (with user.manage) anyone's.
+    const mayManage = async (ctx: Parameters<AccessControl["allows"]>[0], owner: string): Promise<void> => {
+      if (owner === ctx.actor) return;
+      await access.require(
+        ctx,
+        "user.manage",
+        { type: "global" },
+        `Managing tokens of user '${owner}' is refused`,
+      );
+    };
+    nativeRoute(app, "POST", "tokens", async ({ args, ctx }) => {
+      const username = optionalString(args, "username") ?? ctx.actor;
+      await mayManage(ctx, username);
+      const { token, info } = await users.createToken(ctx, {
+        username,
+        name: requiredString(args, "name"),
+        expiresAt: optionalInt(args, "expires_at"),
+      });
+      return { token, token_info: tokenJson(info) };
+    });
+    nativeRoute(app, "GET", "tokens", async ({ args, ctx }) => {
+      const all = optionalString(args, "username");
+      if (all !== undefined) await mayManage(ctx, all);
+      return { tokens: (await users.listTokens(all ?? ctx.actor)).map(tokenJson) };
+    });
+    nativeRoute(app, "DELETE", "tokens/:token_id", async ({ params, ctx }) => {
+      const token = await users.getToken(params.token_id ?? "");
+      await mayManage(ctx, token.username);
+      await users.revokeToken(ctx, token.tokenId);
+      return {};
+    });
+  };
+}

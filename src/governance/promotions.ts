@@ -1,0 +1,405 @@
+// Promotion control: the registry calls `check` inside the transaction of every stage transition and alias
+// change, and `changed` after the write. Entering a protected target needs the promote right (or an approved
+// transition request), a reason when the policy asks for one, and passing gates; every gate evaluation is
+// stored. `changed` publishes the webhook events of the change in the same transaction.
+import type { Clock } from "../core/clock.js";
+import { FlowgateError } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import type { RequestContext } from "../core/request-context.js";
+import type { Database, Executor } from "../store/database.js";
+import type { WebhookEvent } from "../webhooks/events.js";
+import type { Outbox } from "../webhooks/outbox.js";
+import type { AccessControl } from "./access-control.js";
+import { evaluateGate, type ExternalCheck, type GateResult } from "./gates/evaluate-gate.js";
+import type { GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
+import type { VersionFactsReader } from "./gates/version-facts.js";
+import type { TransitionRequestStore } from "./transition-request-store.js";
+import { gatesFor, isProtected, targetLabel, type PolicyService, type PromotionTarget } from "./policies.js";
+
+/** The registry's description of a change (structurally the registry's `RegistryChange`). */
+export interface GovernedChange {
+  action: string;
+  name: string;
+  version?: number | undefined;
+  alias?: string | undefined;
+  key?: string | undefined;
+  fromStage?: string | undefined;
+  toStage?: string | undefined;
+  before?: unknown;
+  after?: unknown;
+}
+
+/** A transition an approver is applying right now (set by approvals.ts around the registry call). */
+export interface ApprovedTransition {
+  requestId: number;
+  name: string;
+  version: number;
+  target: PromotionTarget;
+  requestedBy: string;
+  reason: string;
+}
+
+export interface PromotionService {
+  check(trx: Executor, ctx: RequestContext, change: GovernedChange): Promise<void>;
+  changed(trx: Executor, ctx: RequestContext, change: GovernedChange): Promise<void>;
+  /** Evaluates (and stores) the gates `target` needs for a version, without moving it. */
+  evaluate(
+    ctx: RequestContext,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+  ): Promise<GateResult[]>;
+  isProtectedAlias(name: string, alias: string): Promise<boolean>;
+  /** Runs `fn` with `approval` in force for the registry call it makes under `ctx`. */
+  withApproval<T>(ctx: RequestContext, approval: ApprovedTransition, fn: () => Promise<T>): Promise<T>;
+}
+
+/** Version tag read as the reason of a direct protected promotion from clients that cannot send a header. */
+export const REASON_TAG = "flowgate.reason";
+
+function requestHint(name: string, version: number, target: PromotionTarget): string {
+  const to = target.kind === "stage" ? `--stage ${target.name}` : `--alias ${target.name}`;
+  return (
+    `request approval with \`flowgate requests create ${name} ${version} ${to} --reason "…"\`` +
+    " (POST /api/flowgate/v1/transition-requests)"
+  );
+}
+
+function targetOf(change: GovernedChange): PromotionTarget | undefined {
+  if (change.action === "model_version.transition_stage" && change.toStage !== undefined) {
+    return { kind: "stage", name: change.toStage };
+  }
+  if (change.action === "registered_model_alias.set" && change.alias !== undefined) {
+    return { kind: "alias", name: change.alias };
+  }
+  return undefined;
+}
+
+export function createPromotionService(deps: {
+  database: Database;
+  policies: PolicyService;
+  access: AccessControl;
+  facts: VersionFactsReader;
+  evaluations: GateEvaluationStore;
+  outbox: Outbox;
+  requests: TransitionRequestStore;
+  external: ExternalCheck;
+  clock: Clock;
+  logger: Logger;
+}): PromotionService {
+  const { database, policies, access, facts, evaluations, outbox, clock, logger } = deps;
+  const approvals = new Map<string, ApprovedTransition>();
+
+  async function runGates(
+    x: Executor,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+  ): Promise<GateResult[]> {
+    const { policy } = await policies.policyFor(x, name);
+    const gates = gatesFor(policy, target);
+    if (gates.length === 0) return [];
+    const subject = await facts.facts(x, name, version);
+    if (subject === undefined) {
+      throw new FlowgateError(
+        "RESOURCE_DOES_NOT_EXIST",
+        `Model version '${name}' version ${version} does not exist.`,
+      );
+    }
+    const holderVersion = await facts.holder(x, name, target, version);
+    const holder = holderVersion === undefined ? undefined : await facts.facts(x, name, holderVersion);
+    const results: GateResult[] = [];
+    for (const g of gates) results.push(await evaluateGate(g, subject, target, holder, deps.external));
+    return results;
+  }
+
+  async function store(
+    x: Executor,
+    ctx: RequestContext,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+    results: GateResult[],
+  ): Promise<void> {
+    const now = clock.now();
+    for (const r of results) {
+      await evaluations.insert(x, {
+        ...r,
+        modelName: name,
+        version,
+        target: targetLabel(target),
+        time: now,
+        actor: ctx.actor,
+        requestId: ctx.requestId,
+      });
+      await outbox.publish(x, {
+        entity: "GATE",
+        action: "EVALUATED",
+        orderingKey: name,
+        data: {
+          name,
+          version: String(version),
+          target: targetLabel(target),
+          gate: r.gate,
+          passed: r.passed,
+          message: r.message,
+        },
+      });
+    }
+  }
+
+  function refusal(
+    name: string,
+    version: number,
+    target: PromotionTarget,
+    failed: GateResult[],
+  ): FlowgateError {
+    const lines = failed.map((r) => `gate '${r.gate}': ${r.message}`).join("; ");
+    return new FlowgateError(
+      "INVALID_STATE",
+      `Model '${name}' version ${version} cannot enter ${targetLabel(target)}: ${lines}. ` +
+        "Every gate evaluation is recorded (GET /api/flowgate/v1/models/<name>/versions/<version>/gate-evaluations).",
+    );
+  }
+
+  return {
+    async check(trx, ctx, change) {
+      const target = targetOf(change);
+      if (target === undefined || change.version === undefined) {
+        if (change.action === "registered_model_alias.delete" && change.alias !== undefined) {
+          const { policy } = await policies.policyFor(trx, change.name);
+          if (isProtected(policy, { kind: "alias", name: change.alias })) {
+            await access.require(
+              ctx,
+              "model.promote",
+              { type: "registered_model", id: change.name },
+              `Deleting protected alias '${change.alias}' of model '${change.name}' is refused`,
+              trx,
+            );
+          }
+        }
+        return;
+      }
+      const version = change.version;
+      const { policy } = await policies.policyFor(trx, change.name);
+      if (!isProtected(policy, target)) return;
+      const approval = approvals.get(ctx.requestId);
+      const approved =
+        approval !== undefined &&
+        approval.name === change.name &&
+        approval.version === version &&
+        approval.target.kind === target.kind &&
+        approval.target.name.toLowerCase() === target.name.toLowerCase();
+      if (!approved) {
+        const what = `Moving model '${change.name}' version ${version} into protected ${targetLabel(target)}`;
+        if (policy.requireApproval) {
+          throw new FlowgateError(
+            "PERMISSION_DENIED",
+            `${what} needs an approved transition request: the policy of '${change.name}' requires a second person's approval; ` +
+              `${requestHint(change.name, version, target)}.`,
+          );
+        }
+        if (
+          !(await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name }, trx))
+        ) {
+          throw new FlowgateError(
+            "PERMISSION_DENIED",
+            `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +
+              `${requestHint(change.name, version, target)}.`,
+          );
+        }
+      }
+      const results = await runGates(trx, change.name, version, target);
+      const failed = results.filter((r) => !r.passed);
+      if (failed.length === 0 && !approved && policy.requireReason && ctx.reason === undefined) {
+        const subject = await facts.facts(trx, change.name, version);
+        if ((subject?.tags[REASON_TAG] ?? "").trim() === "") {
+          throw new FlowgateError(
+            "INVALID_STATE",
+            `Moving model '${change.name}' version ${version} into protected ${targetLabel(target)} needs a reason: ` +
+              `send the X-Flowgate-Reason header, set the version tag '${REASON_TAG}', or ${requestHint(change.name, version, target)}.`,
+          );
+        }
+      }
+      if (failed.length > 0) {
+        // This transaction is about to roll back, so the evaluations are written after it, on their own:
+        // a refused promotion still leaves its record.
+        void database
+          .transaction((t) => store(t, ctx, change.name, version, target, results))
+          .catch((err: unknown) => logger.error({ err }, "could not store gate evaluations"));
+        throw refusal(change.name, version, target, failed);
+      }
+      await store(trx, ctx, change.name, version, target, results);
+    },
+
+    async changed(trx, ctx, change) {
+      const approval = approvals.get(ctx.requestId);
+      const target = targetOf(change);
+      if (
+        approval !== undefined &&
+        target !== undefined &&
+        change.version === approval.version &&
+        change.name === approval.name
+      ) {
+        if (
+          !(await deps.requests.decide(
+            trx,
+            approval.requestId,
+            "approved",
+            ctx.actor,
+            clock.now(),
+            ctx.reason,
+          ))
+        ) {
+          throw new FlowgateError(
+            "ABORTED",
+            `Transition request ${approval.requestId} was decided by someone else meanwhile.`,
+          );
+        }
+        await outbox.publish(trx, {
+          entity: "TRANSITION_REQUEST",
+          action: "APPROVED",
+          orderingKey: change.name,
+          data: {
+            id: String(approval.requestId),
+            name: change.name,
+            version: String(approval.version),
+            target: targetLabel(approval.target),
+            approved_by: ctx.actor,
+          },
+        });
+      }
+      // Keep the why with the change: the registry's audit record of this request gets the reason.
+      const reason =
+        approval !== undefined
+          ? `approved transition request ${approval.requestId} (requested by ${approval.requestedBy}: ${approval.reason})`
+          : (ctx.reason ??
+            (target !== undefined && change.version !== undefined
+              ? (await facts.facts(trx, change.name, change.version))?.tags[REASON_TAG]
+              : undefined));
+      if (reason !== undefined && target !== undefined) {
+        await trx
+          .updateTable("audit_events")
+          .set({ reason })
+          .where("request_id", "=", ctx.requestId)
+          .where("action", "=", change.action)
+          .where("reason", "is", null)
+          .execute();
+      }
+      for (const event of eventsOf(change)) await outbox.publish(trx, event);
+    },
+
+    async evaluate(ctx, name, version, target) {
+      const results = await runGates(database.db, name, version, target);
+      await database.transaction((t) => store(t, ctx, name, version, target, results));
+      return results;
+    },
+
+    async isProtectedAlias(name, alias) {
+      const { policy } = await policies.policyFor(database.db, name);
+      return isProtected(policy, { kind: "alias", name: alias });
+    },
+
+    async withApproval(ctx, approval, fn) {
+      approvals.set(ctx.requestId, approval);
+      try {
+        return await fn();
+      } finally {
+        approvals.delete(ctx.requestId);
+      }
+    },
+  };
+}
+
+/** Webhook events of a registry change: MLflow's own, plus stage transitions and alias moves. */
+function eventsOf(change: GovernedChange): WebhookEvent[] {
+  const after =
+    typeof change.after === "object" && change.after !== null
+      ? (change.after as Record<string, unknown>)
+      : {};
+  const base = { orderingKey: change.name };
+  const version = change.version === undefined ? undefined : String(change.version);
+  switch (change.action) {
+    case "registered_model.create":
+      return [
+        {
+          ...base,
+          entity: "REGISTERED_MODEL",
+          action: "CREATED",
+          data: { name: change.name, ...pick(after, ["tags", "description"]) },
+        },
+      ];
+    case "model_version.create":
+      return [
+        {
+          ...base,
+          entity: "MODEL_VERSION",
+          action: "CREATED",
+          data: { name: change.name, version, ...pick(after, ["source", "run_id", "tags", "description"]) },
+        },
+      ];
+    case "model_version.set_tag":
+      return [
+        {
+          ...base,
+          entity: "MODEL_VERSION_TAG",
+          action: "SET",
+          data: { name: change.name, version, key: change.key, ...pick(after, ["value"]) },
+        },
+      ];
+    case "model_version.delete_tag":
+      return [
+        {
+          ...base,
+          entity: "MODEL_VERSION_TAG",
+          action: "DELETED",
+          data: { name: change.name, version, key: change.key },
+        },
+      ];
+    case "registered_model_alias.set": {
+      const events: WebhookEvent[] = [
+        {
+          ...base,
+          entity: "MODEL_VERSION_ALIAS",
+          action: "CREATED",
+          data: { name: change.name, alias: change.alias, version },
+        },
+      ];
+      const before = change.before as { version?: number | string } | undefined;
+      if (before?.version !== undefined && String(before.version) !== version) {
+        events.push({
+          ...base,
+          entity: "MODEL_VERSION_ALIAS",
+          action: "MOVED",
+          data: { name: change.name, alias: change.alias, version, from_version: String(before.version) },
+        });
+      }
+      return events;
+    }
+    case "registered_model_alias.delete":
+      return [
+        {
+          ...base,
+          entity: "MODEL_VERSION_ALIAS",
+          action: "DELETED",
+          data: { name: change.name, alias: change.alias },
+        },
+      ];
+    case "model_version.transition_stage":
+      if (change.toStage === undefined) return [];
+      return [
+        {
+          ...base,
+          entity: "MODEL_VERSION_STAGE",
+          action: `TRANSITIONED_TO_${change.toStage.toUpperCase()}`,
+          data: { name: change.name, version, from_stage: change.fromStage, to_stage: change.toStage },
+        },
+      ];
+    default:
+      return [];
+  }
+}
+
+function pick(obj: Record<string, unknown>, keys: string[]): Record<string, unknown> {
+  return Object.fromEntries(keys.filter((k) => obj[k] !== undefined).map((k) => [k, obj[k]]));
+}
