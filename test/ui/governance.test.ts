@@ -120,7 +120,9 @@ for (const backend of BACKENDS) {
 
     it("lets the release manager roll Production back in one click", async () => {
       await page.goto(`${server.url}/models/fraud-detector`);
-      await page.getByPlaceholder("Why roll back (kept in the audit log)").fill("Version under test misbehaves");
+      await page
+        .getByPlaceholder("Why roll back (kept in the audit log)")
+        .fill("Version under test misbehaves");
       await page.getByRole("button", { name: "Roll back to version 2" }).click();
       await page.getByRole("status").filter({ hasText: "version 2 is in Production" }).waitFor();
       const v2 = await call(
