@@ -24,14 +24,14 @@ for arg in "$@"; do
 done
 url="http://127.0.0.1:$port"
 if [ "${FLOWGATE_DEMO:-1}" != "0" ]; then
-  if [ -x .venvs/mlflow3/bin/python ]; then
-    (
-      for _ in $(seq 1 60); do curl -fsS "$url/health" >/dev/null 2>&1 && break; sleep 0.5; done
-      .venvs/mlflow3/bin/python scripts/demo_seed.py "$url" --if-empty >/dev/null 2>&1 &&
-        echo "flowgate: demo experiment and model ready at $url (FLOWGATE_DEMO=0 to skip)" >&2
-    ) &
-  else
-    echo "flowgate: no demo data (run ./scripts/setup-python.sh once to get the mlflow client and a demo)" >&2
-  fi
+  # The demo is logged by the real mlflow client; on a first start its venv is set up in the background
+  # while the server already answers.
+  [ -x .venvs/mlflow3/bin/python ] || echo "flowgate: setting up the mlflow client for the demo data in the background" >&2
+  (
+    ./scripts/setup-python.sh mlflow3 >/dev/null 2>&1 || { echo "flowgate: no demo data (./scripts/setup-python.sh failed)" >&2; exit 0; }
+    for _ in $(seq 1 60); do curl -fsS "$url/health" >/dev/null 2>&1 && break; sleep 0.5; done
+    .venvs/mlflow3/bin/python scripts/demo_seed.py "$url" --if-empty >/dev/null 2>&1 &&
+      echo "flowgate: demo experiment and model ready at $url (FLOWGATE_DEMO=0 to skip)" >&2
+  ) &
 fi
 exec node bin/flowgate.js server "$@"
