@@ -1,16 +1,7 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FlowgateError } from "../../../src/core/errors.js";
+import { refusesAsInvalidParameter as refuses } from "../../support/invalid-parameter.js";
 import { parseFilter, parseOrderBy } from "../../../src/core/search-filter/parser.js";
-
-function refuses(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof FlowgateError);
-    assert.equal(err.code, "INVALID_PARAMETER_VALUE");
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe("the shared search-filter parser", () => {
   it("reads an empty or blank filter as no comparisons", () => {
