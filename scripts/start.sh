@@ -1,11 +1,37 @@
 #!/usr/bin/env bash
 # The README's first command: install, build and start Flowgate on the embedded defaults
 # (SQLite at ./flowgate.db, artifacts in ./flowgate-artifacts, http://127.0.0.1:5000). Extra arguments go to
-# `flowgate server`.
+# `flowgate server`. A brand-new server gets a demo experiment and model (through the real mlflow client, when
+# the Python venv from ./scripts/setup-python.sh is there) so the UI shows something real; FLOWGATE_DEMO=0
+# turns that off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit
 fi
+# The web UI has its own dependencies (React, Vite) in ui/node_modules.
+if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  npm --prefix ui ci --no-fund --no-audit
+fi
 npm run --silent build
+
+port=5000
+prev=""
+for arg in "$@"; do
+  [ "$prev" = "--port" ] && port=$arg
+  case $arg in --port=*) port=${arg#--port=} ;; esac
+  prev=$arg
+done
+url="http://127.0.0.1:$port"
+if [ "${FLOWGATE_DEMO:-1}" != "0" ]; then
+  if [ -x .venvs/mlflow3/bin/python ]; then
+    (
+      for _ in $(seq 1 60); do curl -fsS "$url/health" >/dev/null 2>&1 && break; sleep 0.5; done
+      .venvs/mlflow3/bin/python scripts/demo_seed.py "$url" --if-empty >/dev/null 2>&1 &&
+        echo "flowgate: demo experiment and model ready at $url (FLOWGATE_DEMO=0 to skip)" >&2
+    ) &
+  else
+    echo "flowgate: no demo data (run ./scripts/setup-python.sh once to get the mlflow client and a demo)" >&2
+  fi
+fi
 exec node bin/flowgate.js server "$@"

@@ -26,6 +26,7 @@ import type { RegistryDeps } from "./registry/registry-deps.js";
 import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js";
 import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
 import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
+import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -92,6 +93,8 @@ export async function createApp(
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),
       flowgateRegistryRoutes(registry, artifactRepo),
+      // Last: its SPA fallback answers only GETs no other route claimed.
+      uiRoutes({ uiDir: defaultUiDir() }),
     ];
     const server = await buildServer({
       logger,

@@ -75,6 +75,32 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
     return experiment;
   }
 
+  /** Soft-deletes or restores an experiment; as MLflow, its runs follow it. */
+  async function setLifecycle(
+    ctx: RequestContext,
+    experimentId: string,
+    stage: "active" | "deleted",
+  ): Promise<void> {
+    const experiment = await getExisting(experimentId);
+    const from = stage === "deleted" ? "active" : "deleted";
+    // MLflow looks the experiment up among active (delete) or deleted (restore) ones only.
+    if (experiment.lifecycleStage !== from) {
+      throw notFound(`No ${from === "deleted" ? "deleted " : ""}Experiment with id=${experimentId} exists`);
+    }
+    await database.transaction(async (trx) => {
+      const now = clock.now();
+      await store.updateExperiment(trx, experimentId, { lifecycleStage: stage, lastUpdateTime: now });
+      await store.setExperimentRunsLifecycle(trx, experimentId, stage, stage === "deleted" ? now : null);
+      await audit.record(trx, ctx, {
+        action: stage === "deleted" ? "experiment.delete" : "experiment.restore",
+        targetType: "experiment",
+        targetId: experimentId,
+        before: { lifecycleStage: from },
+        after: { lifecycleStage: stage },
+      });
+    });
+  }
+
   return {
     async ensureDefaultExperiment() {
       await database.transaction(async (trx) => {
@@ -172,45 +198,8 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
       }
     },
 
-    async deleteExperiment(ctx, experimentId) {
-      const experiment = await getExisting(experimentId);
-      if (experiment.lifecycleStage !== "active")
-        throw notFound(`No Experiment with id=${experimentId} exists`);
-      await database.transaction(async (trx) => {
-        const now = clock.now();
-        // As MLflow: deleting an experiment soft-deletes its runs, and restoring it restores them.
-        await store.updateExperiment(trx, experimentId, { lifecycleStage: "deleted", lastUpdateTime: now });
-        await store.setExperimentRunsLifecycle(trx, experimentId, "deleted", now);
-        await audit.record(trx, ctx, {
-          action: "experiment.delete",
-          targetType: "experiment",
-          targetId: experimentId,
-          before: { lifecycleStage: "active" },
-          after: { lifecycleStage: "deleted" },
-        });
-      });
-    },
-
-    async restoreExperiment(ctx, experimentId) {
-      const experiment = await getExisting(experimentId);
-      if (experiment.lifecycleStage !== "deleted") {
-        throw notFound(`No deleted Experiment with id=${experimentId} exists`);
-      }
-      await database.transaction(async (trx) => {
-        await store.updateExperiment(trx, experimentId, {
-          lifecycleStage: "active",
-          lastUpdateTime: clock.now(),
-        });
-        await store.setExperimentRunsLifecycle(trx, experimentId, "active", null);
-        await audit.record(trx, ctx, {
-          action: "experiment.restore",
-          targetType: "experiment",
-          targetId: experimentId,
-          before: { lifecycleStage: "deleted" },
-          after: { lifecycleStage: "active" },
-        });
-      });
-    },
+    deleteExperiment: (ctx, experimentId) => setLifecycle(ctx, experimentId, "deleted"),
+    restoreExperiment: (ctx, experimentId) => setLifecycle(ctx, experimentId, "active"),
 
     async setExperimentTag(ctx, experimentId, tag) {
       checkKey(tag.key, "key");

@@ -2,7 +2,7 @@
 // 1,000-metric log-batch is a handful of statements; latest_metrics moves forward in the same statement set.
 import { sql } from "kysely";
 import type { Executor } from "../store/database.js";
-import type { MetricsTable } from "../store/schema.js";
+import type { LatestMetricsTable, MetricsTable } from "../store/schema.js";
 import type { Metric } from "./entities.js";
 import type { RunStore } from "./tracking-store.js";
 import { chunks } from "./sql-run-store.js";
@@ -11,6 +11,17 @@ import { chunks } from "./sql-run-store.js";
 // does. ±Infinity are stored as such (both engines hold them in a double column).
 function storedValue(value: number): number {
   return Number.isNaN(value) ? 0 : value;
+}
+
+function latestRow(runId: string, m: Metric): LatestMetricsTable {
+  return {
+    run_id: runId,
+    key: m.key,
+    value: storedValue(m.value),
+    timestamp: m.timestamp,
+    step: m.step,
+    is_nan: Number.isNaN(m.value) ? 1 : 0,
+  };
 }
 
 /** Is `a` later than `b` by MLflow's (step, timestamp, value) order? */
@@ -50,12 +61,7 @@ export function createSqlMetricStore(): Pick<
           .insertInto("metrics")
           .values(
             part.map((m) => ({
-              run_id: runId,
-              key: m.key,
-              value: storedValue(m.value),
-              timestamp: m.timestamp,
-              step: m.step,
-              is_nan: Number.isNaN(m.value) ? 1 : 0,
+              ...latestRow(runId, m),
               model_id: m.modelId ?? null,
               dataset_name: m.datasetName ?? null,
               dataset_digest: m.datasetDigest ?? null,
@@ -68,16 +74,7 @@ export function createSqlMetricStore(): Pick<
       for (const part of chunks([...latest.values()], 1000)) {
         await ex
           .insertInto("latest_metrics")
-          .values(
-            part.map((m) => ({
-              run_id: runId,
-              key: m.key,
-              value: storedValue(m.value),
-              timestamp: m.timestamp,
-              step: m.step,
-              is_nan: Number.isNaN(m.value) ? 1 : 0,
-            })),
-          )
+          .values(part.map((m) => latestRow(runId, m)))
           .onConflict((oc) =>
             oc
               .columns(["run_id", "key"])

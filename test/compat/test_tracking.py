@@ -230,3 +230,23 @@ def test_pandas_search_runs(tracking_uri, search_experiment):
     assert list(frame["tags.mlflow.runName"]) == ["r-a", "r-c"]
     assert list(frame["metrics.rmse"]) == [0.5, 0.9]
     assert "params.model" in frame.columns
+
+
+def test_log_input_dataset_is_returned_and_searchable(tracking_uri):
+    import mlflow.data
+    import pandas as pd
+
+    exp_id = mlflow.set_experiment(unique("datasets")).experiment_id
+    frame = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": [0, 1, 0]})
+    dataset = mlflow.data.from_pandas(frame, name="toy", targets="y")
+    with mlflow.start_run() as run:
+        mlflow.log_input(dataset, context="training")
+        mlflow.log_input(dataset, context="training")
+    got = MlflowClient().get_run(run.info.run_id)
+    inputs = got.inputs.dataset_inputs
+    assert len(inputs) == 1
+    assert inputs[0].dataset.name == "toy"
+    assert inputs[0].dataset.digest == dataset.digest
+    assert {t.key: t.value for t in inputs[0].tags}["mlflow.data.context"] == "training"
+    found = MlflowClient().search_runs([exp_id], "datasets.name = 'toy' AND datasets.context = 'training'")
+    assert [r.info.run_id for r in found] == [run.info.run_id]

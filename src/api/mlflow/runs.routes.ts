@@ -26,6 +26,8 @@ import {
 } from "./wire-input.js";
 import { compact, wireDouble } from "./wire-output.js";
 
+const MAX_BATCH_REQUEST_BYTES = 1_000_000;
+
 export function runInfoToWire(info: RunInfo): object {
   return compact({
     run_id: info.runId,
@@ -182,7 +184,14 @@ export function runRoutes(runs: RunService) {
       return {};
     });
 
-    r.route("POST", "runs/log-batch", async ({ args, ctx }) => {
+    r.route("POST", "runs/log-batch", async ({ args, ctx, request }) => {
+      // MLflow caps a log-batch request at 1 MB (the server's general body limit is larger).
+      const size = Number(request.headers["content-length"] ?? 0);
+      if (size > MAX_BATCH_REQUEST_BYTES) {
+        throw invalidParameter(
+          `Batched logging API requests must be at most ${MAX_BATCH_REQUEST_BYTES} bytes, got a request of size ${size}.`,
+        );
+      }
       await runs.logBatch(ctx, runIdOf(args), {
         metrics: objectList(args, "metrics").map((m, i) => metricOf(m, `metrics[${i}].`)),
         params: keyValueList(args, "params"),

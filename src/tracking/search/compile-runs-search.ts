@@ -82,6 +82,8 @@ type Filter =
   | {
       type: "join";
       join: RawBuilder<unknown>;
+      /** The same test as a correlated EXISTS, for when the join would not help the order. */
+      exists: RawBuilder<SqlBool>;
       kind: "metric" | "param" | "tag";
       key: string;
       maybeNaN: boolean;
@@ -89,7 +91,25 @@ type Filter =
 
 const KEY_TABLES = { metric: "latest_metrics", param: "params", tag: "run_tags" } as const;
 
+/**
+ * A filter on a key that is also an order_by key becomes an inner join, so the engine can walk the
+ * (key, value) index in order; any other key filter becomes a correlated EXISTS, so the default order
+ * (start_time DESC) can walk the runs index and stop at the page size.
+ */
 async function filterFor(
+  ex: Executor,
+  experimentIds: number[],
+  clause: RunClause,
+  index: number,
+  orderBy: readonly RunOrderBy[],
+): Promise<Filter> {
+  const filter = await keyFilterFor(ex, experimentIds, clause, index);
+  if (filter.type === "where" || orderBy.some((o) => o.kind === filter.kind && o.key === filter.key))
+    return filter;
+  return { type: "where", condition: filter.exists };
+}
+
+async function keyFilterFor(
   ex: Executor,
   experimentIds: number[],
   clause: RunClause,
@@ -108,6 +128,7 @@ async function filterFor(
       return {
         type: "join",
         join: sql`join latest_metrics ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
+        exists: sql<SqlBool>`exists (select 1 from latest_metrics ${alias} where ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond})`,
         kind: "metric",
         key: clause.key,
         maybeNaN: clause.comparator === "!=",
@@ -130,6 +151,7 @@ async function filterFor(
       return {
         type: "join",
         join: sql`join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
+        exists: sql<SqlBool>`exists (select 1 from ${table} ${alias} where ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond})`,
         kind: clause.kind,
         key: clause.key,
         maybeNaN: false,
@@ -220,7 +242,7 @@ export async function searchRunIds(ex: Executor, dialect: Dialect, search: RunSe
   ];
   const filters: Filter[] = [];
   for (const [i, clause] of search.clauses.entries())
-    filters.push(await filterFor(ex, experimentIds, clause, i));
+    filters.push(await filterFor(ex, experimentIds, clause, i, search.orderBy));
   for (const f of filters) if (f.type === "where") conditions.push(f.condition);
   const parts = search.orderBy.map((o, i) => orderPart(o, i, dialect, filters));
   const joins = [

@@ -330,6 +330,9 @@ for (const backend of BACKENDS) {
         assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
         assert.match(res.body.message, message);
       }
+      const huge = await batch({ tags: [{ key: "big", value: "x".repeat(1_000_001) }] });
+      assert.equal(huge.status, 400);
+      assert.match(huge.body.message, /at most 1000000 bytes/);
       assert.deepEqual((await getRun(runId)).data.params, [], "a refused batch writes nothing");
     });
 

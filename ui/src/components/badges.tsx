@@ -1,0 +1,63 @@
+// Small visual markers: run status, model stage, aliases, deprecation.
+
+export function StatusBadge({ status }: { status: string | undefined }) {
+  const s = status ?? "UNKNOWN";
+  return <span className={`badge status-${s.toLowerCase()}`}>{s.toLowerCase()}</span>;
+}
+
+export function StageBadge({ stage }: { stage: string | undefined }) {
+  const s = stage ?? "None";
+  return <span className={`badge stage-${s.toLowerCase()}`}>{s}</span>;
+}
+
+export function AliasChip({ alias }: { alias: string }) {
+  return (
+    <span className="chip" title={`alias @${alias}`}>
+      @{alias}
+    </span>
+  );
+}
+
+/** Deprecated / sunset markers from the house tag keys `deprecated` and `sunset_on`. */
+export function LifecycleBadges({ tags }: { tags: { key: string; value: string }[] | undefined }) {
+  const deprecated = tags?.find((t) => t.key === "deprecated")?.value;
+  const sunset = tags?.find((t) => t.key === "sunset_on")?.value;
+  const past = sunset !== undefined && !Number.isNaN(Date.parse(sunset)) && Date.parse(sunset) < Date.now();
+  return (
+    <>
+      {deprecated !== undefined && deprecated !== "false" && (
+        <span className="badge warn" title={deprecated === "true" ? "deprecated" : deprecated}>
+          deprecated
+        </span>
+      )}
+      {sunset !== undefined && (
+        <span className={`badge ${past ? "danger" : "warn"}`} title={`sunset on ${sunset}`}>
+          {past ? "past sunset" : "sunset"} {sunset}
+        </span>
+      )}
+    </>
+  );
+}
+
+/** A model's or version's tags as chips, without system tags (mlflow.*, flowgate.*) and keys shown elsewhere. */
+export function TagList({
+  tags,
+  hide = [],
+}: {
+  tags: { key: string; value: string }[] | undefined;
+  hide?: string[];
+}) {
+  return (
+    <>
+      {(tags ?? [])
+        .filter(
+          (t) => !t.key.startsWith("mlflow.") && !t.key.startsWith("flowgate.") && !hide.includes(t.key),
+        )
+        .map((t) => (
+          <span key={t.key} className="tag">
+            {t.key}={t.value}
+          </span>
+        ))}
+    </>
+  );
+}
