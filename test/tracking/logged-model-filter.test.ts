@@ -33,6 +33,13 @@ describe("the logged-model search filter", () => {
     );
   });
 
+  it("takes - / : in unquoted keys, and quoted keys", () => {
+    assert.deepEqual(parseLoggedModelFilter("tags.mlflow.source/name:x-y = 'a' AND \"model_id\" = 'm-1'"), [
+      { entity: "tag", key: "mlflow.source/name:x-y", op: "=", value: "a" },
+      { entity: "attribute", key: "model_id", op: "=", value: "m-1" },
+    ]);
+  });
+
   it("accepts the attributes. prefix and ILIKE", () => {
     assert.deepEqual(parseLoggedModelFilter("attributes.model_type ILIKE 'SK%'"), [
       { entity: "attribute", key: "model_type", op: "ILIKE", value: "SK%" },
@@ -47,8 +54,8 @@ describe("the logged-model search filter", () => {
     refused("name < 'a'", /operator </);
     refused("metrics.acc > 'x'", /number/);
     refused("name = 3", /quoted string/);
-    refused("name = ", /expected comparisons/);
-    refused("name = 'a' AND", /expected comparisons/);
-    refused("name = 'a' ; drop table x", /unexpected text/);
+    refused("name = ", /expected a value/);
+    refused("name = 'a' AND", /expected a key/);
+    refused("name = 'a' ; drop table x", /unexpected character ';'/);
   });
 });

@@ -1,20 +1,11 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { FlowgateError } from "../../src/core/errors.js";
+import { refusesAsInvalidParameter as refuses } from "../support/invalid-parameter.js";
 import { parseRunsFilter, parseRunsOrderBy } from "../../src/tracking/search/runs-filter.js";
 import {
   parseExperimentsFilter,
   parseExperimentsOrderBy,
 } from "../../src/tracking/search/experiments-filter.js";
-
-function refuses(fn: () => unknown, message: RegExp): void {
-  assert.throws(fn, (err: unknown) => {
-    assert.ok(err instanceof FlowgateError);
-    assert.equal(err.code, "INVALID_PARAMETER_VALUE");
-    assert.match(err.message, message);
-    return true;
-  });
-}
 
 describe("runs filter grammar", () => {
   it("reads every key kind under each of its prefix aliases", () => {

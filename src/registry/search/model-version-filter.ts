@@ -2,7 +2,7 @@
 // `tags.<key>` with = != LIKE ILIKE; `run_id` with = != IN NOT IN; numeric `version_number`,
 // `creation_timestamp`, `last_updated_timestamp`. order_by name / version_number / timestamps.
 import { invalidParameter } from "../../core/errors.js";
-import { parseFilter } from "./filter-parser.js";
+import { parseFilter, type FilterValue } from "../../core/search-filter/parser.js";
 import { parseOrderBy, type OrderClause } from "./order-by.js";
 import { stringComparator, stringValue, type StringComparator } from "./registered-model-filter.js";
 
@@ -20,17 +20,25 @@ export type ModelVersionOrderField = "name" | NumericField;
 const NUMERIC_FIELDS: readonly string[] = ["version_number", "creation_timestamp", "last_updated_timestamp"];
 const NUMERIC_COMPARATORS: readonly string[] = ["=", "!=", "<", "<=", ">", ">="];
 
-function numericValue(value: unknown, key: string): number {
-  const n = typeof value === "string" && /^-?\d+$/.test(value) ? Number(value) : value;
-  if (typeof n !== "number" || !Number.isFinite(n)) {
+function numericValue(value: FilterValue, key: string): number {
+  // MLflow also takes a quoted integer here ('3').
+  const n =
+    value.type === "number"
+      ? value.value
+      : value.type === "string" && /^-?\d+$/.test(value.value)
+        ? Number(value.value)
+        : NaN;
+  if (!Number.isFinite(n)) {
     throw invalidParameter(`Invalid value for '${key}' in filter: it must be a number.`);
   }
   return n;
 }
 
 export function parseModelVersionFilter(filter: string | undefined): ModelVersionCondition[] {
-  return parseFilter(filter).map(({ identifier, comparator, value }): ModelVersionCondition => {
-    const { prefix, key } = identifier;
+  if (filter === undefined) return [];
+  return parseFilter(filter).map(({ field, comparator, value }): ModelVersionCondition => {
+    const prefix = field.prefix?.toLowerCase();
+    const { key } = field;
     if (prefix === "tag" || prefix === "tags") {
       return {
         kind: "tag",
@@ -48,8 +56,8 @@ export function parseModelVersionFilter(filter: string | undefined): ModelVersio
       return { kind: key, comparator: stringComparator(comparator, key), value: stringValue(value, key) };
     }
     if (key === "run_id") {
-      if (comparator === "IN" || comparator === "NOT IN") {
-        return { kind: "run_id", comparator, values: value as string[] };
+      if ((comparator === "IN" || comparator === "NOT IN") && value.type === "list") {
+        return { kind: "run_id", comparator, values: value.value };
       }
       if (comparator !== "=" && comparator !== "!=") {
         throw invalidParameter(

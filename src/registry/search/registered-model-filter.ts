@@ -1,7 +1,7 @@
 // The registered-model search grammar (MLflow's SearchModelUtils): `name` and `tags.<key>` with
 // = != LIKE ILIKE, and order_by name / last_updated_timestamp (`timestamp`) / creation_timestamp.
 import { invalidParameter } from "../../core/errors.js";
-import { parseFilter } from "./filter-parser.js";
+import { parseFilter, type FilterValue } from "../../core/search-filter/parser.js";
 import { parseOrderBy, type OrderClause } from "./order-by.js";
 
 export type StringComparator = "=" | "!=" | "LIKE" | "ILIKE";
@@ -25,16 +25,18 @@ export function stringComparator(comparator: string, key: string): StringCompara
   return comparator as StringComparator;
 }
 
-export function stringValue(value: unknown, key: string): string {
-  if (typeof value !== "string") {
+export function stringValue(value: FilterValue, key: string): string {
+  if (value.type !== "string") {
     throw invalidParameter(`Invalid value for '${key}' in filter: it must be a quoted string.`);
   }
-  return value;
+  return value.value;
 }
 
 export function parseRegisteredModelFilter(filter: string | undefined): RegisteredModelCondition[] {
-  return parseFilter(filter).map(({ identifier, comparator, value }): RegisteredModelCondition => {
-    const { prefix, key } = identifier;
+  if (filter === undefined) return [];
+  return parseFilter(filter).map(({ field, comparator, value }): RegisteredModelCondition => {
+    const prefix = field.prefix?.toLowerCase();
+    const { key } = field;
     if (prefix !== undefined && TAG_PREFIXES.includes(prefix)) {
       return {
         kind: "tag",

@@ -8,7 +8,7 @@ import type { Dialect } from "../../store/dialect.js";
 import type { Tag } from "../entities.js";
 import type { RunSearch } from "../tracking-store.js";
 import { experimentIdNumber, lifecycleStagesOf } from "../sql-experiment-store.js";
-import type { Comparator } from "./filter-parser.js";
+import type { Comparator } from "../../core/search-filter/parser.js";
 import type { RunClause, RunOrderBy } from "./runs-filter.js";
 import { sqlComparison } from "./sql-comparison.js";
 

@@ -1,8 +1,13 @@
 // The experiments search grammar (MLflow's SearchExperimentsUtils): filter on `name`, `creation_time`,
 // `last_update_time` and `tags.<key>`; order_by on `name`, `experiment_id`, `creation_time`, `last_update_time`.
 import { invalidParameter } from "../../core/errors.js";
-import { syntaxError } from "./filter-lexer.js";
-import { parseFilter, parseOrderBy, type Comparator, type FieldRef } from "./filter-parser.js";
+import { syntaxError } from "../../core/search-filter/lexer.js";
+import {
+  parseFilter,
+  parseOrderBy,
+  type Comparator,
+  type FieldRef,
+} from "../../core/search-filter/parser.js";
 
 export type ExperimentColumn = "name" | "experiment_id" | "creation_time" | "last_update_time";
 

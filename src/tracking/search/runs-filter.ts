@@ -2,14 +2,14 @@
 // keys each kind has, and which comparators and value types each allows. Produces typed clauses that
 // compile-runs-search.ts turns into SQL.
 import { invalidParameter } from "../../core/errors.js";
-import { syntaxError } from "./filter-lexer.js";
+import { syntaxError } from "../../core/search-filter/lexer.js";
 import {
   parseFilter,
   parseOrderBy,
   type Comparator,
   type FieldRef,
   type RawComparison,
-} from "./filter-parser.js";
+} from "../../core/search-filter/parser.js";
 
 export type RunKeyKind = "metric" | "param" | "tag" | "attribute" | "dataset";
 

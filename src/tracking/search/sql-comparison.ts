@@ -1,7 +1,7 @@
 // One comparison of a search clause as SQL that means the same on SQLite and PostgreSQL: LIKE is
 // case-sensitive on both (SQLite runs with case_sensitive_like=ON), ILIKE is lower() LIKE lower().
 import { sql, type RawBuilder, type SqlBool } from "kysely";
-import type { Comparator } from "./filter-parser.js";
+import type { Comparator } from "../../core/search-filter/parser.js";
 
 export function sqlComparison(
   column: RawBuilder<unknown>,

@@ -238,7 +238,7 @@ for (const backend of BACKENDS) {
         [{ experiment_ids: [run.experimentId], filter: "colour = 'red'" }, /unknown attribute 'colour'/],
         [{ experiment_ids: [run.experimentId], filter: "metrics.acc > 'high'" }, /number/],
         [{ experiment_ids: [run.experimentId], filter: "name > 'a'" }, /operator/],
-        [{ experiment_ids: [run.experimentId], filter: "name = " }, /expected comparisons/],
+        [{ experiment_ids: [run.experimentId], filter: "name = " }, /expected a value/],
         [{ experiment_ids: [run.experimentId], order_by: [{ field_name: "colour" }] }, /order_by/],
         [{ experiment_ids: [run.experimentId], page_token: "garbage" }, /page token/],
         [{ experiment_ids: [run.experimentId], max_results: 0 }, /max_results/],

@@ -1,7 +1,7 @@
 // Parses a search filter into comparisons joined by AND, and an order_by entry into key + direction. It only
 // knows the grammar's shape; which keys and comparators each entity kind allows is checked by the callers
-// (runs-filter.ts, experiments-filter.ts), which also know the kinds' prefixes.
-import { syntaxError, tokenize, type Token } from "./filter-lexer.js";
+// (runs, experiments, registered models, model versions, logged models), which also know the kinds' prefixes.
+import { syntaxError, tokenize, type Token } from "./lexer.js";
 
 export type Comparator =
   "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE" | "IN" | "NOT IN" | "IS NULL" | "IS NOT NULL";
@@ -133,9 +133,15 @@ function readValue(cursor: Cursor, comparator: Comparator): FilterValue {
   throw cursor.fail(token, "a value: a 'quoted string' or a number");
 }
 
+/** Options of {@link parseFilter}. */
+export interface FilterSyntax {
+  /** Matches a bare identifier at the start of a string (see tokenize); the runs grammar's by default. */
+  identifier?: RegExp;
+}
+
 /** Comparisons joined by AND; an empty or blank filter is no comparisons. */
-export function parseFilter(input: string): RawComparison[] {
-  const cursor = new Cursor(input, tokenize(input));
+export function parseFilter(input: string, syntax: FilterSyntax = {}): RawComparison[] {
+  const cursor = new Cursor(input, tokenize(input, syntax.identifier));
   const comparisons: RawComparison[] = [];
   if (cursor.peek().type === "end") return comparisons;
   for (;;) {

@@ -1,7 +1,7 @@
-// Tokenizer for MLflow's search filter and order_by strings (runs, experiments). It knows the shapes MLflow's
-// sqlparse-based parser accepts: dotted identifiers, `backticked` and "double-quoted" keys, 'strings',
+// Tokenizer for MLflow's search filter and order_by strings (runs, experiments, registry, logged models). It
+// knows the shapes MLflow's sqlparse-based parser accepts: dotted identifiers, `backticked` and "double-quoted" keys, 'strings',
 // numbers, comparison operators, parentheses and keywords. Every token keeps its position for error messages.
-import { invalidParameter, type FlowgateError } from "../../core/errors.js";
+import { invalidParameter, type FlowgateError } from "../errors.js";
 
 export type TokenType =
   | "ident" // bare identifier, possibly dotted: metrics.rmse, start_time, tags.
@@ -62,7 +62,11 @@ const NUMBER = /^-?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?/;
 const IDENT = /^[A-Za-z_][\w.]*/;
 const OPS = ["!=", "<>", "<=", ">=", "=", "<", ">"];
 
-export function tokenize(input: string): Token[] {
+/**
+ * Splits `input` into tokens ending with an `end` token. `identifier` matches a bare (unquoted) identifier at
+ * the start of the rest of the input; logged-model keys also take `-`, `/` and `:` unquoted.
+ */
+export function tokenize(input: string, identifier: RegExp = IDENT): Token[] {
   const tokens: Token[] = [];
   let i = 0;
   while (i < input.length) {
@@ -97,7 +101,7 @@ export function tokenize(input: string): Token[] {
       i += num[0].length;
       continue;
     }
-    const ident = IDENT.exec(rest);
+    const ident = identifier.exec(rest);
     if (ident !== null) {
       const word = ident[0];
       const upper = word.toUpperCase();
