@@ -7,7 +7,6 @@ import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import type { RuntimeChoice } from "../../serving/runtime-selection.js";
-import { startServing } from "../../serving/serving-process.js";
 import { exitOnSignals } from "../shutdown-signals.js";
 
 interface ServeFlags {
@@ -77,6 +76,9 @@ export function registerModelsServeCommand(program: Command): void {
       }
       const logger = createLogger({ name: "flowgate-serving" });
       const timeout = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT ?? "60");
+      // Loaded on use: the serving stack (onnxruntime-node) would otherwise slow every other command's start,
+      // `flowgate server` included.
+      const { startServing } = await import("../../serving/serving-process.js");
       const serving = await startServing({
         modelUri: flags.modelUri,
         host: flags.host,
