@@ -3,47 +3,10 @@ import assert from "node:assert/strict";
 import { BACKENDS } from "../support/backends.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
 import { API, seedLoggedModel, seedRun } from "./registry-fixtures.js";
+import { HOSTILE_SOURCES } from "../support/hostile-sources.js";
 
 // hostile-inputs.md section B (and C.20/C.21, G.39): every source that does not land inside this
 // server's artifact store is refused with 400 INVALID_PARAMETER_VALUE, and no version is created.
-const HOSTILE_SOURCES = [
-  "file:///etc/",
-  "file:///etc/passwd",
-  "//proc/self/root",
-  "file://localhost/etc",
-  "file:/etc",
-  "FILE:///etc",
-  "/etc",
-  "etc/",
-  "file:///C:/",
-  "C:\\Windows",
-  "\\\\?\\C:\\",
-  "mlflow-artifacts://h/../../",
-  "http://h/api/2.0/mlflow-artifacts/artifacts/../../",
-  "s3:/b/m/../../o",
-  "mlflow-artifacts://h/..%2f..%2f",
-  "mlflow-artifacts:/1/abc/artifacts%00",
-  "mlflow-artifacts:/1/../../etc",
-  "mlflow-artifacts:/1/%2e%2e/%2e%2e/etc",
-  "mlflow-artifacts:/1/%252e%252e/x",
-  "mlflow-artifacts:/1/x?/../../etc",
-  "mlflow-artifacts:/1/x#/../../etc",
-  "mlflow-artifacts:/1/a;/../../etc",
-  "http:///?/../../../../etc/",
-  "http:///#/../../../../etc/",
-  "http://h/a;/../../etc",
-  "dbfs:/R/artifacts/a%3f/../../../../",
-  "http://attacker/api/2.0/mlflow-artifacts/artifacts/",
-  "https://example.com/model",
-  "ftp://attacker/a",
-  "s3://bucket/model",
-  "runs:/../../etc",
-  "runs://host/abc/model",
-  "models:/m/1;id>/tmp/x",
-  "models:/$(id)/1",
-  "models://profile/m/1",
-  "",
-];
 
 for (const backend of BACKENDS) {
   describe(`model version sources on ${backend.name}`, () => {
