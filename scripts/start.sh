@@ -34,4 +34,6 @@ if [ "${FLOWGATE_DEMO:-1}" != "0" ]; then
       echo "flowgate: demo experiment and model ready at $url (FLOWGATE_DEMO=0 to skip)" >&2
   ) &
 fi
+# The max_latency gate's smoke benchmark loads models with a Python that has mlflow: the venv, once it is there.
+[ -n "${FLOWGATE_PYTHON:-}" ] || export FLOWGATE_PYTHON="$PWD/.venvs/mlflow3/bin/python"
 exec node bin/flowgate.js server "$@"

@@ -1,5 +1,6 @@
 // Composition root: opens the stores, builds the services and hands them to the HTTP layer.
 // The only place that knows every piece; each piece gets exactly the dependencies it uses.
+import path from "node:path";
 import type { FastifyInstance } from "fastify";
 import { systemClock, type Clock } from "./core/clock.js";
 import type { ServerConfig } from "./core/config.js";
@@ -33,11 +34,13 @@ import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
 import { auditRoutes } from "./api/flowgate/audit.routes.js";
 import { createWebhookModule, type WebhookModule } from "./webhooks/webhook-module.js";
+import { createSecretBox, loadSecretKey } from "./webhooks/secret-box.js";
 import { webhooksRoutes } from "./api/mlflow/webhooks.routes.js";
 import { webhookDeliveriesRoutes } from "./api/flowgate/webhook-deliveries.routes.js";
 import { policiesRoutes } from "./api/flowgate/policies.routes.js";
 import { transitionRequestsRoutes } from "./api/flowgate/transition-requests.routes.js";
 import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
+import { PYTHON_WORKER_PATH } from "./serving/python/worker-path.js";
 
 export interface App {
   server: FastifyInstance;
@@ -92,7 +95,8 @@ export async function createApp(
       maxUploadBytes: config.maxArtifactBytes,
       findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
-    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env });
+    const box = createSecretBox(await loadSecretKey(env, config.secretKeyFile));
+    const webhooks = createWebhookModule({ database, audit, clock, logger, config, env, box });
     const governance = await createGovernance({
       database,
       audit,
@@ -103,6 +107,22 @@ export async function createApp(
       outbox: webhooks.outbox,
       artifacts: artifactRepo,
       externalRules: { allowHttp: config.webhookAllowHttp, allowPrivate: config.webhookAllowPrivate },
+      benchmark: async (dir) => {
+        // Loaded on use: the serving stack (onnxruntime-node) would slow every server start.
+        const { runSmokeBenchmark } = await import("./serving/smoke-benchmark.js");
+        return runSmokeBenchmark(dir, {
+          choice: "auto",
+          python: config.python,
+          workerPath: PYTHON_WORKER_PATH,
+          workers: 1,
+          onnxThreads: 1,
+          cacheDir: config.cacheDir,
+          logger,
+          requests: 200,
+          warmup: 20,
+        });
+      },
+      workDir: path.join(config.cacheDir, "smoke"),
     });
     const registry: RegistryDeps = {
       database,

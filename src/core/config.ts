@@ -1,5 +1,6 @@
 // Typed server configuration. Flags win over environment variables (FLOWGATE_*), which win over defaults;
 // the defaults match `mlflow server` where MLflow has an equivalent flag.
+import os from "node:os";
 import path from "node:path";
 import { invalidParameter } from "./errors.js";
 
@@ -25,6 +26,12 @@ export interface ServerConfig {
   webhookAllowHttp: boolean;
   /** Webhook targets may resolve to private, loopback or link-local addresses (an admin's explicit choice). */
   webhookAllowPrivate: boolean;
+  /** Python interpreter with mlflow installed, for serving smoke benchmarks (sklearn→ONNX, pyfunc models). */
+  python: string;
+  /** Local scratch and cache space (ONNX conversions, model copies being benchmarked). */
+  cacheDir: string;
+  /** Key file sealing webhook secrets at rest, when FLOWGATE_SECRET_KEY is not set (created on first start). */
+  secretKeyFile: string;
 }
 
 export const DEFAULTS = {
@@ -47,6 +54,8 @@ export interface ServerFlags {
   auth?: boolean | undefined;
   webhookAllowHttp?: "true" | "false" | undefined;
   webhookAllowPrivate?: "true" | "false" | undefined;
+  python?: string | undefined;
+  cacheDir?: string | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -66,8 +75,9 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     .split(",")
     .map((h) => h.trim())
     .filter((h) => h !== "");
+  const backendStoreUri = flags.backendStoreUri ?? env.FLOWGATE_BACKEND_STORE_URI ?? DEFAULTS.backendStoreUri;
   return {
-    backendStoreUri: flags.backendStoreUri ?? env.FLOWGATE_BACKEND_STORE_URI ?? DEFAULTS.backendStoreUri,
+    backendStoreUri,
     artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,
@@ -79,5 +89,18 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     auth: flags.auth ?? env.FLOWGATE_AUTH === "true",
     webhookAllowHttp: (flags.webhookAllowHttp ?? env.FLOWGATE_WEBHOOK_ALLOW_HTTP) === "true",
     webhookAllowPrivate: (flags.webhookAllowPrivate ?? env.FLOWGATE_WEBHOOK_ALLOW_PRIVATE) === "true",
+    python: flags.python ?? env.FLOWGATE_PYTHON ?? "python3",
+    cacheDir: path.resolve(
+      flags.cacheDir ?? env.FLOWGATE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "flowgate"),
+    ),
+    secretKeyFile: path.resolve(env.FLOWGATE_SECRET_KEY_FILE ?? defaultSecretKeyFile(backendStoreUri)),
   };
+}
+
+/** Next to an SQLite database file (the two belong together); otherwise in the user's config directory. */
+function defaultSecretKeyFile(backendStoreUri: string): string {
+  const file = /^sqlite:\/\/\/(.+)$/.exec(backendStoreUri)?.[1];
+  if (file !== undefined && !file.endsWith(":memory:"))
+    return path.join(path.dirname(file), "flowgate-secret.key");
+  return path.join(os.homedir(), ".config", "flowgate", "secret.key");
 }

@@ -21,6 +21,7 @@ import type { TargetRules } from "../webhooks/target-address.js";
 import { BUILT_IN_POLICY, createPolicyService, type PolicyService } from "./policies.js";
 import { createSqlGateEvaluationStore, type GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import { createVersionFactsReader } from "./gates/version-facts.js";
+import { createLatencyProbe, type SmokeBenchmark } from "./gates/latency-measurements.js";
 import { createPromotionService, type PromotionService } from "./promotions.js";
 import { createSqlTransitionRequestStore } from "./transition-request-store.js";
 import { createApprovalService, type ApprovalService, type TransitionApplier } from "./approvals.js";
@@ -49,6 +50,9 @@ export async function createGovernance(deps: {
   artifacts: ArtifactRepository;
   /** SSRF rules for external (http) gates: the same as for webhook targets. */
   externalRules: TargetRules;
+  /** The serving smoke benchmark the max_latency gate relies on, and where it may copy model files. */
+  benchmark: SmokeBenchmark;
+  workDir: string;
   env?: NodeJS.ProcessEnv;
 }): Promise<Governance> {
   const { database, audit, clock, logger } = deps;
@@ -87,6 +91,14 @@ export async function createGovernance(deps: {
     requests,
     external: (url, body, timeoutMs) =>
       sendWebhook(url, { "content-type": "application/json" }, body, deps.externalRules, timeoutMs),
+    latency: createLatencyProbe({
+      database,
+      artifacts: deps.artifacts,
+      benchmark: deps.benchmark,
+      workDir: deps.workDir,
+      clock,
+      logger,
+    }),
     clock,
     logger,
   });

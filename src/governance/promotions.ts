@@ -1,5 +1,6 @@
-// Promotion control: the registry calls `check` inside the transaction of every stage transition and alias
-// change, and `changed` after the write. Entering a protected target needs the promote right (or an approved
+// Promotion control: the registry calls `prepare` before the transaction of a stage transition or alias move (to
+// run the serving smoke benchmark a max_latency gate reads and call external gates: seconds that must not hold
+// the store's write lock), `check` inside the transaction of every stage transition and alias change, and `changed` after the write. Entering a protected target needs the promote right (or an approved
 // transition request), a reason when the policy asks for one, and passing gates; every gate evaluation is
 // stored. `changed` publishes the webhook events of the change in the same transaction.
 import type { Clock } from "../core/clock.js";
@@ -11,6 +12,8 @@ import type { WebhookEvent } from "../webhooks/events.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import type { AccessControl } from "./access-control.js";
 import { evaluateGate, type ExternalCheck, type GateResult } from "./gates/evaluate-gate.js";
+import type { GateSpec } from "./gates/gate-spec.js";
+import type { LatencyProbe } from "./gates/latency-measurements.js";
 import type { GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import type { VersionFactsReader } from "./gates/version-facts.js";
 import type { TransitionRequestStore } from "./transition-request-store.js";
@@ -40,7 +43,12 @@ export interface ApprovedTransition {
 }
 
 export interface PromotionService {
-  check(trx: Executor, ctx: RequestContext, change: GovernedChange): Promise<void>;
+  /**
+   * Slow work before the transaction: the smoke benchmark a max_latency gate reads, and the calls of external
+   * (http) gates, whose results it returns for `check`; neither may hold the store's write lock.
+   */
+  prepare(ctx: RequestContext, change: GovernedChange): Promise<unknown>;
+  check(trx: Executor, ctx: RequestContext, change: GovernedChange, prepared?: unknown): Promise<void>;
   changed(trx: Executor, ctx: RequestContext, change: GovernedChange): Promise<void>;
   /** Evaluates (and stores) the gates `target` needs for a version, without moving it. */
   evaluate(
@@ -52,6 +60,10 @@ export interface PromotionService {
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
   /** Runs `fn` with `approval` in force for the registry call it makes under `ctx`. */
   withApproval<T>(ctx: RequestContext, approval: ApprovedTransition, fn: () => Promise<T>): Promise<T>;
+}
+
+function preparedResults(prepared: unknown): ReadonlyMap<string, GateResult> {
+  return prepared instanceof Map ? (prepared as Map<string, GateResult>) : new Map();
 }
 
 /** Version tag read as the reason of a direct protected promotion from clients that cannot send a header. */
@@ -84,20 +96,56 @@ export function createPromotionService(deps: {
   outbox: Outbox;
   requests: TransitionRequestStore;
   external: ExternalCheck;
+  latency: LatencyProbe;
   clock: Clock;
   logger: Logger;
 }): PromotionService {
   const { database, policies, access, facts, evaluations, outbox, clock, logger } = deps;
   const approvals = new Map<string, ApprovedTransition>();
 
+  function approvalFor(
+    ctx: RequestContext,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+  ): ApprovedTransition | undefined {
+    const approval = approvals.get(ctx.requestId);
+    const matches =
+      approval !== undefined &&
+      approval.name === name &&
+      approval.version === version &&
+      approval.target.kind === target.kind &&
+      approval.target.name.toLowerCase() === target.name.toLowerCase();
+    return matches ? approval : undefined;
+  }
+
+  /** Measures the version's serving latency first when the target's gates include max_latency. */
+  async function measureIfGated(
+    ctx: RequestContext,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+  ): Promise<void> {
+    const { policy } = await policies.policyFor(database.db, name);
+    if (gatesFor(policy, target).some((g) => g.type === "max_latency")) {
+      await deps.latency.ensure(ctx, name, version);
+    }
+  }
+
+  /**
+   * Evaluates the gates `target` needs. `done` holds results already reached outside the transaction (external
+   * checks, see `prepare`); `only` limits which gates run.
+   */
   async function runGates(
     x: Executor,
     name: string,
     version: number,
     target: PromotionTarget,
+    done: ReadonlyMap<string, GateResult> = new Map(),
+    only: (g: GateSpec) => boolean = () => true,
   ): Promise<GateResult[]> {
     const { policy } = await policies.policyFor(x, name);
-    const gates = gatesFor(policy, target);
+    const gates = gatesFor(policy, target).filter(only);
     if (gates.length === 0) return [];
     const subject = await facts.facts(x, name, version);
     if (subject === undefined) {
@@ -109,7 +157,9 @@ export function createPromotionService(deps: {
     const holderVersion = await facts.holder(x, name, target, version);
     const holder = holderVersion === undefined ? undefined : await facts.facts(x, name, holderVersion);
     const results: GateResult[] = [];
-    for (const g of gates) results.push(await evaluateGate(g, subject, target, holder, deps.external));
+    for (const g of gates) {
+      results.push(done.get(g.name) ?? (await evaluateGate(g, subject, target, holder, deps.external)));
+    }
     return results;
   }
 
@@ -163,7 +213,31 @@ export function createPromotionService(deps: {
   }
 
   return {
-    async check(trx, ctx, change) {
+    async prepare(ctx, change) {
+      const target = targetOf(change);
+      if (target === undefined || change.version === undefined) return undefined;
+      const { policy } = await policies.policyFor(database.db, change.name);
+      if (!isProtected(policy, target)) return undefined;
+      // Only a promotion `check` would let through is worth a benchmark or an external call: it is approved, or
+      // the caller may promote.
+      const mayPromote =
+        approvalFor(ctx, change.name, change.version, target) !== undefined ||
+        (!policy.requireApproval &&
+          (await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name })));
+      if (!mayPromote) return undefined;
+      await measureIfGated(ctx, change.name, change.version, target);
+      const external = await runGates(
+        database.db,
+        change.name,
+        change.version,
+        target,
+        new Map(),
+        (g) => g.type === "http",
+      );
+      return new Map(external.map((r) => [r.gate, r]));
+    },
+
+    async check(trx, ctx, change, prepared) {
       const target = targetOf(change);
       if (target === undefined || change.version === undefined) {
         if (change.action === "registered_model_alias.delete" && change.alias !== undefined) {
@@ -183,13 +257,7 @@ export function createPromotionService(deps: {
       const version = change.version;
       const { policy } = await policies.policyFor(trx, change.name);
       if (!isProtected(policy, target)) return;
-      const approval = approvals.get(ctx.requestId);
-      const approved =
-        approval !== undefined &&
-        approval.name === change.name &&
-        approval.version === version &&
-        approval.target.kind === target.kind &&
-        approval.target.name.toLowerCase() === target.name.toLowerCase();
+      const approved = approvalFor(ctx, change.name, version, target) !== undefined;
       if (!approved) {
         const what = `Moving model '${change.name}' version ${version} into protected ${targetLabel(target)}`;
         if (policy.requireApproval) {
@@ -209,7 +277,7 @@ export function createPromotionService(deps: {
           );
         }
       }
-      const results = await runGates(trx, change.name, version, target);
+      const results = await runGates(trx, change.name, version, target, preparedResults(prepared));
       const failed = results.filter((r) => !r.passed);
       if (failed.length === 0 && !approved && policy.requireReason && ctx.reason === undefined) {
         const subject = await facts.facts(trx, change.name, version);
@@ -290,6 +358,7 @@ export function createPromotionService(deps: {
     },
 
     async evaluate(ctx, name, version, target) {
+      await measureIfGated(ctx, name, version, target);
       const results = await runGates(database.db, name, version, target);
       await database.transaction((t) => store(t, ctx, name, version, target, results));
       return results;

@@ -3,7 +3,7 @@
 import { invalidParameter } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { ModelVersion } from "./entities.js";
-import { checkChange, recordChange, type RegistryDeps } from "./registry-deps.js";
+import { checkChange, prepareChange, recordChange, type RegistryDeps } from "./registry-deps.js";
 import { aliasNotFound, modelNotFound, versionNotFound } from "./registry-errors.js";
 
 const MAX_ALIAS_LENGTH = 255;
@@ -35,6 +35,12 @@ export async function setAlias(
   req: { name: string; alias: string; version: number },
 ): Promise<void> {
   const alias = checkAliasName(req.alias);
+  const prepared = await prepareChange(deps, ctx, {
+    action: "registered_model_alias.set",
+    name: req.name,
+    alias,
+    version: req.version,
+  });
   await deps.database.transaction(async (trx) => {
     const id = await deps.store.lockModel(trx, req.name);
     if (id === undefined) throw modelNotFound(req.name);
@@ -50,7 +56,7 @@ export async function setAlias(
       before: before === undefined ? undefined : { version: before.version },
       after: { version: req.version },
     };
-    await checkChange(deps, trx, ctx, change);
+    await checkChange(deps, trx, ctx, change, prepared);
     await deps.store.setAlias(trx, id, alias, req.version);
     await recordChange(deps, trx, ctx, change);
   });

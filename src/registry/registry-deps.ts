@@ -40,12 +40,16 @@ export interface RegistryChange {
 }
 
 /**
- * Extension points for governance (promotion gates, permission checks) and webhooks (outbox events). Both
- * run inside the change's transaction: `check` before the write (throw a FlowgateError to refuse),
- * `changed` after it, next to the audit record, so an event exists exactly when its change does.
+ * Extension points for governance (promotion gates, permission checks) and webhooks (outbox events). `prepare`
+ * runs before a stage transition's or alias move's transaction, for slow work a check will read (a serving smoke
+ * benchmark) that must not hold the store's write lock. The others run inside the change's transaction: `check`
+ * before the write (throw a FlowgateError to refuse), `changed` after it, next to the audit record, so an event
+ * exists exactly when its change does.
  */
 export interface RegistryHooks {
-  check?(trx: Executor, ctx: RequestContext, change: RegistryChange): Promise<void>;
+  /** Returns what `check` then receives as `prepared`. */
+  prepare?(ctx: RequestContext, change: RegistryChange): Promise<unknown>;
+  check?(trx: Executor, ctx: RequestContext, change: RegistryChange, prepared?: unknown): Promise<void>;
   changed?(trx: Executor, ctx: RequestContext, change: RegistryChange): Promise<void>;
 }
 
@@ -58,13 +62,23 @@ export interface RegistryDeps {
   hooks?: RegistryHooks | undefined;
 }
 
+export async function prepareChange(
+  deps: RegistryDeps,
+  ctx: RequestContext,
+  change: RegistryChange,
+): Promise<unknown> {
+  return deps.hooks?.prepare?.(ctx, change);
+}
+
+/** Runs the `check` hook; `prepared` is what `prepareChange` returned for the same change, if it ran. */
 export async function checkChange(
   deps: RegistryDeps,
   trx: Executor,
   ctx: RequestContext,
   change: RegistryChange,
+  prepared?: unknown,
 ): Promise<void> {
-  await deps.hooks?.check?.(trx, ctx, change);
+  await deps.hooks?.check?.(trx, ctx, change, prepared);
 }
 
 /** Writes the audit record of `change` and runs the `changed` hook, in the caller's transaction. */

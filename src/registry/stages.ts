@@ -4,7 +4,7 @@
 import { invalidParameter } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
 import { STAGES, type ModelVersion, type Stage } from "./entities.js";
-import { checkChange, recordChange, type RegistryDeps } from "./registry-deps.js";
+import { checkChange, prepareChange, recordChange, type RegistryDeps } from "./registry-deps.js";
 import { versionNotFound } from "./registry-errors.js";
 
 /** The stages `archive_existing_versions` may be used with (MLflow's "active" stages). */
@@ -41,6 +41,12 @@ export async function transitionStage(
         `archive_existing_versions is allowed only with ${ARCHIVING_STAGES.join(" or ")}.`,
     );
   }
+  const prepared = await prepareChange(deps, ctx, {
+    action: "model_version.transition_stage",
+    name: req.name,
+    version: req.version,
+    toStage: stage,
+  });
   return deps.database.transaction(async (trx) => {
     const id = await deps.store.lockModel(trx, req.name);
     const before = id === undefined ? undefined : await deps.store.findVersion(trx, id, req.version);
@@ -52,7 +58,7 @@ export async function transitionStage(
       fromStage: before.currentStage,
       toStage: stage,
     };
-    await checkChange(deps, trx, ctx, change);
+    await checkChange(deps, trx, ctx, change, prepared);
     const now = deps.clock.now();
     if (req.archiveExistingVersions) {
       for (const other of await deps.store.versionsInStage(trx, id, stage)) {

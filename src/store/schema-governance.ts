@@ -54,6 +54,21 @@ export interface GateEvaluationsTable {
   request_id: string;
 }
 
+export interface LatencyMeasurementsTable {
+  id: Generated<number>;
+  model_name: string;
+  version: number;
+  ok: number;
+  requests: number;
+  p50_ms: number | null;
+  p99_ms: number | null;
+  max_ms: number | null;
+  runtime: string | null;
+  message: string;
+  measured_at: number;
+  actor: string;
+}
+
 export interface TransitionRequestsTable {
   id: Generated<number>;
   model_name: string;
@@ -126,6 +141,7 @@ export interface GovernanceSchema {
   role_grants: RoleGrantsTable;
   promotion_policies: PromotionPoliciesTable;
   gate_evaluations: GateEvaluationsTable;
+  latency_measurements: LatencyMeasurementsTable;
   transition_requests: TransitionRequestsTable;
   webhooks: WebhooksTable;
   webhook_events: WebhookEventsTable;

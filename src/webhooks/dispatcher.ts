@@ -6,6 +6,7 @@ import type { Clock } from "../core/clock.js";
 import type { Logger } from "../core/logger.js";
 import type { Database } from "../store/database.js";
 import { sendWebhook, type SendResult } from "./http-sender.js";
+import { liveSecrets, type SecretBox } from "./secret-box.js";
 import { signedHeaders } from "./signer.js";
 import type { TargetRules } from "./target-address.js";
 import type { Delivery, Webhook, WebhookStore } from "./webhook-store.js";
@@ -58,6 +59,7 @@ export class WebhookDispatcher {
       logger: Logger;
       rules: TargetRules;
       options: DispatcherOptions;
+      box: SecretBox;
     },
   ) {}
 
@@ -113,19 +115,36 @@ export class WebhookDispatcher {
     }
   }
 
-  private async attempt(d: Delivery): Promise<boolean> {
-    const { database, store, clock, options, rules, logger } = this.deps;
-    const webhook = await store.getWebhook(database.db, d.webhookId);
-    if (webhook === undefined) return false;
-    const secrets = liveSecrets(webhook, clock.now());
+  /** Signs and sends one delivery; a secret this server cannot open is a failed attempt that says so. */
+  private async send(webhook: Webhook, d: Delivery): Promise<SendResult> {
+    const { clock, options, rules, box } = this.deps;
+    let secrets: string[];
+    try {
+      secrets = liveSecrets(webhook, clock.now(), box);
+    } catch (err) {
+      return {
+        status: undefined,
+        body: "",
+        retryAfterMs: undefined,
+        error: (err as Error).message,
+        durationMs: 0,
+      };
+    }
     const timestamp = Math.floor(clock.now() / 1000);
-    const result: SendResult = await sendWebhook(
+    return sendWebhook(
       webhook.url,
       signedHeaders(secrets, d.eventId, timestamp, d.payload),
       d.payload,
       rules,
       options.requestTimeoutMs,
     );
+  }
+
+  private async attempt(d: Delivery): Promise<boolean> {
+    const { database, store, clock, options, logger } = this.deps;
+    const webhook = await store.getWebhook(database.db, d.webhookId);
+    if (webhook === undefined) return false;
+    const result: SendResult = await this.send(webhook, d);
     const now = clock.now();
     const ok = result.status !== undefined && result.status >= 200 && result.status < 300;
     const permanent = !ok && result.status !== undefined && isPermanent(result.status);
@@ -186,13 +205,4 @@ export class WebhookDispatcher {
     });
     return ok;
   }
-}
-
-/** The current secret, then the previous one while its rotation window lasts. */
-export function liveSecrets(w: Webhook, now: number): string[] {
-  const secrets: string[] = [];
-  if (w.secret !== undefined) secrets.push(w.secret);
-  if (w.previousSecret !== undefined && (w.previousSecretExpiresAt ?? 0) > now)
-    secrets.push(w.previousSecret);
-  return secrets;
 }

@@ -8,6 +8,7 @@ import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import { DEFAULT_DISPATCHER_OPTIONS, WebhookDispatcher, type DispatcherOptions } from "./dispatcher.js";
 import { createOutbox, type Outbox } from "./outbox.js";
+import type { SecretBox } from "./secret-box.js";
 import { createSqlWebhookStore } from "./sql-webhook-store.js";
 import { createWebhookService, type WebhookService } from "./webhooks.js";
 
@@ -45,6 +46,8 @@ export function createWebhookModule(deps: {
   logger: Logger;
   config: ServerConfig;
   env: NodeJS.ProcessEnv;
+  /** Seals webhook secrets at rest. */
+  box: SecretBox;
 }): WebhookModule {
   const store = createSqlWebhookStore();
   const rules = { allowHttp: deps.config.webhookAllowHttp, allowPrivate: deps.config.webhookAllowPrivate };
@@ -55,6 +58,7 @@ export function createWebhookModule(deps: {
     logger: deps.logger,
     rules,
     options: dispatcherOptionsFrom(deps.env),
+    box: deps.box,
   });
   const wake = (): void => dispatcher.wake();
   return {
@@ -65,6 +69,7 @@ export function createWebhookModule(deps: {
       audit: deps.audit,
       clock: deps.clock,
       rules,
+      box: deps.box,
       onChange: wake,
     }),
     dispatcher,

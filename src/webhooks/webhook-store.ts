@@ -11,7 +11,9 @@ export interface Webhook {
   url: string;
   events: EventType[];
   status: WebhookStatus;
+  /** Sealed with the server key (secret-box.ts); opened only to sign a delivery. */
   secret: string | undefined;
+  /** The sealed secret being rotated out, signing alongside until previousSecretExpiresAt. */
   previousSecret: string | undefined;
   previousSecretExpiresAt: number | undefined;
   /** When the current run of failed attempts began; cleared by a success. */

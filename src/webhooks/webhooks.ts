@@ -9,7 +9,7 @@ import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import type { EventType } from "./events.js";
 import { sendWebhook } from "./http-sender.js";
-import { liveSecrets } from "./dispatcher.js";
+import { liveSecrets, type SecretBox } from "./secret-box.js";
 import { signedHeaders } from "./signer.js";
 import { checkTargetUrl, type TargetRules } from "./target-address.js";
 import type { Delivery, DeliveryAttempt, Webhook, WebhookStatus, WebhookStore } from "./webhook-store.js";
@@ -76,9 +76,21 @@ export function createWebhookService(deps: {
   audit: AuditLog;
   clock: Clock;
   rules: TargetRules;
+  box: SecretBox;
   onChange?: () => void;
 }): WebhookService {
-  const { database, store, audit, clock, rules } = deps;
+  const { database, store, audit, clock, rules, box } = deps;
+
+  const sealed = (secret: string | undefined): string | undefined =>
+    secret === undefined ? undefined : box.seal(secret);
+
+  function openOrUndefined(stored: string): string | undefined {
+    try {
+      return box.open(stored);
+    } catch {
+      return undefined;
+    }
+  }
 
   async function load(id: string): Promise<Webhook> {
     const w = await store.getWebhook(database.db, id);
@@ -104,7 +116,7 @@ export function createWebhookService(deps: {
         url,
         events: input.events,
         status: input.status ?? "ACTIVE",
-        secret: checkSecret(input.secret),
+        secret: sealed(checkSecret(input.secret)),
         previousSecret: undefined,
         previousSecretExpiresAt: undefined,
         failingSince: undefined,
@@ -134,12 +146,14 @@ export function createWebhookService(deps: {
       if (input.url !== undefined) next.url = (await checkTargetUrl(input.url, rules)).toString();
       if (input.events !== undefined && input.events.length > 0) next.events = input.events;
       const secret = checkSecret(input.secret);
-      if (secret !== undefined && secret !== before.secret) {
+      // An old secret this server's key cannot open cannot sign either: the new one simply replaces it.
+      const current = before.secret === undefined ? undefined : openOrUndefined(before.secret);
+      const rotated = secret !== undefined && secret !== current;
+      if (rotated) {
         // Rotation: the old secret keeps signing (webhook-signature carries both) for the window.
-        next.secret = secret;
-        next.previousSecret = before.secret;
-        next.previousSecretExpiresAt =
-          before.secret === undefined ? undefined : now + SECRET_ROTATION_WINDOW_MS;
+        next.secret = box.seal(secret);
+        next.previousSecret = current === undefined ? undefined : before.secret;
+        next.previousSecretExpiresAt = current === undefined ? undefined : now + SECRET_ROTATION_WINDOW_MS;
       }
       if (input.status !== undefined) {
         // Either way the dispatcher's reason no longer applies: enabled resumes delivery, and a webhook an admin
@@ -151,8 +165,7 @@ export function createWebhookService(deps: {
       await database.transaction(async (trx) => {
         await store.updateWebhook(trx, next);
         await audit.record(trx, ctx, {
-          action:
-            secret !== undefined && secret !== before.secret ? "webhook.rotate_secret" : "webhook.update",
+          action: rotated ? "webhook.rotate_secret" : "webhook.update",
           targetType: "webhook",
           targetId: id,
           before: publicView(before),
@@ -186,7 +199,7 @@ export function createWebhookService(deps: {
       const deliveryId = randomUUID();
       const result = await sendWebhook(
         w.url,
-        signedHeaders(liveSecrets(w, clock.now()), deliveryId, Math.floor(clock.now() / 1000), body),
+        signedHeaders(liveSecrets(w, clock.now(), box), deliveryId, Math.floor(clock.now() / 1000), body),
         body,
         rules,
         15_000,

@@ -57,7 +57,9 @@ def start_server(tmp: Path, extra_args=(), env=None) -> FlowgateServer:
         ["node", str(ROOT / "bin" / "flowgate.js"), "server", "--port", str(port),
          "--backend-store-uri", _fresh_backend_uri(tmp), "--artifacts-destination", str(artifact_root),
          *extra_args],
-        stdout=log, stderr=subprocess.STDOUT, cwd=tmp, env={**os.environ, **(env or {})},
+        stdout=log, stderr=subprocess.STDOUT, cwd=tmp,
+        # The client's own Python serves the max_latency gate's smoke benchmarks (sklearn → ONNX, pyfunc).
+        env={"FLOWGATE_PYTHON": sys.executable, **os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30

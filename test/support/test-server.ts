@@ -3,10 +3,13 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { createApp, type App } from "../../src/app.js";
 import { loadServerConfig, type ServerConfig } from "../../src/core/config.js";
 import { createLogger } from "../../src/core/logger.js";
 import type { TestBackend } from "./backends.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 export interface TestServer {
   app: App;
@@ -25,7 +28,8 @@ export async function startTestServer(
   backend: TestBackend,
   overrides: Partial<ServerConfig> & { env?: NodeJS.ProcessEnv } = {},
 ): Promise<TestServer> {
-  const artifactRoot = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-art-")), "artifacts");
+  const scratch = mkdtempSync(path.join(tmpdir(), "flowgate-art-"));
+  const artifactRoot = path.join(scratch, "artifacts");
   const { env = {}, ...fields } = overrides;
   const config = {
     ...loadServerConfig(
@@ -33,6 +37,9 @@ export async function startTestServer(
         backendStoreUri: fields.backendStoreUri ?? (await backend.freshUri()),
         artifactsDestination: artifactRoot,
         port: 0,
+        // The Python the compat suite installs: the max_latency gate's smoke benchmark converts and runs models.
+        python: path.join(REPO, ".venvs/mlflow3/bin/python"),
+        cacheDir: path.join(scratch, "cache"),
       },
       env,
     ),

@@ -2,16 +2,10 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { BACKENDS } from "../support/backends.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
-import { freePort, Receiver, waitUntil } from "./receiver.js";
+import { FAST_DELIVERY_ENV, freePort, Receiver, waitUntil } from "./receiver.js";
 
 const SECRET = "whsec-test-0123456789";
-const FAST = {
-  FLOWGATE_WEBHOOK_ALLOW_HTTP: "true",
-  FLOWGATE_WEBHOOK_ALLOW_PRIVATE: "true",
-  FLOWGATE_WEBHOOK_POLL_MS: "50",
-  FLOWGATE_WEBHOOK_RETRY_BASE_MS: "50",
-  FLOWGATE_WEBHOOK_RETRY_MAX_MS: "300",
-};
+const FAST = FAST_DELIVERY_ENV;
 
 async function createHook(
   server: TestServer,

@@ -4,6 +4,15 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { verifySignature } from "../../src/webhooks/signer.js";
 
+/** Server settings for delivery tests: a local plain-http receiver, and quick polls and retries. */
+export const FAST_DELIVERY_ENV = {
+  FLOWGATE_WEBHOOK_ALLOW_HTTP: "true",
+  FLOWGATE_WEBHOOK_ALLOW_PRIVATE: "true",
+  FLOWGATE_WEBHOOK_POLL_MS: "50",
+  FLOWGATE_WEBHOOK_RETRY_BASE_MS: "50",
+  FLOWGATE_WEBHOOK_RETRY_MAX_MS: "300",
+};
+
 export interface Received {
   id: string;
   timestamp: string;

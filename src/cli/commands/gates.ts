@@ -36,7 +36,9 @@ export function registerGatesCommand(program: Command): void {
   serverOptions(
     gates
       .command("evaluate <model> <version>")
-      .description("Evaluate the gates a target needs, without promoting (recorded like any evaluation)")
+      .description(
+        "Evaluate the gates a target needs, without promoting (recorded like any evaluation); runs the serving smoke benchmark a max_latency gate reads",
+      )
       .option("--stage <stage>", "target stage, e.g. Production")
       .option("--alias <alias>", "target alias, e.g. champion"),
   ).action(

@@ -2,7 +2,7 @@
 // in-process ONNX, a Python worker pool and dynamic batching. Registers `serve` under the `models` group.
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { PYTHON_WORKER_PATH } from "../../serving/python/worker-path.js";
 import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
@@ -93,7 +93,7 @@ export function registerModelsServeCommand(program: Command): void {
         trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
         cacheDir: flags.cacheDir ?? path.join(os.homedir(), ".cache", "flowgate", "models"),
         python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",
-        workerPath: fileURLToPath(new URL("../../../python", import.meta.url)),
+        workerPath: PYTHON_WORKER_PATH,
         onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
         logger,
       });

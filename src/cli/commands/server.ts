@@ -14,6 +14,8 @@ interface ServerOptions {
   workers?: string;
   allowedHosts?: string;
   auth?: boolean;
+  python?: string;
+  cacheDir?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -45,6 +47,14 @@ export function registerServerCommand(program: Command): void {
       "--auth",
       "require a login (HTTP Basic or bearer token) and role grants on every route; first admin: `flowgate users create-admin` or FLOWGATE_ADMIN_USERNAME/FLOWGATE_ADMIN_PASSWORD",
     )
+    .option(
+      "--python <path>",
+      "Python interpreter with mlflow installed, for the serving smoke benchmark of max_latency gates (default FLOWGATE_PYTHON or python3)",
+    )
+    .option(
+      "--cache-dir <dir>",
+      "scratch and ONNX conversion cache (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate)",
+    )
     .action(async (opts: ServerOptions) => {
       const config = loadServerConfig({
         backendStoreUri: opts.backendStoreUri,
@@ -55,6 +65,8 @@ export function registerServerCommand(program: Command): void {
         port: opts.port === undefined ? undefined : Number(opts.port),
         allowedHosts: opts.allowedHosts,
         auth: opts.auth,
+        python: opts.python,
+        cacheDir: opts.cacheDir,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {

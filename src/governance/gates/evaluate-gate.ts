@@ -123,13 +123,43 @@ export async function evaluateGate(
         { size_bytes: size, max_bytes: gate.maxBytes },
       );
     }
-    case "max_latency":
+    case "max_latency": {
+      const m = facts.latency;
+      if (m === undefined) {
+        return result(
+          false,
+          `no serving smoke benchmark of version ${facts.version} has run; ` +
+            `run \`flowgate gates evaluate ${facts.name} ${facts.version} --${target.kind} ${target.name}\`, which runs one`,
+          { p99_limit_ms: gate.p99Ms },
+        );
+      }
+      if (!m.ok || m.p99Ms === undefined) {
+        return result(
+          false,
+          `the serving smoke benchmark of version ${facts.version} could not run: ${m.message}`,
+          {
+            p99_limit_ms: gate.p99Ms,
+          },
+        );
+      }
+      const inputs = {
+        p99_ms: m.p99Ms,
+        p50_ms: m.p50Ms,
+        p99_limit_ms: gate.p99Ms,
+        requests: m.requests,
+        runtime: m.runtime,
+        measured_at: m.measuredAt,
+      };
+      const passed = m.p99Ms <= gate.p99Ms;
+      const measured = `serving p99 latency ${fmt(m.p99Ms)} ms (p50 ${fmt(m.p50Ms ?? Number.NaN)} ms, ${m.requests} requests, runtime ${m.runtime ?? "?"})`;
       return result(
-        false,
-        `a p99 latency limit of ${gate.p99Ms} ms needs a serving smoke benchmark, which this server cannot run yet; ` +
-          "remove the gate or evaluate latency in an http gate",
-        { p99_ms: gate.p99Ms },
+        passed,
+        passed
+          ? `${measured} is within ${fmt(gate.p99Ms)} ms`
+          : `${measured} exceeds the limit ${fmt(gate.p99Ms)} ms by ${fmt(m.p99Ms - gate.p99Ms)} ms`,
+        inputs,
       );
+    }
     case "http": {
       const body = JSON.stringify({
         model: facts.name,

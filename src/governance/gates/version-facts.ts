@@ -1,10 +1,11 @@
 // What gates look at for one model version: its run's latest metrics, its tags, whether its MLmodel has a
-// signature and how big its files are; and which version currently holds a target. Read from the registry
+// signature, how big its files are and how fast it serves; and which version currently holds a target. Read from the registry
 // and tracking tables and the artifact repository; never written here.
 import { artifactUriPath } from "../../artifacts/artifact-uri.js";
 import type { ArtifactRepository } from "../../artifacts/artifact-repo.js";
 import type { Executor } from "../../store/database.js";
 import type { PromotionTarget } from "../policies.js";
+import { latestMeasurement, type LatencyMeasurement } from "./latency-measurements.js";
 
 export interface VersionFacts {
   name: string;
@@ -18,6 +19,8 @@ export interface VersionFacts {
   /** undefined when the MLmodel could not be read. */
   hasSignature: boolean | undefined;
   sizeBytes: number | undefined;
+  /** The version's serving smoke benchmark, when one has run. */
+  latency: LatencyMeasurement | undefined;
 }
 
 export interface VersionFactsReader {
@@ -112,6 +115,7 @@ export function createVersionFactsReader(deps: { artifacts: ArtifactRepository }
         tags: Object.fromEntries(tags.map((t) => [t.key, t.value])),
         hasSignature: mlmodel === undefined ? undefined : /^signature:/m.test(mlmodel),
         sizeBytes: storePath === undefined ? undefined : await treeSize(deps.artifacts, storePath),
+        latency: await latestMeasurement(x, name, version),
       };
     },
     async holder(x, name, target, exclude) {

@@ -4,6 +4,7 @@ import type { Dialect } from "../dialect.js";
 import * as initial from "./0001-initial.js";
 import * as governance from "./0003-governance.js";
 import * as webhooks from "./0004-webhooks.js";
+import * as latency from "./0005-latency-measurements.js";
 
 export interface NumberedMigration {
   name: string;
@@ -14,4 +15,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0001-initial", up: initial.up },
   { name: "0003-governance", up: governance.up },
   { name: "0004-webhooks", up: webhooks.up },
+  { name: "0005-latency-measurements", up: latency.up },
 ];
