@@ -95,7 +95,10 @@ gates:
         const res = await promote(await newVersion());
         assert.equal(res.status, 400);
         assert.equal(res.body.error_code, "INVALID_STATE");
-        assert.match(res.body.message, /gate 'fairness': external check http:\/\/127\.0\.0\.1:\d+\/check did not pass/);
+        assert.match(
+          res.body.message,
+          /gate 'fairness': external check http:\/\/127\.0\.0\.1:\d+\/check did not pass/,
+        );
         assert.match(res.body.message, /disparate impact 0\.71 < 0\.8/);
       } finally {
         check.verdict = { passed: true, message: "fairness ok" };
@@ -112,8 +115,15 @@ gates:
         while (check.bodies.length === asked) await new Promise((r) => setTimeout(r, 10));
         const other = await call(server, "POST", `${MLFLOW}/experiments/create`, { name: "meanwhile" });
         assert.equal(other.status, 200, "a write made while the external check is pending");
-        const stage = await call(server, "GET", `${MLFLOW}/model-versions/get`, { name: "credit", version: v });
-        assert.equal(stage.body.model_version.current_stage, "None", "not promoted before the check answered");
+        const stage = await call(server, "GET", `${MLFLOW}/model-versions/get`, {
+          name: "credit",
+          version: v,
+        });
+        assert.equal(
+          stage.body.model_version.current_stage,
+          "None",
+          "not promoted before the check answered",
+        );
       } finally {
         release();
         check.hold = Promise.resolve();
