@@ -136,6 +136,31 @@ for (const backend of BACKENDS) {
       await shot("model-after-rollback");
     });
 
+    it("follows the model's policy: its protected alias needs an approval, other targets apply directly", async () => {
+      const policy = await call(
+        server,
+        "PUT",
+        "/api/flowgate/v1/models/fraud-detector/policy",
+        { document: "protected: {stages: [Production], aliases: [gold]}\nrequire_approval: true\n" },
+        asAdmin,
+      );
+      assert.equal(policy.status, 200, JSON.stringify(policy.body));
+      await page.goto(`${server.url}/models/fraud-detector/versions/3`);
+      await page.getByRole("heading", { name: /fraud-detector version 3/ }).waitFor();
+      await page.getByLabel("Target", { exact: true }).selectOption("alias");
+      await page.getByLabel("Alias", { exact: true }).fill("gold");
+      await page
+        .getByText(
+          /Apply now is disabled: the policy of fraud-detector requires a second person's approval for @gold/,
+        )
+        .waitFor();
+      assert.equal(await page.getByRole("button", { name: "Apply now" }).isDisabled(), true);
+      await page.getByLabel("Alias", { exact: true }).fill("champion");
+      await page.getByText(/Apply now is disabled/).waitFor({ state: "detached" });
+      assert.equal(await page.getByRole("button", { name: "Apply now" }).isDisabled(), false);
+      await shot("policy-driven-promote-form");
+    });
+
     it("shows admins the users and their roles, and everyone their tokens", async () => {
       await page.getByRole("button", { name: "Sign out" }).click();
       await signIn("admin", ADMIN.FLOWGATE_ADMIN_PASSWORD);

@@ -27,6 +27,15 @@ export interface GateEvaluation {
   inputs: unknown;
 }
 
+/** A model's promotion policy (its own, or the server default it falls back to). */
+export interface PolicyView {
+  protectedStages: string[];
+  protectedAliases: string[];
+  requireApproval: boolean;
+  requireReason: boolean;
+  gates: { name: string; type: string }[];
+}
+
 export interface AuditEvent {
   id: string;
   time: number | undefined;
@@ -244,4 +253,18 @@ export async function createToken(name: string): Promise<string> {
 
 export async function revokeToken(id: string): Promise<void> {
   await native.delete(`tokens/${encodeURIComponent(id)}`);
+}
+
+export async function fetchPolicy(name: string): Promise<PolicyView> {
+  const body = await native.get<Raw>(`models/${encodeURIComponent(name)}/policy`);
+  const policy = (body.policy ?? {}) as Raw;
+  const protectedTargets = (policy.protected ?? {}) as Raw;
+  const strings = (v: unknown): string[] => (Array.isArray(v) ? v.map(str) : []);
+  return {
+    protectedStages: strings(protectedTargets.stages),
+    protectedAliases: strings(protectedTargets.aliases),
+    requireApproval: policy.require_approval === true,
+    requireReason: policy.require_reason !== false,
+    gates: list(policy, "gates").map((g) => ({ name: str(g.name), type: str(g.type) })),
+  };
 }

@@ -1,15 +1,23 @@
 // Promote a version to a stage or alias: "Apply now" goes through the MLflow API (the same domain call the
 // mlflow client makes, so the same gates and permissions apply); "Request approval" files a transition
-// request for a release manager. Buttons the user may not use are disabled with the reason next to them.
+// request for a release manager. Which targets are protected, and whether they need a reason or a second
+// person's approval, comes from the model's promotion policy. Buttons the user may not use are disabled with the
+// reason next to them.
 import { useState, type FormEvent } from "react";
 import { ApiError, mlflow, errorText } from "../api/client";
-import { createTransitionRequest } from "../api/governance-api";
+import { createTransitionRequest, fetchPolicy, type PolicyView } from "../api/governance-api";
 import { useCurrentSession, whyNot } from "../api/session";
+import { useAsync } from "../lib/use-async";
 
 const STAGES = ["Staging", "Production", "Archived", "None"];
-/** Targets that need a release manager unless the model's policy says otherwise. */
-const PROTECTED = (kind: string, target: string) =>
-  kind === "stage" ? target === "Production" : target === "champion";
+/** The server's built-in policy, assumed until the model's own is loaded (or when it cannot be read). */
+const BUILT_IN: PolicyView = {
+  protectedStages: ["Production"],
+  protectedAliases: ["champion"],
+  requireApproval: false,
+  requireReason: true,
+  gates: [],
+};
 
 export function PromoteForm(props: {
   name: string;
@@ -18,6 +26,7 @@ export function PromoteForm(props: {
   onDone: (message: string) => void;
 }) {
   const session = useCurrentSession();
+  const policy = useAsync(() => fetchPolicy(props.name), [props.name]).data ?? BUILT_IN;
   const [target, setTarget] = useState(props.currentStage === "Staging" ? "Production" : "Staging");
   const [alias, setAlias] = useState("");
   const [reason, setReason] = useState("");
@@ -25,8 +34,13 @@ export function PromoteForm(props: {
   const [error, setError] = useState<string>();
   const kind = target === "alias" ? "alias" : "stage";
   const value = kind === "alias" ? alias.trim() : target;
-  const isProtected = PROTECTED(kind, value);
-  const applyBlocked = whyNot(session, isProtected ? "model.promote" : "model.transition");
+  const isProtected = (kind === "stage" ? policy.protectedStages : policy.protectedAliases).includes(value);
+  const needsReason = isProtected && policy.requireReason;
+  const applyBlocked =
+    isProtected && policy.requireApproval
+      ? `the policy of ${props.name} requires a second person's approval for ${kind === "stage" ? value : `@${value}`}.`
+      : whyNot(session, isProtected ? "model.promote" : "model.transition");
+  const gates = policy.gates.map((g) => g.name).join(", ");
   const requestBlocked = whyNot(session, "model.request");
   const id = `promote-${props.name}-${props.version}`.replace(/[^\w-]/g, "_");
 
@@ -114,14 +128,14 @@ export function PromoteForm(props: {
         </>
       )}
       <label htmlFor={`${id}-reason`}>
-        Reason {isProtected && <span className="muted">(required for protected targets)</span>}
+        Reason {needsReason && <span className="muted">(required for protected targets)</span>}
       </label>
       <textarea
         id={`${id}-reason`}
         value={reason}
         onChange={(e) => setReason(e.target.value)}
         rows={2}
-        required={isProtected}
+        required={needsReason}
         placeholder="Why this version should go there"
       />
       <div className="actions">
@@ -148,7 +162,8 @@ export function PromoteForm(props: {
       )}
       {!applyBlocked && isProtected && (
         <p className="muted small">
-          {value} is a protected target: the server checks its promotion gates and may require an approval.
+          {value} is a protected target: the server checks{" "}
+          {gates === "" ? "its promotion gates" : `the gates ${gates}`} before it moves.
         </p>
       )}
       {requestBlocked && <p className="muted small">Request approval is disabled: {requestBlocked}</p>}
