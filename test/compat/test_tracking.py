@@ -195,6 +195,20 @@ def test_search_runs_order_by(tracking_uri, search_experiment):
     assert [r.info.run_name for r in default] == ["r-d", "r-c", "r-b", "r-a"]
 
 
+def test_quoted_filter_values_are_taken_as_written_like_mlflow(tracking_uri):
+    """MLflow strips a value's outer quotes and unescapes nothing; a Windows path with backslashes is found by
+    itself, and the parse agrees with the client's own SearchUtils."""
+    from mlflow.utils.search_utils import SearchUtils
+
+    exp = mlflow.set_experiment(f"quotes-{uuid.uuid4().hex[:8]}").experiment_id
+    with mlflow.start_run(experiment_id=exp) as run:
+        mlflow.log_param("path", r"C:\new\data")
+        mlflow.set_tag("q", "it''s")
+    for flt in (r"params.path = 'C:\new\data'", "tags.q = 'it''s'"):
+        assert [r.info.run_id for r in MlflowClient().search_runs([exp], flt)] == [run.info.run_id], flt
+    assert SearchUtils.parse_search_filter("tags.q = 'it''s'")[0]["value"] == "it''s"
+
+
 def test_search_runs_refuses_a_malformed_filter(tracking_uri, search_experiment):
     exp_id, _ = search_experiment
     with pytest.raises(MlflowException) as err:

@@ -34,8 +34,13 @@ describe("runs filter grammar", () => {
     assert.deepEqual(parseRunsFilter(`tags."a b" = "it's"`), [
       { kind: "tag", key: "a b", comparator: "=", value: "it's" },
     ]);
+    // MLflow strips the outer quotes and unescapes nothing; so does Flowgate, so results match.
     assert.deepEqual(parseRunsFilter("params.x = 'don''t'"), [
-      { kind: "param", key: "x", comparator: "=", value: "don't" },
+      { kind: "param", key: "x", comparator: "=", value: "don''t" },
+    ]);
+    assert.deepEqual(parseRunsFilter(String.raw`params.path = 'C:\new' AND tags.q = 'it\'s'`), [
+      { kind: "param", key: "path", comparator: "=", value: String.raw`C:\new` },
+      { kind: "tag", key: "q", comparator: "=", value: String.raw`it\'s` },
     ]);
     assert.deepEqual(parseRunsFilter("\"run name\" = 'r'"), [
       { kind: "attribute", key: "run_name", comparator: "=", value: "r" },

@@ -34,25 +34,23 @@ export function syntaxError(input: string, position: number, problem: string): F
 }
 
 function readQuoted(input: string, start: number, quote: string): { text: string; end: number } {
-  // A doubled quote inside a string stands for one quote character (SQL style); a backslash escapes too.
-  let text = "";
+  // A doubled quote or a backslash-escaped one does not end the string, but — as in MLflow, which only strips
+  // the outer quotes of the token sqlparse finds — nothing is unescaped: 'C:\new' means C:\new, and 'it''s'
+  // means it''s. Results then match MLflow's for the same filter.
   let i = start + 1;
   while (i < input.length) {
     const ch = input[i] ?? "";
     if (ch === "\\" && i + 1 < input.length) {
-      text += input[i + 1] ?? "";
       i += 2;
       continue;
     }
     if (ch === quote) {
       if (input[i + 1] === quote) {
-        text += quote;
         i += 2;
         continue;
       }
-      return { text, end: i + 1 };
+      return { text: input.slice(start + 1, i), end: i + 1 };
     }
-    text += ch;
     i += 1;
   }
   throw syntaxError(input, start, `unterminated ${quote} quote starting`);

@@ -14,7 +14,7 @@ describe("the shared search-filter parser", () => {
       "tags.`my key` = 'it''s' and \"run name\" != \"x\" AND metrics.rmse <= -1.5e2",
     );
     assert.deepEqual(a?.field, { prefix: "tags", key: "my key", position: 0 });
-    assert.deepEqual(a?.value, { type: "string", value: "it's" });
+    assert.deepEqual(a?.value, { type: "string", value: "it''s" }, "kept as written, as MLflow does");
     assert.deepEqual(
       [b?.field.key, b?.comparator, b?.value],
       ["run name", "!=", { type: "string", value: "x" }],
