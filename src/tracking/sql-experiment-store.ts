@@ -4,7 +4,7 @@ import type { Executor } from "../store/database.js";
 import type { ExperimentsTable } from "../store/schema.js";
 import type { Experiment, LifecycleStage, Tag, ViewType } from "./entities.js";
 import type { ExperimentSearch, ExperimentStore } from "./tracking-store.js";
-import { sqlComparison } from "./search/sql-comparison.js";
+import { sqlComparison } from "../store/sql-comparison.js";
 
 type ExperimentRow = {
   [K in keyof ExperimentsTable]: K extends "experiment_id" ? number : ExperimentsTable[K];

@@ -19,6 +19,8 @@ for (const backend of BACKENDS) {
         ["beta", [{ key: "my key", value: "x" }]],
         ["prompt-1", [{ key: "mlflow.prompt.is_prompt", value: "true" }]],
         ["not-prompt", [{ key: "mlflow.prompt.is_prompt", value: "false" }]],
+        ["qa_v2", []],
+        ["qaXv2", []],
       ] as const) {
         await call(server, "POST", `${API}/registered-models/create`, { name, tags });
       }
@@ -43,6 +45,13 @@ for (const backend of BACKENDS) {
       assert.deepEqual(names((await searchModels({ filter: "name LIKE 'al%'" })).body), ["alpha"]);
       assert.deepEqual(names((await searchModels({ filter: "name ILIKE 'al%'" })).body), ["Alpine", "alpha"]);
       assert.ok(!names((await searchModels({ filter: "name != 'alpha'" })).body).includes("alpha"));
+    });
+
+    it("a backslash escapes LIKE's wildcards the same way on both engines", async () => {
+      assert.deepEqual(names((await searchModels({ filter: String.raw`name LIKE 'qa\_v2'` })).body), [
+        "qa_v2",
+      ]);
+      assert.deepEqual(names((await searchModels({ filter: "name LIKE 'qa_v2'" })).body), ["qaXv2", "qa_v2"]);
     });
 
     it("filters by tags with tags., tag. and backticked keys", async () => {

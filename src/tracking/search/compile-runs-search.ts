@@ -10,7 +10,7 @@ import type { RunSearch } from "../tracking-store.js";
 import { experimentIdNumber, lifecycleStagesOf } from "../sql-experiment-store.js";
 import type { Comparator } from "../../core/search-filter/parser.js";
 import type { RunClause, RunOrderBy } from "./runs-filter.js";
-import { sqlComparison } from "./sql-comparison.js";
+import { sqlComparison } from "../../store/sql-comparison.js";
 
 const ATTRIBUTE_COLUMNS: Record<string, string> = {
   run_id: "run_id",

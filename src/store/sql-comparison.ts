@@ -1,7 +1,8 @@
-// One comparison of a search clause as SQL that means the same on SQLite and PostgreSQL: LIKE is
-// case-sensitive on both (SQLite runs with case_sensitive_like=ON), ILIKE is lower() LIKE lower().
+// One comparison of a search clause (runs, experiments, registered models, versions) as SQL that means the same
+// on SQLite and PostgreSQL: LIKE is case-sensitive on both (SQLite runs with case_sensitive_like=ON), ILIKE is
+// lower() LIKE lower(), and a backslash escapes % and _ on both (PostgreSQL's default, made explicit for SQLite).
 import { sql, type RawBuilder, type SqlBool } from "kysely";
-import type { Comparator } from "../../core/search-filter/parser.js";
+import type { Comparator } from "../core/search-filter/parser.js";
 
 export function sqlComparison(
   column: RawBuilder<unknown>,
@@ -22,9 +23,9 @@ export function sqlComparison(
     case ">=":
       return sql<SqlBool>`${column} >= ${value}`;
     case "LIKE":
-      return sql<SqlBool>`${column} like ${value}`;
+      return sql<SqlBool>`${column} like ${value} escape '\\'`;
     case "ILIKE":
-      return sql<SqlBool>`lower(${column}) like lower(${value})`;
+      return sql<SqlBool>`lower(${column}) like lower(${value}) escape '\\'`;
     case "IN":
     case "NOT IN": {
       const list = Array.isArray(value) ? (value as readonly string[]) : [String(value)];
