@@ -1,8 +1,9 @@
 // Promotion control: the registry calls `prepare` before the transaction of a stage transition or alias move (to
 // run the serving smoke benchmark a max_latency gate reads and call external gates: seconds that must not hold
-// the store's write lock), `check` inside the transaction of every stage transition and alias change, and `changed` after the write. Entering a protected target needs the promote right (or an approved
-// transition request), a reason when the policy asks for one, and passing gates; every gate evaluation is
-// stored. `changed` publishes the webhook events of the change in the same transaction.
+// the store's write lock), `check` inside the transaction of every stage transition and alias change, and
+// `changed` after the write. Entering a protected target needs the promote right (or an approved transition
+// request), a reason when the policy asks for one, and passing gates; every gate evaluation is stored. `changed`
+// publishes the webhook events of the change in the same transaction.
 import type { Clock } from "../core/clock.js";
 import { FlowgateError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";

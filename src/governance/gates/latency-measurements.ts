@@ -10,6 +10,7 @@ import { downloadTree } from "../../artifacts/download-tree.js";
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
 import type { RequestContext } from "../../core/request-context.js";
+import { versionNotFound } from "../../registry/registry-errors.js";
 import type { SmokeBenchmarkResult } from "../../serving/smoke-benchmark.js";
 import type { Database, Executor } from "../../store/database.js";
 
@@ -86,12 +87,12 @@ export function createLatencyProbe(deps: {
       .where("model_versions.version", "=", version)
       .where("model_versions.current_stage", "!=", "Deleted_Internal")
       .executeTakeFirst();
+    if (row === undefined) throw versionNotFound(name, version);
     let result: Omit<LatencyMeasurement, "measuredAt" | "actor">;
     const started = Date.now();
     await mkdir(deps.workDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(path.join(deps.workDir, "smoke-"));
     try {
-      if (row === undefined) throw new Error(`model '${name}' version ${version} does not exist`);
       const stored = artifactUriPath(row.storage_location, "storage_location");
       await downloadTree(deps.artifacts, stored, scratch);
       const r = await deps.benchmark(scratch);
