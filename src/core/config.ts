@@ -56,6 +56,7 @@ export interface ServerFlags {
   webhookAllowPrivate?: "true" | "false" | undefined;
   python?: string | undefined;
   cacheDir?: string | undefined;
+  maxArtifactBytes?: string | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -84,7 +85,11 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     host: flags.host ?? env.FLOWGATE_HOST ?? DEFAULTS.host,
     port,
     maxJsonBodyBytes: DEFAULTS.maxJsonBodyBytes,
-    maxArtifactBytes: DEFAULTS.maxArtifactBytes,
+    maxArtifactBytes: byteLimit(
+      flags.maxArtifactBytes ?? env.FLOWGATE_MAX_ARTIFACT_BYTES,
+      "--max-artifact-bytes",
+      DEFAULTS.maxArtifactBytes,
+    ),
     allowedHosts,
     auth: flags.auth ?? env.FLOWGATE_AUTH === "true",
     webhookAllowHttp: (flags.webhookAllowHttp ?? env.FLOWGATE_WEBHOOK_ALLOW_HTTP) === "true",
@@ -103,4 +108,13 @@ function defaultSecretKeyFile(backendStoreUri: string): string {
   if (file !== undefined && !file.endsWith(":memory:"))
     return path.join(path.dirname(file), "flowgate-secret.key");
   return path.join(os.homedir(), ".config", "flowgate", "secret.key");
+}
+
+function byteLimit(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < 1) {
+    throw invalidParameter(`Invalid ${name} '${raw}': it must be a whole number of bytes, at least 1.`);
+  }
+  return n;
 }

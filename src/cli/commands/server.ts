@@ -16,6 +16,7 @@ interface ServerOptions {
   auth?: boolean;
   python?: string;
   cacheDir?: string;
+  maxArtifactBytes?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -67,6 +68,7 @@ export function registerServerCommand(program: Command): void {
         auth: opts.auth,
         python: opts.python,
         cacheDir: opts.cacheDir,
+        maxArtifactBytes: opts.maxArtifactBytes,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {

@@ -1,0 +1,58 @@
+// Server configuration: flags win over FLOWGATE_* variables, which win over defaults; a bad value is refused
+// with the setting named, before anything starts.
+import { describe, it } from "node:test";
+import assert from "node:assert/strict";
+import os from "node:os";
+import path from "node:path";
+import { DEFAULTS, loadServerConfig } from "../../src/core/config.js";
+
+describe("server configuration", () => {
+  it("defaults to mlflow server's: SQLite in the working directory, artifacts beside it, 127.0.0.1:5000", () => {
+    const c = loadServerConfig({}, {});
+    assert.equal(c.backendStoreUri, "sqlite:///./flowgate.db");
+    assert.equal(c.artifactsDestination, path.resolve("flowgate-artifacts"));
+    assert.equal(c.defaultArtifactRoot, "mlflow-artifacts:/");
+    assert.equal(c.host, "127.0.0.1");
+    assert.equal(c.port, 5000);
+    assert.equal(c.auth, false);
+    assert.equal(c.maxArtifactBytes, DEFAULTS.maxArtifactBytes);
+    assert.equal(c.python, "python3");
+    assert.equal(c.cacheDir, path.join(os.homedir(), ".cache", "flowgate"));
+  });
+
+  it("takes flags over environment variables over defaults", () => {
+    const env = {
+      FLOWGATE_PORT: "6000",
+      FLOWGATE_PYTHON: "/env/python",
+      FLOWGATE_MAX_ARTIFACT_BYTES: "2048",
+    };
+    assert.equal(loadServerConfig({}, env).port, 6000);
+    assert.equal(loadServerConfig({ port: 7000 }, env).port, 7000);
+    assert.equal(loadServerConfig({}, env).python, "/env/python");
+    assert.equal(loadServerConfig({ python: "/flag/python" }, env).python, "/flag/python");
+    assert.equal(loadServerConfig({}, env).maxArtifactBytes, 2048);
+    assert.equal(loadServerConfig({ maxArtifactBytes: "4096" }, env).maxArtifactBytes, 4096);
+  });
+
+  it("keeps the webhook secret key next to an SQLite database, else in the user's config directory", () => {
+    assert.equal(
+      loadServerConfig({ backendStoreUri: "sqlite:////data/fg/flowgate.db" }, {}).secretKeyFile,
+      "/data/fg/flowgate-secret.key",
+    );
+    assert.equal(
+      loadServerConfig({ backendStoreUri: "postgresql://u:p@db:5432/fg" }, {}).secretKeyFile,
+      path.join(os.homedir(), ".config", "flowgate", "secret.key"),
+    );
+    assert.equal(
+      loadServerConfig({}, { FLOWGATE_SECRET_KEY_FILE: "/run/secrets/fg.key" }).secretKeyFile,
+      "/run/secrets/fg.key",
+    );
+  });
+
+  it("refuses a port or byte limit that is not a whole number in range, naming it", () => {
+    assert.throws(() => loadServerConfig({ port: 70000 }, {}), /Invalid port 70000/);
+    for (const bad of ["0", "-5", "1.5", "10GB"]) {
+      assert.throws(() => loadServerConfig({ maxArtifactBytes: bad }, {}), /Invalid --max-artifact-bytes/);
+    }
+  });
+});
