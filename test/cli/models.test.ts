@@ -1,32 +1,13 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
-import path from "node:path";
-import { promisify } from "node:util";
 import { BACKENDS } from "../support/backends.js";
+import { runFlowgate } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
 import { API, modelWithVersions, seedRun } from "../registry/registry-fixtures.js";
 
-const run = promisify(execFile);
-const MAIN = path.resolve("src/cli/main.ts");
-
 /** Runs `flowgate <args>` from source, as a user would from a terminal. */
-async function flowgate(
-  server: TestServer,
-  ...args: string[]
-): Promise<{ stdout: string; code: number; stderr: string }> {
-  const script = `const { main } = await import(${JSON.stringify(MAIN)}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`;
-  try {
-    const { stdout, stderr } = await run(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", script, ...args],
-      { env: { ...process.env, MLFLOW_TRACKING_URI: server.url } },
-    );
-    return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
-  }
+function flowgate(server: TestServer, ...args: string[]) {
+  return runFlowgate(server, args);
 }
 
 // The CLI is a client of the HTTP API; one back end is enough to show it.
