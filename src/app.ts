@@ -30,6 +30,7 @@ import { registeredModelRoutes } from "./api/mlflow/registered-models.routes.js"
 import { modelVersionRoutes } from "./api/mlflow/model-versions.routes.js";
 import { flowgateRegistryRoutes } from "./api/flowgate/registry.routes.js";
 import { createGovernance, type Governance } from "./governance/governance.js";
+import { createScopeStore } from "./governance/scope-store.js";
 import type { RegisteredRoute } from "./api/auth-guard.js";
 import { usersRoutes } from "./api/flowgate/users.routes.js";
 import { auditRoutes } from "./api/flowgate/audit.routes.js";
@@ -97,8 +98,10 @@ export async function createApp(
     });
     const box = createSecretBox(await loadSecretKey(env, config.secretKeyFile));
     const webhooks = createWebhookModule({ database, audit, clock, logger, config, env, box });
+    const registryStore = createSqlRegistryStore(loggedModelStore);
     const governance = await createGovernance({
       database,
+      scopes: createScopeStore({ loggedModels: loggedModelStore, registry: registryStore }),
       audit,
       clock,
       logger,
@@ -126,7 +129,7 @@ export async function createApp(
     });
     const registry: RegistryDeps = {
       database,
-      store: createSqlRegistryStore(loggedModelStore),
+      store: registryStore,
       audit,
       clock,
       logger,

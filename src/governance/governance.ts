@@ -13,7 +13,7 @@ import { createAuthenticator } from "./auth/authenticator.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createSqlUserStore } from "./auth/sql-user-store.js";
 import { createUserService, type UserService } from "./auth/users.js";
-import { createSqlScopeStore } from "./scope-store.js";
+import type { ScopeStore } from "./scope-store.js";
 import type { ArtifactRepository } from "../artifacts/artifact-repo.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import { sendWebhook } from "../webhooks/http-sender.js";
@@ -48,6 +48,8 @@ export async function createGovernance(deps: {
   authEnabled: boolean;
   outbox: Outbox;
   artifacts: ArtifactRepository;
+  /** Where a request's run, logged model or version sits (experiment, release), for scoped grants. */
+  scopes: ScopeStore;
   /** SSRF rules for external (http) gates: the same as for webhook targets. */
   externalRules: TargetRules;
   /** The serving smoke benchmark the max_latency gate relies on, and where it may copy model files. */
@@ -118,7 +120,7 @@ export async function createGovernance(deps: {
   const guard = createAuthGuard({
     enabled: deps.authEnabled,
     authenticator,
-    scopes: createSqlScopeStore(),
+    scopes: deps.scopes,
     database,
     isProtectedAlias: (name, alias) => promotions.isProtectedAlias(name, alias),
     logger,

@@ -1,6 +1,9 @@
 // Lookups the permission check needs to place a request's target under a grant: which experiment a run or a
-// logged model belongs to, and whether a model version is released (stage Production or a protected alias).
+// logged model belongs to, and whether a model version is released (its stage and aliases). Answered by the
+// stores that own those tables.
+import type { RegistryStore } from "../registry/registry-store.js";
 import type { Executor } from "../store/database.js";
+import type { LoggedModelStore } from "../tracking/logged-model-store.js";
 
 export interface ScopeStore {
   experimentOfRun(x: Executor, runId: string): Promise<string | undefined>;
@@ -14,56 +17,27 @@ export interface ScopeStore {
   ): Promise<{ stage: string; aliases: string[] } | undefined>;
 }
 
-export function createSqlScopeStore(): ScopeStore {
+export function createScopeStore(deps: {
+  loggedModels: LoggedModelStore;
+  registry: RegistryStore;
+}): ScopeStore {
+  const { loggedModels, registry } = deps;
   return {
     async experimentOfRun(x, runId) {
-      const row = await x
-        .selectFrom("runs")
-        .select("experiment_id")
-        .where("run_id", "=", runId)
-        .executeTakeFirst();
-      return row === undefined ? undefined : String(row.experiment_id);
+      return (await loggedModels.findRun(x, runId))?.experimentId;
     },
     async experimentOfLoggedModel(x, modelId) {
-      const row = await x
-        .selectFrom("logged_models")
-        .select("experiment_id")
-        .where("model_id", "=", modelId)
-        .executeTakeFirst();
-      return row === undefined ? undefined : String(row.experiment_id);
+      return (await loggedModels.get(x, modelId))?.experimentId;
     },
     async versionRelease(x, name, version, alias) {
-      const model = await x
-        .selectFrom("registered_models")
-        .select("id")
-        .where("name", "=", name)
-        .executeTakeFirst();
-      if (model === undefined) return undefined;
-      let number = version;
-      if (number === undefined && alias !== undefined) {
-        const row = await x
-          .selectFrom("registered_model_aliases")
-          .select("version")
-          .where("registered_model_id", "=", model.id)
-          .where("alias", "=", alias)
-          .executeTakeFirst();
-        number = row?.version;
+      let found;
+      if (version !== undefined) {
+        const id = await registry.modelId(x, name);
+        found = id === undefined ? undefined : await registry.findVersion(x, id, version);
+      } else if (alias !== undefined) {
+        found = await registry.findVersionByAlias(x, name, alias);
       }
-      if (number === undefined) return undefined;
-      const v = await x
-        .selectFrom("model_versions")
-        .select("current_stage")
-        .where("registered_model_id", "=", model.id)
-        .where("version", "=", number)
-        .executeTakeFirst();
-      if (v === undefined) return undefined;
-      const aliases = await x
-        .selectFrom("registered_model_aliases")
-        .select("alias")
-        .where("registered_model_id", "=", model.id)
-        .where("version", "=", number)
-        .execute();
-      return { stage: v.current_stage, aliases: aliases.map((a) => a.alias) };
+      return found === undefined ? undefined : { stage: found.currentStage, aliases: found.aliases };
     },
   };
 }
