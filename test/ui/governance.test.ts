@@ -141,7 +141,11 @@ for (const backend of BACKENDS) {
         server,
         "PUT",
         "/api/flowgate/v1/models/fraud-detector/policy",
-        { document: "protected: {stages: [Production], aliases: [gold]}\nrequire_approval: true\n" },
+        {
+          document:
+            "protected: {stages: [Production], aliases: [gold]}\nrequire_approval: true\n" +
+            "gates: [{name: lineage, type: required_tags, tags: [data_version, git_commit], targets: [gold]}]\n",
+        },
         asAdmin,
       );
       assert.equal(policy.status, 200, JSON.stringify(policy.body));
@@ -158,6 +162,9 @@ for (const backend of BACKENDS) {
       await page.getByLabel("Alias", { exact: true }).fill("champion");
       await page.getByText(/Apply now is disabled/).waitFor({ state: "detached" });
       assert.equal(await page.getByRole("button", { name: "Apply now" }).isDisabled(), false);
+      await page.getByLabel("Gates of").selectOption("@gold");
+      await page.getByRole("button", { name: "Evaluate @gold gates now" }).click();
+      await page.getByRole("cell", { name: "tags data_version, git_commit are set" }).waitFor();
       await shot("policy-driven-promote-form");
     });
 

@@ -6,6 +6,7 @@ import type { GateResult } from "../../governance/gates/evaluate-gate.js";
 import type { GateEvaluationStore } from "../../governance/gates/sql-gate-evaluation-store.js";
 import {
   policyDocument,
+  targetLabel,
   type PolicyService,
   type PromotionTarget,
   type StoredPolicy,
@@ -83,13 +84,12 @@ export function policiesRoutes(deps: {
       "POST",
       "models/:name/versions/:version/evaluate-gates",
       async ({ args, params, ctx }) => {
-        const results = await promotions.evaluate(
-          ctx,
-          params.name ?? "",
-          versionOf(params.version),
-          targetOf(args),
-        );
-        return { passed: results.every((r) => r.passed), results: results.map(gateResultJson) };
+        const target = targetOf(args);
+        const results = await promotions.evaluate(ctx, params.name ?? "", versionOf(params.version), target);
+        return {
+          passed: results.every((r) => r.passed),
+          results: results.map((r) => ({ ...gateResultJson(r), target: targetLabel(target) })),
+        };
       },
     );
     nativeRoute(app, "GET", "models/:name/versions/:version/gate-evaluations", async ({ args, params }) => {

@@ -166,14 +166,28 @@ export async function listGateEvaluations(name: string, version: string): Promis
   return list(body, "gate_evaluations", "evaluations", "results", "items").map(toGate);
 }
 
+/** A promotion target: a stage or an alias. */
+export interface PromotionTarget {
+  kind: "stage" | "alias";
+  name: string;
+}
+
+/** The targets a policy protects, stages first. */
+export function protectedTargets(policy: PolicyView): PromotionTarget[] {
+  return [
+    ...policy.protectedStages.map((name) => ({ kind: "stage" as const, name })),
+    ...policy.protectedAliases.map((name) => ({ kind: "alias" as const, name })),
+  ];
+}
+
 export async function evaluateGates(
   name: string,
   version: string,
-  target: string,
+  target: PromotionTarget,
 ): Promise<GateEvaluation[]> {
   const body = await native.post<Raw>(
     `models/${encodeURIComponent(name)}/versions/${encodeURIComponent(version)}/evaluate-gates`,
-    { stage: target },
+    { [target.kind]: target.name },
   );
   return list(body, "gate_evaluations", "evaluations", "results", "items").map(toGate);
 }

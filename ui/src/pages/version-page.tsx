@@ -3,7 +3,14 @@
 import { useState } from "react";
 import { loadModelInfo, loadVersionModelInfo, proxyArtifacts } from "../api/artifact-sources";
 import { mlflow, errorText } from "../api/client";
-import { evaluateGates, listAudit, listGateEvaluations, type GateEvaluation } from "../api/governance-api";
+import {
+  evaluateGates,
+  fetchPolicy,
+  listAudit,
+  listGateEvaluations,
+  protectedTargets,
+  type GateEvaluation,
+} from "../api/governance-api";
 import type { ModelVersion } from "../api/mlflow-types";
 import { useCurrentSession, whyNot } from "../api/session";
 import { ArtifactBrowser } from "../components/artifact-browser";
@@ -37,11 +44,17 @@ function GateResults({ name, version }: { name: string; version: string }) {
   const state = useAsync(() => listGateEvaluations(name, version), [name, version]);
   const [ran, setRan] = useState<GateEvaluation[]>();
   const [error, setError] = useState<string>();
+  const policy = useAsync(() => fetchPolicy(name), [name]).data;
+  // The policy's protected targets; Production until it is loaded (the server's built-in policy).
+  const targets = policy ? protectedTargets(policy) : [{ kind: "stage" as const, name: "Production" }];
+  const [chosen, setChosen] = useState(0);
+  const target = targets[chosen] ?? targets[0];
   const blocked = whyNot(session, "model.request");
   const run = async () => {
+    if (target === undefined) return;
     setError(undefined);
     try {
-      setRan(await evaluateGates(name, version, "Production"));
+      setRan(await evaluateGates(name, version, target));
       state.reload();
     } catch (err) {
       setError(errorText(err));
@@ -50,13 +63,15 @@ function GateResults({ name, version }: { name: string; version: string }) {
   return (
     <Async state={state} what="Gate results">
       {(stored) => {
-        const list = ran ?? stored;
+        // After a run the stored list is reloaded (with target and time); `ran` only tells "no gates" apart.
+        const list = ran !== undefined && ran.length === 0 ? ran : stored;
         return (
           <>
             {list.length === 0 ? (
               <p className="muted">
-                No gate has been evaluated for this version yet. Gates run when it is promoted to a protected
-                target.
+                {ran !== undefined
+                  ? "The policy sets no gates for this target."
+                  : "No gate has been evaluated for this version yet. Gates run when it is promoted to a protected target."}
               </p>
             ) : (
               <table className="grid compact">
@@ -86,13 +101,28 @@ function GateResults({ name, version }: { name: string; version: string }) {
                 </tbody>
               </table>
             )}
+            {targets.length > 1 && (
+              <select
+                aria-label="Gates of"
+                value={chosen}
+                onChange={(e) => setChosen(Number(e.target.value))}
+              >
+                {targets.map((t, i) => (
+                  <option key={`${t.kind}:${t.name}`} value={i}>
+                    {t.kind === "stage" ? t.name : `@${t.name}`}
+                  </option>
+                ))}
+              </select>
+            )}{" "}
             <button
               type="button"
               className="secondary"
-              disabled={blocked !== undefined}
+              disabled={blocked !== undefined || target === undefined}
               onClick={() => void run()}
             >
-              Evaluate Production gates now
+              {target === undefined
+                ? "No protected target to evaluate"
+                : `Evaluate ${target.kind === "stage" ? target.name : `@${target.name}`} gates now`}
             </button>
             {blocked && <span className="muted small"> Disabled: {blocked}</span>}
             {error && (
