@@ -53,6 +53,10 @@ export function registerServerCommand(program: Command): void {
       "Python interpreter with mlflow installed, for the serving smoke benchmark of max_latency gates (default FLOWGATE_PYTHON or python3)",
     )
     .option(
+      "--max-artifact-bytes <n>",
+      "largest artifact upload accepted, in bytes; 413 beyond (default FLOWGATE_MAX_ARTIFACT_BYTES or 10 GiB)",
+    )
+    .option(
       "--cache-dir <dir>",
       "scratch and ONNX conversion cache (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate)",
     )
