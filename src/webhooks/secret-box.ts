@@ -14,7 +14,6 @@ export interface SecretBox {
   seal(plain: string): string;
   /** The plain secret; throws when `stored` was sealed under another key. */
   open(stored: string): string;
-  isSealed(stored: string): boolean;
 }
 
 export function createSecretBox(keyMaterial: string): SecretBox {
@@ -44,7 +43,6 @@ export function createSecretBox(keyMaterial: string): SecretBox {
         );
       }
     },
-    isSealed: (stored) => stored.startsWith(PREFIX),
   };
 }
 
