@@ -18,7 +18,14 @@ import type { LatencyProbe } from "./gates/latency-measurements.js";
 import type { GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import type { VersionFactsReader } from "./gates/version-facts.js";
 import type { TransitionRequestStore } from "./transition-request-store.js";
-import { gatesFor, isProtected, targetLabel, type PolicyService, type PromotionTarget } from "./policies.js";
+import {
+  gatesFor,
+  isProtected,
+  targetLabel,
+  type PolicyService,
+  type PromotionPolicy,
+  type PromotionTarget,
+} from "./policies.js";
 
 /** The registry's description of a change (structurally the registry's `RegistryChange`). */
 export interface GovernedChange {
@@ -123,11 +130,11 @@ export function createPromotionService(deps: {
   /** Measures the version's serving latency first when the target's gates include max_latency. */
   async function measureIfGated(
     ctx: RequestContext,
+    policy: PromotionPolicy,
     name: string,
     version: number,
     target: PromotionTarget,
   ): Promise<void> {
-    const { policy } = await policies.policyFor(database.db, name);
     if (gatesFor(policy, target).some((g) => g.type === "max_latency")) {
       await deps.latency.ensure(ctx, name, version);
     }
@@ -139,13 +146,13 @@ export function createPromotionService(deps: {
    */
   async function runGates(
     x: Executor,
+    policy: PromotionPolicy,
     name: string,
     version: number,
     target: PromotionTarget,
     done: ReadonlyMap<string, GateResult> = new Map(),
     only: (g: GateSpec) => boolean = () => true,
   ): Promise<GateResult[]> {
-    const { policy } = await policies.policyFor(x, name);
     const gates = gatesFor(policy, target).filter(only);
     if (gates.length === 0) return [];
     const subject = await facts.facts(x, name, version);
@@ -226,9 +233,10 @@ export function createPromotionService(deps: {
         (!policy.requireApproval &&
           (await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name })));
       if (!mayPromote) return undefined;
-      await measureIfGated(ctx, change.name, change.version, target);
+      await measureIfGated(ctx, policy, change.name, change.version, target);
       const external = await runGates(
         database.db,
+        policy,
         change.name,
         change.version,
         target,
@@ -278,7 +286,7 @@ export function createPromotionService(deps: {
           );
         }
       }
-      const results = await runGates(trx, change.name, version, target, preparedResults(prepared));
+      const results = await runGates(trx, policy, change.name, version, target, preparedResults(prepared));
       const failed = results.filter((r) => !r.passed);
       if (failed.length === 0 && !approved && policy.requireReason && ctx.reason === undefined) {
         const subject = await facts.facts(trx, change.name, version);
@@ -359,8 +367,9 @@ export function createPromotionService(deps: {
     },
 
     async evaluate(ctx, name, version, target) {
-      await measureIfGated(ctx, name, version, target);
-      const results = await runGates(database.db, name, version, target);
+      const { policy } = await policies.policyFor(database.db, name);
+      await measureIfGated(ctx, policy, name, version, target);
+      const results = await runGates(database.db, policy, name, version, target);
       await database.transaction((t) => store(t, ctx, name, version, target, results));
       return results;
     },

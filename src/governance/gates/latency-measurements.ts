@@ -90,6 +90,8 @@ export function createLatencyProbe(deps: {
     if (row === undefined) throw versionNotFound(name, version);
     let result: Omit<LatencyMeasurement, "measuredAt" | "actor">;
     const started = Date.now();
+    // The promotion waits on this for seconds (a one-time ONNX conversion, worker start): say so when it starts.
+    logger.info({ model: name, version }, "serving smoke benchmark started (max_latency gate)");
     await mkdir(deps.workDir, { recursive: true, mode: 0o700 });
     const scratch = await mkdtemp(path.join(deps.workDir, "smoke-"));
     try {
