@@ -154,6 +154,9 @@ export function createWebhookService(deps: {
         next.secret = box.seal(secret);
         next.previousSecret = current === undefined ? undefined : before.secret;
         next.previousSecretExpiresAt = current === undefined ? undefined : now + SECRET_ROTATION_WINDOW_MS;
+      } else if (current !== undefined) {
+        // Sealed afresh on every update, so a secret stored before encryption existed does not stay in the clear.
+        next.secret = box.seal(current);
       }
       if (input.status !== undefined) {
         // Either way the dispatcher's reason no longer applies: enabled resumes delivery, and a webhook an admin

@@ -41,6 +41,47 @@ describe("the webhook secret key", () => {
 
 for (const backend of BACKENDS) {
   describe(`webhook secrets at rest on ${backend.name}`, () => {
+    it("a secret stored in the clear (before encryption) still signs, and is sealed by the next update", async () => {
+      const receiver = new Receiver(SECRET);
+      await receiver.start();
+      const server = await startTestServer(backend, { env: { ...FAST, FLOWGATE_SECRET_KEY: KEY_A } });
+      try {
+        const res = await call(server, "POST", "/api/2.0/mlflow/webhooks", {
+          name: "legacy",
+          url: receiver.url,
+          events: [{ entity: "MODEL_VERSION", action: "CREATED" }],
+          secret: SECRET,
+        });
+        const id: string = res.body.webhook.webhook_id;
+        const row = () =>
+          server.app.database.db
+            .selectFrom("webhooks")
+            .select("secret")
+            .where("webhook_id", "=", id)
+            .executeTakeFirstOrThrow();
+        // As an earlier Flowgate wrote it.
+        await server.app.database.db
+          .updateTable("webhooks")
+          .set({ secret: SECRET })
+          .where("webhook_id", "=", id)
+          .execute();
+        await publish(server, 1);
+        await receiver.waitFor(1);
+        assert.equal(receiver.received[0]!.verified, true);
+        const updated = await call(server, "PATCH", `/api/2.0/mlflow/webhooks/${id}`, {
+          description: "tidied",
+        });
+        assert.equal(updated.status, 200, JSON.stringify(updated.body));
+        assert.match((await row()).secret ?? "", /^fgenc:v1:/);
+        await publish(server, 2);
+        await receiver.waitFor(2);
+        assert.equal(receiver.received[1]!.verified, true);
+      } finally {
+        await server.close();
+        await receiver.stop();
+      }
+    });
+
     it("are stored sealed, sign deliveries, and fail loudly under another key until a new secret is set", async () => {
       const uri = await backend.freshUri();
       const receiver = new Receiver(SECRET);
