@@ -6,6 +6,7 @@ import { FLOWGATE_VERSION } from "../core/version.js";
 import type { Cell, ModelInput } from "./frame.js";
 import { submitPrediction, type HostedModel, type HostedModels } from "./hosted-model.js";
 import type { PredictionResult } from "./runtime.js";
+import { checkTensor, type CheckedTensor } from "./tensor-shape.js";
 
 interface InferTensor {
   name: string;
@@ -111,10 +112,11 @@ function oipType(type: string): string {
 }
 
 function toModelInput(body: unknown, model: HostedModel): ModelInput {
-  const request = body as { inputs?: unknown; parameters?: Record<string, unknown> };
+  const request = body as { inputs?: unknown; parameters?: unknown };
   if (
     request === null ||
     typeof request !== "object" ||
+    Array.isArray(request) ||
     !Array.isArray(request.inputs) ||
     request.inputs.length === 0
   ) {
@@ -122,49 +124,51 @@ function toModelInput(body: unknown, model: HostedModel): ModelInput {
       "An inference request needs 'inputs': a non-empty list of {name, shape, datatype, data}.",
     );
   }
-  const tensors = request.inputs as InferTensor[];
-  for (const t of tensors) {
-    if (typeof t?.name !== "string" || !Array.isArray(t.shape) || !Array.isArray(t.data)) {
-      throw invalidParameter("Every input tensor needs a name, a shape list and a data list.");
-    }
+  const rawParams = request.parameters;
+  if (
+    rawParams !== undefined &&
+    (rawParams === null || typeof rawParams !== "object" || Array.isArray(rawParams))
+  ) {
+    throw invalidParameter("'parameters' must be a JSON object.");
   }
-  const params = request.parameters;
+  const params = rawParams as Record<string, unknown> | undefined;
+  // Every tensor is checked (shape against data) before anything is built from its shape.
+  const tensors = request.inputs.map(checkTensor);
   const schema = model.meta.signature.inputs;
   const columns = schema?.kind === "columns" ? schema.columns.map((c) => c.name ?? "") : [];
-  const flat = (t: InferTensor): Cell[] => t.data.flat(Infinity) as Cell[];
   if (columns.length > 0 && tensors.every((t) => columns.includes(t.name))) {
-    const data = tensors.map(flat);
     const rows = tensors[0]?.shape[0] ?? 0;
-    if (data.some((d) => d.length !== rows))
+    const columnShaped = (t: CheckedTensor): boolean =>
+      (t.shape.length === 1 || (t.shape.length === 2 && t.shape[1] === 1)) && t.shape[0] === rows;
+    if (!tensors.every(columnShaped))
       throw invalidParameter("Every column tensor must have shape [N] or [N, 1] with the same N.");
     return {
       kind: "frame",
-      frame: { columns: tensors.map((t) => t.name), data, rows, fromText: false },
+      frame: {
+        columns: tensors.map((t) => t.name),
+        data: tensors.map((t) => t.values),
+        rows,
+        fromText: false,
+      },
       params,
     };
   }
-  const only = tensors[0] as InferTensor;
+  const only = tensors[0] as CheckedTensor;
   if (
     columns.length > 0 &&
     tensors.length === 1 &&
     only.shape.length === 2 &&
     only.shape[1] === columns.length
   ) {
-    const values = flat(only);
     const rows = only.shape[0] as number;
-    if (values.length !== rows * columns.length)
-      throw invalidParameter(
-        `Tensor '${only.name}' has ${values.length} values, not ${rows}×${columns.length}.`,
-      );
     const data = columns.map((_c, j) =>
-      Array.from({ length: rows }, (_v, i) => values[i * columns.length + j] as Cell),
+      Array.from({ length: rows }, (_v, i) => only.values[i * columns.length + j] as Cell),
     );
     return { kind: "frame", frame: { columns, data, rows, fromText: false }, params };
   }
   if (tensors.length === 1) {
-    const values = flat(only);
     const reshape = (offset: number, level: number): unknown => {
-      if (level === only.shape.length) return values[offset];
+      if (level === only.shape.length) return only.values[offset];
       const stride = only.shape.slice(level + 1).reduce((a, b) => a * b, 1);
       return Array.from({ length: only.shape[level] as number }, (_v, i) =>
         reshape(offset + i * stride, level + 1),
