@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The README's test command: installs the project's dependencies (npm, Python venvs with the real mlflow
-# client) and runs every suite. Safe to run again: installs are skipped when up to date.
+# The README's test command: installs the project's dependencies (npm, Chromium for the browser tests, Python
+# venvs with the real mlflow client) and runs every suite. Safe to run again: installs are skipped when up to date.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
@@ -9,6 +9,19 @@ fi
 # The web UI has its own dependencies (React, Vite) in ui/node_modules.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
   npm --prefix ui ci --no-fund --no-audit
+fi
+# The browser tests drive a system Chromium (CHROMIUM_PATH, else /usr/bin/chromium): installed with apt when
+# missing and we are root; otherwise say how, since those tests cannot run without it.
+if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test-all: installing chromium for the browser tests (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq chromium >/dev/null
+  else
+    echo "test-all: no chromium found; install it (e.g. sudo apt-get install chromium) or set CHROMIUM_PATH" >&2
+    exit 1
+  fi
 fi
 ./scripts/setup-python.sh
 npm test
