@@ -2,7 +2,7 @@
 // loopback, link-local or otherwise special addresses — unless the server admin allows them. Checked when a
 // webhook is saved (URL and DNS), and again at connect time on the address actually dialled.
 import { lookup } from "node:dns/promises";
-import { BlockList, isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 import { invalidParameter } from "../core/errors.js";
 
 export interface TargetRules {
@@ -10,45 +10,50 @@ export interface TargetRules {
   allowPrivate: boolean;
 }
 
-const SPECIAL = new BlockList();
-for (const [net, prefix] of [
-  ["0.0.0.0", 8],
-  ["10.0.0.0", 8],
-  ["100.64.0.0", 10],
-  ["127.0.0.0", 8],
-  ["169.254.0.0", 16],
-  ["172.16.0.0", 12],
-  ["192.0.0.0", 24],
-  ["192.0.2.0", 24],
-  ["192.168.0.0", 16],
-  ["198.18.0.0", 15],
-  ["198.51.100.0", 24],
-  ["203.0.113.0", 24],
-  ["224.0.0.0", 4],
-  ["240.0.0.0", 4],
-] as const) {
-  SPECIAL.addSubnet(net, prefix, "ipv4");
-}
-for (const [net, prefix] of [
-  ["::", 128],
-  ["::1", 128],
-  ["64:ff9b::", 96],
-  ["100::", 64],
-  ["2001:db8::", 32],
-  ["fc00::", 7],
-  ["fe80::", 10],
-  ["ff00::", 8],
-] as const) {
-  SPECIAL.addSubnet(net, prefix, "ipv6");
+type IPv4 = ipaddr.IPv4;
+type IPv6 = ipaddr.IPv6;
+
+const ipv4 = (high: number, low: number): IPv4 =>
+  new ipaddr.IPv4([high >> 8, high & 0xff, low >> 8, low & 0xff]);
+
+/**
+ * The IPv4 addresses an IPv6 address carries, by the transition mechanism that would deliver it to them:
+ * IPv4-mapped (`::ffff:0:0/96`), IPv4-compatible (`::/96`, deprecated but still dialled as IPv4 by some
+ * stacks), IPv4-translated (`::ffff:0:0:0/96`), NAT64 (`64:ff9b::/96`), 6to4 (`2002::/16`, bits 16–47) and
+ * Teredo (`2001::/32`: the server in bits 32–63, the client obfuscated in the last 32). `undefined` when the
+ * address embeds none.
+ */
+function embeddedIpv4(address: IPv6): IPv4[] | undefined {
+  const p = address.parts as [number, number, number, number, number, number, number, number];
+  const last = ipv4(p[6], p[7]);
+  if (p.slice(0, 6).every((x) => x === 0)) return [last];
+  const range = address.range();
+  if (range === "ipv4Mapped" || range === "rfc6145") return [last];
+  // The well-known NAT64 /96 prefix embeds the address last; the local-use /48 (RFC 8215) embeds it at a
+  // deployment-chosen length, so it cannot be decoded here and counts as special as a whole.
+  if (range === "rfc6052") return p[2] === 0 && p[3] === 0 && p[4] === 0 && p[5] === 0 ? [last] : undefined;
+  if (range === "6to4") return [ipv4(p[1], p[2])];
+  if (range === "teredo") return [ipv4(p[2], p[3]), ipv4(p[6] ^ 0xffff, p[7] ^ 0xffff)];
+  return undefined;
 }
 
-/** True for loopback, private, link-local, CGNAT, multicast, documentation and unspecified addresses. */
+/**
+ * True for any address that is not plain global unicast: loopback, private, link-local, CGNAT, multicast,
+ * documentation, reserved and unspecified (ipaddr.js's IANA special-purpose tables), including an IPv4
+ * address of that kind embedded in an IPv6 one (`[::127.0.0.1]`, `[2002:7f00:1::]`…). Unparseable is special.
+ */
 export function isSpecialAddress(address: string): boolean {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped?.[1] !== undefined) return isSpecialAddress(mapped[1]);
-  const family = isIP(address);
-  if (family === 0) return true;
-  return SPECIAL.check(address, family === 4 ? "ipv4" : "ipv6");
+  let parsed: IPv4 | IPv6;
+  try {
+    parsed = ipaddr.parse(address);
+  } catch {
+    return true;
+  }
+  if (parsed.kind() === "ipv4") return parsed.range() !== "unicast";
+  const v6 = parsed as IPv6;
+  const embedded = embeddedIpv4(v6);
+  if (embedded !== undefined) return embedded.some((v4) => v4.range() !== "unicast");
+  return v6.range() !== "unicast";
 }
 
 /** Throws unless `address` may be dialled under `rules`. */
@@ -86,7 +91,7 @@ export async function checkTargetUrl(raw: string, rules: TargetRules): Promise<U
     );
   }
   const host = url.hostname.replace(/^\[|\]$/g, "");
-  if (isIP(host) !== 0) {
+  if (ipaddr.isValid(host)) {
     checkAddress(host, rules, host);
     return url;
   }

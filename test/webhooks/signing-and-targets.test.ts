@@ -93,6 +93,45 @@ describe("webhook target checks (SSRF)", () => {
     for (const a of ["8.8.8.8", "2606:4700:4700::1111"]) assert.equal(isSpecialAddress(a), false, a);
   });
 
+  it("looks through IPv6 forms that embed an IPv4 address before the range check", async () => {
+    for (const url of [
+      "https://[::127.0.0.1]/x",
+      "https://[::7f00:1]/x",
+      "https://[::ffff:0:7f00:1]/x",
+      "https://[::ffff:0:169.254.169.254]/x",
+      "https://[::ffff:a9fe:a9fe]/x",
+      "https://[2002:7f00:1::]/x",
+      "https://[2002:a9fe:a9fe::1]/x",
+      "https://[64:ff9b::127.0.0.1]/x",
+      "https://[64:ff9b::a00:8]/x",
+      "https://[64:ff9b:1::a00:8]/x",
+      // Teredo: server 127.0.0.1, and separately a client 10.0.0.1 (stored XOR 0xffff).
+      "https://[2001:0:7f00:1::1]/x",
+      "https://[2001:0:5db8:d822::f5ff:fffe]/x",
+      "https://[::]/x",
+      "https://[100::1]/x",
+      "https://[2001:db8::1]/x",
+    ]) {
+      await refused(url);
+    }
+  });
+
+  it("classifies embedded IPv4 by the address it carries, public ones included", () => {
+    for (const a of [
+      "::127.0.0.1",
+      "::ffff:0:7f00:1",
+      "2002:7f00:1::",
+      "64:ff9b::7f00:1",
+      "2001:0:7f00:1::",
+    ]) {
+      assert.equal(isSpecialAddress(a), true, a);
+    }
+    // The same forms around 8.8.8.8 reach a public host (a Teredo client of 8.8.8.8 is f7f7:f7f7).
+    for (const a of ["::ffff:8.8.8.8", "64:ff9b::808:808", "2002:808:808::1", "2001:0:808:808::f7f7:f7f7"]) {
+      assert.equal(isSpecialAddress(a), false, a);
+    }
+  });
+
   it("checks the connected peer address, so a target that became private is refused at connect time", async () => {
     const receiver = new Receiver(SECRET);
     await receiver.start();
