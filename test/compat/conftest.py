@@ -115,3 +115,38 @@ def flowgate_auth(tmp_path_factory):
     yield server
     server.process.terminate()
     server.process.wait(timeout=10)
+
+
+# The differential harness (differential.py): a real `mlflow server` beside Flowgate, one pair per session
+# and artifact mode, so MLflow's start-up (~15 s) is paid once.
+@pytest.fixture(scope="session")
+def mlflow_pair(tmp_path_factory):
+    """Proxied artifacts (`mlflow-artifacts:/`), MLflow's default."""
+    from differential import Pair, ReferenceServer
+
+    ref_tmp = tmp_path_factory.mktemp("mlflow-ref")
+    ref = ReferenceServer(ref_tmp, ["--artifacts-destination", str(ref_tmp / "artifacts")])
+    ours = start_server(tmp_path_factory.mktemp("flowgate-diff"))
+    yield Pair(ref.url, ours.url)
+    ref.stop()
+    ours.process.terminate()
+    ours.process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def mlflow_file_pair(tmp_path_factory):
+    """`--default-artifact-root file:///… --no-serve-artifacts`: clients read and write the files themselves."""
+    from differential import Pair, ReferenceServer
+
+    ref_tmp = tmp_path_factory.mktemp("mlflow-ref-file")
+    ref_root = ref_tmp / "mlruns"
+    ref = ReferenceServer(ref_tmp, ["--default-artifact-root", ref_root.as_uri(), "--no-serve-artifacts"])
+    our_tmp = tmp_path_factory.mktemp("flowgate-diff-file")
+    our_root = our_tmp / "mlruns"
+    ours = start_server(our_tmp, ["--default-artifact-root", our_root.as_uri(), "--no-serve-artifacts"])
+    pair = Pair(ref.url, ours.url, roots=[(ref_root.as_uri(), our_root.as_uri(), "<root>")])
+    pair.reference_root, pair.flowgate_root = ref_root, our_root
+    yield pair
+    ref.stop()
+    ours.process.terminate()
+    ours.process.wait(timeout=10)
