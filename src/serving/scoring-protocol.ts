@@ -1,7 +1,7 @@
 // MLflow's scoring protocol (`mlflow models serve`, mlflow/pyfunc/scoring_server): request content types and
 // bodies → a ModelInput, with MLflow's status codes and messages. 415 answers are text/plain, as MLflow's are.
 import { parse as parseCsv } from "csv-parse/sync";
-import { parquetMetadata, parquetReadObjects } from "hyparquet";
+import { parquetMetadata, parquetReadObjects, snappyUncompress, type Compressors } from "hyparquet";
 import { FlowgateError } from "../core/errors.js";
 import { frameFromRecords, frameFromRows, type Cell, type ModelInput } from "./frame.js";
 
@@ -55,11 +55,14 @@ export function checkContentType(contentType: string | undefined): string {
   return lower;
 }
 
-/** Parses a /invocations body of an already-checked media type. */
-export async function parseInvocation(mime: string, body: Buffer): Promise<ModelInput> {
+/**
+ * Parses a /invocations body of an already-checked media type. `maxBytes` (the body limit) also bounds what a
+ * Parquet file may expand to: its metadata and page headers declare sizes that would otherwise drive allocation.
+ */
+export async function parseInvocation(mime: string, body: Buffer, maxBytes: number): Promise<ModelInput> {
   if (mime === CONTENT_TYPE_CSV) return { kind: "frame", frame: parseCsvBody(body), params: undefined };
   if (mime === CONTENT_TYPE_PARQUET)
-    return { kind: "frame", frame: await parseParquetBody(body), params: undefined };
+    return { kind: "frame", frame: await parseParquetBody(body, maxBytes), params: undefined };
   return parseJsonBody(body.toString("utf8"));
 }
 
@@ -218,11 +221,24 @@ function parseCsvBody(body: Buffer): ReturnType<typeof frameFromRows> {
   }
 }
 
-async function parseParquetBody(body: Buffer): Promise<ReturnType<typeof frameFromRecords>> {
+async function parseParquetBody(
+  body: Buffer,
+  maxBytes: number,
+): Promise<ReturnType<typeof frameFromRecords>> {
+  const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
+  let metadata: ReturnType<typeof parquetMetadata>;
   try {
-    const file = body.buffer.slice(body.byteOffset, body.byteOffset + body.byteLength) as ArrayBuffer;
-    const metadata = parquetMetadata(file);
-    const rows = (await parquetReadObjects({ file, metadata })) as Record<string, unknown>[];
+    metadata = parquetMetadata(file);
+  } catch (err) {
+    throw parquetFailure(err);
+  }
+  checkParquetSize(metadata, maxBytes);
+  try {
+    const rows = (await parquetReadObjects({
+      file,
+      metadata,
+      compressors: boundedDecompressors(maxBytes),
+    })) as Record<string, unknown>[];
     // pandas stores a non-default index as an extra column; read_parquet turns it back into the index.
     const columns = metadata.schema
       .slice(1)
@@ -231,12 +247,54 @@ async function parseParquetBody(body: Buffer): Promise<ReturnType<typeof frameFr
     const data = columns.map((c) => rows.map((row) => toCell(row[c])));
     return { columns, data, rows: rows.length, fromText: false };
   } catch (err) {
-    throw new FlowgateError(
-      "BAD_REQUEST",
-      "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid Parquet Pandas DataFrame produced " +
-        `using the \`pandas.DataFrame.to_parquet()\` method. Error: '${(err as Error).message}'`,
-    );
+    if (err instanceof FlowgateError) throw err;
+    throw parquetFailure(err);
   }
+}
+
+function parquetFailure(err: unknown): FlowgateError {
+  return new FlowgateError(
+    "BAD_REQUEST",
+    "Failed to parse input as a Pandas DataFrame. Ensure that the input is a valid Parquet Pandas DataFrame produced " +
+      `using the \`pandas.DataFrame.to_parquet()\` method. Error: '${(err as Error).message}'`,
+  );
+}
+
+function parquetTooLarge(what: string, maxBytes: number): FlowgateError {
+  return new FlowgateError(
+    "PAYLOAD_TOO_LARGE",
+    `The Parquet body declares ${what}, more than the request body limit of ${maxBytes} bytes allows.`,
+  );
+}
+
+/** A Parquet file may not declare more cells, or more uncompressed bytes, than the body limit allows. */
+function checkParquetSize(metadata: ReturnType<typeof parquetMetadata>, maxBytes: number): void {
+  const columns = Math.max(1, metadata.schema.length - 1);
+  const rows = Number(metadata.num_rows);
+  if (!Number.isSafeInteger(rows) || rows < 0 || rows * columns > maxBytes) {
+    throw parquetTooLarge(`${String(metadata.num_rows)} rows of ${columns} columns`, maxBytes);
+  }
+  let uncompressed = 0;
+  for (const group of metadata.row_groups) {
+    for (const chunk of group.columns) uncompressed += Number(chunk.meta_data?.total_uncompressed_size ?? 0);
+  }
+  if (!(uncompressed <= maxBytes)) throw parquetTooLarge(`${uncompressed} uncompressed bytes`, maxBytes);
+}
+
+/**
+ * hyparquet allocates each page by the size its header declares before decompressing; these wrappers refuse a
+ * declared size over the limit first. Only SNAPPY is built into hyparquet; other codecs stay unsupported (400).
+ */
+function boundedDecompressors(maxBytes: number): Compressors {
+  return {
+    SNAPPY: (input: Uint8Array, outputLength: number): Uint8Array => {
+      if (!(outputLength >= 0 && outputLength <= maxBytes))
+        throw parquetTooLarge(`a page of ${outputLength} bytes`, maxBytes);
+      const output = new Uint8Array(outputLength);
+      snappyUncompress(input, output);
+      return output;
+    },
+  };
 }
 
 function toCell(value: unknown): Cell {

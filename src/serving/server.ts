@@ -191,7 +191,7 @@ export async function buildServingServer(options: ServingServerOptions): Promise
     }
     const mime = checkContentType(request.headers["content-type"]);
     const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
-    const input = await parseInvocation(mime, body);
+    const input = await parseInvocation(mime, body, options.maxBodyBytes);
     const result = await awaitResult(submitPrediction(model, input, request.log));
     if (!result.ok) throw result.error;
     return reply.type("application/json").send(`{"predictions": ${result.predictions}}`);

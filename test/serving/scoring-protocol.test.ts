@@ -5,7 +5,9 @@ import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
 import { after, before, describe, test } from "node:test";
-import { fixtureModels, modelDir, post, serveForTest } from "./support/serving-fixtures.js";
+import { execFile } from "node:child_process";
+import { promisify } from "node:util";
+import { PYTHON, fixtureModels, modelDir, post, serveForTest } from "./support/serving-fixtures.js";
 
 const IRIS = ["sepal_length", "sepal_width", "petal_length", "petal_width"];
 const SETOSA = [5.1, 3.5, 1.4, 0.2];
@@ -219,6 +221,21 @@ describe("scoring protocol", () => {
     const r = await invoke(reg, bomb, { "content-type": "application/json", "content-encoding": "gzip" });
     assert.equal(r.status, 413);
     assert.equal(r.json.error_code, "PAYLOAD_TOO_LARGE");
+  });
+
+  test("a small Parquet body declaring more cells than the body limit allows is a 413 before decoding", async () => {
+    // 100,000 equal values compress to ~1.5 KB: the file's metadata, not its size on the wire, says how much
+    // memory decoding would take.
+    const { stdout } = await promisify(execFile)(PYTHON, [
+      "-c",
+      "import io, sys, pandas as pd; b = io.BytesIO(); pd.DataFrame({'age': [0.5] * 100000}).to_parquet(b, index=False); sys.stdout.write(b.getvalue().hex())",
+    ]);
+    const bytes = Buffer.from(stdout, "hex");
+    assert.ok(bytes.length < 4096);
+    const r = await invoke(reg, bytes, { "content-type": "application/vnd.apache.parquet" });
+    assert.equal(r.status, 413, r.text);
+    assert.equal(r.json.error_code, "PAYLOAD_TOO_LARGE");
+    assert.match(r.json.message, /declares 100000 rows of 1 columns/);
   });
 
   test("an unknown content encoding is a 415", async () => {
