@@ -22,7 +22,11 @@ function page(loc: Location) {
   if (path === "/" || path === "/experiments") return { title: "Experiments", node: <ExperimentsPage /> };
   if ((m = matchPath("/experiments/:id", path)))
     return { title: "Runs", node: <RunsPage key={m.id} experimentId={m.id ?? ""} location={loc} /> };
-  if ((m = matchPath("/runs/:id", path))) return { title: "Run", node: <RunPage runId={m.id ?? ""} /> };
+  if ((m = matchPath("/runs/:id", path)))
+    return {
+      title: "Run",
+      node: <RunPage key={m.id} runId={m.id ?? ""} artifact={loc.query.get("artifact") ?? undefined} />,
+    };
   if (path === "/compare") {
     const ids = (loc.query.get("runs") ?? "").split(",").filter((s) => s !== "");
     return { title: "Compare runs", node: <ComparePage runIds={ids} /> };

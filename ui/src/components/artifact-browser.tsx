@@ -1,6 +1,6 @@
 // Browses an artifact tree (a run's or a logged model's) and previews files: text, JSON (pretty-printed),
 // images (from a same-origin blob, never a remote URL). Files are fetched with the user's credentials.
-import { useEffect, useState } from "react";
+import { useEffect, useRef, useState } from "react";
 import { fetchArtifact } from "../api/client";
 import type { FileInfo } from "../api/mlflow-types";
 import { formatBytes } from "../lib/format";
@@ -24,13 +24,19 @@ function Dir(props: {
   depth: number;
   open: string | undefined;
   onOpen: (f: FileInfo) => void;
+  /** A path to show on arrival (a deep link): its folders start expanded and the file opens. */
+  reveal: string | undefined;
 }) {
   const [files, setFiles] = useState<FileInfo[]>();
   const [error, setError] = useState<unknown>();
-  const [expanded, setExpanded] = useState<Record<string, boolean>>({});
+  const [expanded, setExpanded] = useState<Record<string, boolean>>(() => ancestors(props.reveal));
   useEffect(() => {
     props.source.list(props.dir).then(setFiles, setError);
   }, [props.dir]);
+  useEffect(() => {
+    const target = files?.find((f) => f.path === props.reveal && !f.is_dir);
+    if (target) props.onOpen(target);
+  }, [files]);
   if (error !== undefined) return <ErrorState error={error} feature="Artifacts" />;
   if (!files) return <p className="muted small">Loading…</p>;
   if (files.length === 0 && props.depth === 0) return <p className="muted">No artifacts logged.</p>;
@@ -74,6 +80,12 @@ function Dir(props: {
       })}
     </ul>
   );
+}
+
+/** `a/b/c.txt` → {a: true, "a/b": true}: the folders to expand to show a path. */
+function ancestors(target: string | undefined): Record<string, boolean> {
+  const parts = (target ?? "").split("/").filter((p) => p !== "");
+  return Object.fromEntries(parts.slice(0, -1).map((_, i) => [parts.slice(0, i + 1).join("/"), true]));
 }
 
 type Preview =
@@ -145,12 +157,17 @@ function FilePreview({ source, file }: { source: ArtifactSource; file: FileInfo 
   );
 }
 
-export function ArtifactBrowser({ source }: { source: ArtifactSource }) {
+export function ArtifactBrowser({ source, reveal }: { source: ArtifactSource; reveal?: string | undefined }) {
   const [open, setOpen] = useState<FileInfo>();
+  const box = useRef<HTMLDivElement>(null);
+  // A deep link to a file brings the browser into view once the file is open.
+  useEffect(() => {
+    if (reveal !== undefined && open?.path === reveal) box.current?.scrollIntoView({ block: "start" });
+  }, [open?.path, reveal]);
   return (
-    <div className="artifacts">
+    <div className="artifacts" ref={box}>
       <div className="artifact-tree">
-        <Dir source={source} dir="" depth={0} open={open?.path} onOpen={setOpen} />
+        <Dir source={source} dir="" depth={0} open={open?.path} onOpen={setOpen} reveal={reveal} />
       </div>
       <div className="artifact-preview">
         {open ? (

@@ -6,7 +6,13 @@ import { formatTime } from "../lib/format";
 import { Link, pathOf } from "../lib/router";
 import { useAsync } from "../lib/use-async";
 
-async function loadExperiments(): Promise<Experiment[]> {
+interface ExperimentList {
+  experiments: Experiment[];
+  /** Whether any listed experiment has a run: only asked when the list is the Default experiment alone. */
+  anyRuns: boolean;
+}
+
+async function loadExperiments(): Promise<ExperimentList> {
   const all: Experiment[] = [];
   let token: string | undefined;
   do {
@@ -17,7 +23,19 @@ async function loadExperiments(): Promise<Experiment[]> {
     all.push(...(page.experiments ?? []));
     token = page.next_page_token || undefined;
   } while (token && all.length < 10000);
-  return all;
+  // A fresh server has only "Default"; runs logged without set_experiment land in it, so look before saying empty.
+  const only = all.length === 1 ? all[0] : undefined;
+  const anyRuns =
+    all.length > 1 ||
+    (only !== undefined &&
+      ((
+        await mlflow.post<{ runs?: unknown[] }>("runs/search", {
+          experiment_ids: [only.experiment_id],
+          max_results: 1,
+          run_view_type: "ALL",
+        })
+      ).runs?.length ?? 0) > 0);
+  return { experiments: all, anyRuns };
 }
 
 export function ExperimentsPage() {
@@ -26,9 +44,9 @@ export function ExperimentsPage() {
     <section aria-labelledby="h-experiments">
       <h1 id="h-experiments">Experiments</h1>
       <Async state={state} what="Experiments">
-        {(experiments) => {
-          // A fresh server has only the "Default" experiment: tell a new user how to get data in.
-          if (experiments.length === 0 || (experiments.length === 1 && experiments[0]?.name === "Default"))
+        {({ experiments, anyRuns }) => {
+          // No run anywhere yet: tell a new user how to get data in.
+          if (!anyRuns)
             return (
               <>
                 {experiments.length === 1 && <ExperimentTable experiments={experiments} />}
