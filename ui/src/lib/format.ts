@@ -40,3 +40,24 @@ export function formatBytes(value: number | string | undefined): string {
 export function quoteKey(key: string): string {
   return /^[A-Za-z_][\w.]*$/.test(key) ? key : `\`${key}\``;
 }
+
+const RELATIVE = new Intl.RelativeTimeFormat("en", { numeric: "auto" });
+const UNITS: [Intl.RelativeTimeFormatUnit, number][] = [
+  ["year", 365 * 24 * 3600e3],
+  ["month", 30 * 24 * 3600e3],
+  ["week", 7 * 24 * 3600e3],
+  ["day", 24 * 3600e3],
+  ["hour", 3600e3],
+  ["minute", 60e3],
+];
+
+/** "3 minutes ago", "yesterday", "2 months ago"; "just now" under a minute. Pair with formatTime in a title. */
+export function formatRelative(ms: number | string | undefined, now = Date.now()): string {
+  const n = Number(ms);
+  if (ms === undefined || !Number.isFinite(n) || n <= 0) return "–";
+  const diff = n - now;
+  for (const [unit, size] of UNITS) {
+    if (Math.abs(diff) >= size) return RELATIVE.format(Math.round(diff / size), unit);
+  }
+  return "just now";
+}

@@ -4,9 +4,10 @@ import { useState } from "react";
 import { mlflow } from "../api/client";
 import { loadMetricHistory } from "../api/metric-history";
 import { num, type Run } from "../api/mlflow-types";
-import { LineChart, ScatterChart, seriesColor } from "../components/charts";
+import { LineChart, ScatterChart } from "../components/charts";
 import { Async, Empty } from "../components/states";
 import { formatNumber } from "../lib/format";
+import { runColor } from "../lib/run-color";
 import { Link, pathOf } from "../lib/router";
 import { useAsync } from "../lib/use-async";
 
@@ -21,6 +22,7 @@ function OverlaidMetrics({ runs, keys }: { runs: Run[]; keys: string[] }) {
           series: await Promise.all(
             runs.map(async (r) => ({
               label: label(r),
+              color: runColor(r.info.run_id),
               points: r.data?.metrics?.some((m) => m.key === key)
                 ? await loadMetricHistory(r.info.run_id, key)
                 : [],
@@ -93,9 +95,13 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
                 <thead>
                   <tr>
                     <th scope="col">Run</th>
-                    {runs.map((r, i) => (
+                    {runs.map((r) => (
                       <th scope="col" key={r.info.run_id}>
-                        <i className="swatch" style={{ background: seriesColor(i) }} aria-hidden="true" />
+                        <i
+                          className="swatch"
+                          style={{ background: runColor(r.info.run_id) }}
+                          aria-hidden="true"
+                        />
                         <Link to={pathOf("runs", r.info.run_id)}>{label(r)}</Link>
                       </th>
                     ))}
@@ -195,6 +201,7 @@ export function ComparePage({ runIds }: { runIds: string[] }) {
                           x: allNumeric && raw !== "" ? asNum : raw,
                           y: num(metric(r, sm)),
                           label: label(r),
+                          color: runColor(r.info.run_id),
                         };
                       })}
                   />

@@ -4,15 +4,17 @@ import { useState } from "react";
 import { proxyArtifacts, runArtifacts, loadModelInfo } from "../api/artifact-sources";
 import { mlflow } from "../api/client";
 import { loadMetricHistory } from "../api/metric-history";
-import { num, tagValue, type LoggedModel, type Run } from "../api/mlflow-types";
+import { num, tagValue, type Experiment, type LoggedModel, type Run } from "../api/mlflow-types";
 import { ArtifactBrowser } from "../components/artifact-browser";
 import { StatusBadge } from "../components/badges";
 import { LineChart } from "../components/charts";
+import { EditableDescription } from "../components/in-place-edit";
 import { SignatureView } from "../components/signature-view";
 import { Async } from "../components/states";
-import { formatDuration, formatNumber, formatTime } from "../lib/format";
+import { formatDuration, formatNumber, formatRelative, formatTime } from "../lib/format";
 import type { ModelInfo } from "../lib/mlmodel";
 import { Link, pathOf } from "../lib/router";
+import { runColor } from "../lib/run-color";
 import { useAsync } from "../lib/use-async";
 
 interface RunModel {
@@ -79,7 +81,11 @@ function MetricCharts({ run }: { run: Run }) {
             {list
               .filter((h) => h.points.length > 1)
               .map((h) => (
-                <LineChart key={h.key} title={h.key} series={[{ label: h.key, points: h.points }]} />
+                <LineChart
+                  key={h.key}
+                  title={h.key}
+                  series={[{ label: h.key, points: h.points, color: runColor(run.info.run_id) }]}
+                />
               ))}
           </div>
           {keys.length > shown && (
@@ -116,19 +122,32 @@ function KeyValueTable({ caption, rows }: { caption: string; rows: { key: string
   );
 }
 
-export function RunPage({ runId }: { runId: string }) {
-  const state = useAsync(() => mlflow.get<{ run: Run }>("runs/get", { run_id: runId }), [runId]);
+/** The run and its experiment (for the breadcrumb's name); an experiment that cannot be read shows its id. */
+async function loadRun(runId: string): Promise<{ run: Run; experiment: Experiment | undefined }> {
+  const { run } = await mlflow.get<{ run: Run }>("runs/get", { run_id: runId });
+  const experiment = await mlflow
+    .get<{ experiment: Experiment }>("experiments/get", { experiment_id: run.info.experiment_id })
+    .then((r) => r.experiment)
+    .catch(() => undefined);
+  return { run, experiment };
+}
+
+/** MLflow keeps a run's description in this tag (its UI's "Description" box writes it). */
+const NOTE = "mlflow.note.content";
+
+export function RunPage({ runId, artifact }: { runId: string; artifact?: string | undefined }) {
+  const state = useAsync(() => loadRun(runId), [runId]);
   const [systemTags, setSystemTags] = useState(false);
   return (
     <Async state={state} what="Run">
-      {({ run }) => {
+      {({ run, experiment }) => {
         const tags = (run.data?.tags ?? []).filter((t) => systemTags || !t.key.startsWith("mlflow."));
         return (
           <article aria-labelledby="h-run">
             <nav className="crumbs" aria-label="Breadcrumb">
               <Link to="/experiments">Experiments</Link> /{" "}
               <Link to={pathOf("experiments", run.info.experiment_id)}>
-                experiment {run.info.experiment_id}
+                {experiment?.name ?? `experiment ${run.info.experiment_id}`}
               </Link>{" "}
               /
             </nav>
@@ -139,7 +158,10 @@ export function RunPage({ runId }: { runId: string }) {
               <dt>Run ID</dt>
               <dd className="mono">{run.info.run_id}</dd>
               <dt>Started</dt>
-              <dd>{formatTime(run.info.start_time)}</dd>
+              <dd title={formatTime(run.info.start_time)}>
+                {formatRelative(run.info.start_time)}{" "}
+                <span className="muted small">({formatTime(run.info.start_time)} UTC)</span>
+              </dd>
               <dt>Duration</dt>
               <dd>{formatDuration(run.info.start_time, run.info.end_time)}</dd>
               <dt>User</dt>
@@ -163,6 +185,15 @@ export function RunPage({ runId }: { runId: string }) {
                 </>
               )}
             </dl>
+
+            <EditableDescription
+              label="Run description"
+              value={tagValue(run.data?.tags, NOTE)}
+              save={(text) =>
+                mlflow.post("runs/set-tag", { run_id: run.info.run_id, key: NOTE, value: text })
+              }
+              onSaved={state.reload}
+            />
 
             <div className="two-col">
               <section aria-labelledby="h-params">
@@ -240,7 +271,7 @@ export function RunPage({ runId }: { runId: string }) {
 
             <section aria-labelledby="h-artifacts">
               <h2 id="h-artifacts">Artifacts</h2>
-              <ArtifactBrowser source={runArtifacts(run)} />
+              <ArtifactBrowser source={runArtifacts(run)} reveal={artifact} />
             </section>
           </article>
         );
