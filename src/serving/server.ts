@@ -27,6 +27,10 @@ export interface ServingServerOptions {
   maxBodyBytes: number;
   /** MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT, in seconds. */
   requestTimeoutSeconds: number;
+  /** Longest a client may take to send a whole request, headers and body (408 beyond). */
+  bodyTimeoutSeconds: number;
+  /** Longest a client may take to send the request headers (408 beyond); at most bodyTimeoutSeconds. */
+  headersTimeoutSeconds: number;
   /** False until the model is loaded, and again once shutdown starts. */
   isReady: () => boolean;
 }
@@ -43,9 +47,40 @@ const inflateAsync = promisify(inflate);
 export async function buildServingServer(options: ServingServerOptions): Promise<FastifyInstance> {
   const { models, metrics } = options;
   const loggerInstance: FastifyBaseLogger = options.logger;
+  // A client that trickles its headers or body (1 byte/s) would otherwise hold a socket forever; Node ends such
+  // requests with the clientError below. Node only looks at the clock every connectionsCheckingInterval.
+  const requestTimeout = options.bodyTimeoutSeconds * 1000;
+  const headersTimeout = Math.min(options.headersTimeoutSeconds * 1000, requestTimeout);
   const app = Fastify({
     loggerInstance,
     bodyLimit: options.maxBodyBytes,
+    requestTimeout,
+    http: {
+      requestTimeout,
+      headersTimeout,
+      connectionsCheckingInterval: Math.max(100, Math.min(1000, headersTimeout / 4)),
+    },
+    clientErrorHandler: (err: Error & { code?: string }, socket) => {
+      if (err.code === "ECONNRESET" || socket.destroyed) return;
+      const timedOut = err.code === "ERR_HTTP_REQUEST_TIMEOUT";
+      const [status, reason, message] = timedOut
+        ? [
+            408,
+            "Request Timeout",
+            `The request was not received in time (headers within ${headersTimeout / 1000} s, the whole request within ${requestTimeout / 1000} s).`,
+          ]
+        : err.code === "HPE_HEADER_OVERFLOW"
+          ? [431, "Request Header Fields Too Large", "The request headers are too large."]
+          : [400, "Bad Request", "The request is not valid HTTP."];
+      options.logger.info({ err_code: err.code, status }, message);
+      const body = JSON.stringify({ error_code: "BAD_REQUEST", message });
+      if (socket.writable) {
+        socket.write(
+          `HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
+      }
+      socket.destroy();
+    },
     // Per-request access logs would dominate the cost of a 50 µs prediction; errors are logged with the id.
     logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: "request_id" }),
     requestIdHeader: false,

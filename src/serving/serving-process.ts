@@ -21,6 +21,8 @@ export interface ServeOptions {
   maxQueue: number;
   maxBodyBytes: number;
   requestTimeoutSeconds: number;
+  bodyTimeoutSeconds: number;
+  headersTimeoutSeconds: number;
   trackingUri: string | undefined;
   cacheDir: string;
   python: string;
@@ -50,6 +52,8 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
     metrics,
     maxBodyBytes: options.maxBodyBytes,
     requestTimeoutSeconds: options.requestTimeoutSeconds,
+    bodyTimeoutSeconds: options.bodyTimeoutSeconds,
+    headersTimeoutSeconds: options.headersTimeoutSeconds,
     isReady: () => ready && models.primary()?.runtime.ready() === true,
   });
   const address = await app.listen({ host: options.host, port: options.port });

@@ -21,6 +21,8 @@ function options(modelUri: string) {
     maxQueue: 64,
     maxBodyBytes: 1 << 20,
     requestTimeoutSeconds: 60,
+    bodyTimeoutSeconds: 60,
+    headersTimeoutSeconds: 10,
     trackingUri: undefined,
     cacheDir: mkdtempSync(path.join(tmpdir(), "flowgate-serving-life-")),
     python: PYTHON,

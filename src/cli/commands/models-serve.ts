@@ -20,6 +20,8 @@ interface ServeFlags {
   maxBatchDelayMs: string;
   maxQueue: string;
   maxBodyBytes: string;
+  bodyTimeout: string;
+  headersTimeout: string;
   trackingUri?: string;
   cacheDir?: string;
   python?: string;
@@ -56,6 +58,12 @@ export function registerModelsServeCommand(program: Command): void {
       String(64 * 1024 * 1024),
     )
     .option(
+      "--body-timeout <seconds>",
+      "longest a client may take to send a whole request (408 beyond)",
+      "60",
+    )
+    .option("--headers-timeout <seconds>", "longest a client may take to send the request headers", "10")
+    .option(
       "--tracking-uri <uri>",
       "tracking server that resolves models:/ and runs:/ (default MLFLOW_TRACKING_URI)",
     )
@@ -90,6 +98,8 @@ export function registerModelsServeCommand(program: Command): void {
         maxQueue: positive(flags.maxQueue, "--max-queue"),
         maxBodyBytes: positive(flags.maxBodyBytes, "--max-body-bytes"),
         requestTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+        bodyTimeoutSeconds: positive(flags.bodyTimeout, "--body-timeout"),
+        headersTimeoutSeconds: positive(flags.headersTimeout, "--headers-timeout"),
         trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
         cacheDir: flags.cacheDir ?? path.join(os.homedir(), ".cache", "flowgate", "models"),
         python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",

@@ -61,6 +61,8 @@ export async function serveForTest(
     maxQueue: 256,
     maxBodyBytes: 1024 * 1024,
     requestTimeoutSeconds: 60,
+    bodyTimeoutSeconds: 60,
+    headersTimeoutSeconds: 10,
     trackingUri: undefined,
     cacheDir: mkdtempSync(path.join(tmpdir(), "flowgate-serving-cache-")),
     python: PYTHON,
