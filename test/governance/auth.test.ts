@@ -1,5 +1,16 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { FlowgateError } from "../../src/core/errors.js";
+import { systemClock } from "../../src/core/clock.js";
+import {
+  createAuthenticator,
+  type Authenticator,
+  type PasswordVerifier,
+} from "../../src/governance/auth/authenticator.js";
+import { createLoginThrottle } from "../../src/governance/auth/login-throttle.js";
+import { hashPassword, verifyPassword } from "../../src/governance/auth/passwords.js";
+import { createSqlUserStore } from "../../src/governance/auth/sql-user-store.js";
+import { openDatabase, type Database } from "../../src/store/database.js";
 import { BACKENDS } from "../support/backends.js";
 import { call, type TestServer } from "../support/test-server.js";
 import {
@@ -208,6 +219,90 @@ for (const backend of BACKENDS) {
         basic("guessme", STRONG_PASSWORD),
       );
       assert.equal(right.status, 429, "even the right password waits out the lock");
+    });
+
+    // Last in this suite: the flood locks the test's own address (127.0.0.1) for every name.
+    it("a flood of 10,050 made-up user names does not reset a locked user's throttle", async () => {
+      await userWithRole(server, "flood-victim", "reader");
+      const whoami = (username: string, password: string) =>
+        server.app.server.inject({
+          method: "GET",
+          url: "/api/flowgate/v1/whoami",
+          headers: basic(username, password),
+        });
+      for (let i = 0; i < 7; i++) await whoami("flood-victim", `wrong-${i}-guess-xx`);
+      assert.equal((await whoami("flood-victim", STRONG_PASSWORD)).statusCode, 429);
+      const statuses = new Map<number, number>();
+      for (let i = 0; i < 10_050; i++) {
+        const res = await whoami(`nobody-${i}-${Math.random().toString(36).slice(2)}`, "wrong-wrong-wrong");
+        statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
+      }
+      const after = await whoami("flood-victim", STRONG_PASSWORD);
+      assert.equal(after.statusCode, 429);
+      assert.equal(after.json().error_code, "REQUEST_LIMIT_EXCEEDED");
+      assert.ok(
+        (statuses.get(429) ?? 0) > 10_000,
+        `and the flooding address is locked itself: ${JSON.stringify([...statuses])}`,
+      );
+    });
+  });
+
+  describe(`login cost on ${backend.name}`, () => {
+    let database: Database;
+    const store = createSqlUserStore();
+    const verified: string[] = [];
+    const observed: PasswordVerifier = (hash, password) => {
+      verified.push(hash);
+      return verifyPassword(hash, password);
+    };
+    let authenticator: Authenticator;
+    before(async () => {
+      database = await openDatabase(await backend.freshUri());
+      const user = { disabled: false, createdAt: 0, createdBy: "test" };
+      await store.insertUser(database.db, {
+        ...user,
+        username: "real-user",
+        kind: "user",
+        passwordHash: await hashPassword(STRONG_PASSWORD),
+      });
+      await store.insertUser(database.db, {
+        ...user,
+        username: "robot",
+        kind: "service",
+        passwordHash: undefined,
+      });
+      authenticator = createAuthenticator({
+        database,
+        store,
+        throttle: createLoginThrottle(systemClock),
+        clock: systemClock,
+        verify: observed,
+      });
+    });
+    after(async () => database.close());
+
+    async function failedLogin(username: string): Promise<string[]> {
+      verified.length = 0;
+      await assert.rejects(
+        authenticator.authenticate(
+          { kind: "basic", username, password: "Wrong-Kettle-11-dusk" },
+          "192.0.2.1",
+        ),
+        (err: unknown) => err instanceof FlowgateError && err.code === "UNAUTHENTICATED",
+      );
+      return [...verified];
+    }
+
+    it("an unknown user name, a real one and a service account without a password each cost one argon2 verification with the same parameters", async () => {
+      const real = await failedLogin("real-user");
+      const unknown = await failedLogin("no-such-user");
+      const service = await failedLogin("robot");
+      for (const calls of [real, unknown, service]) assert.equal(calls.length, 1);
+      const params = (hash: string) => hash.split("$").slice(0, 4).join("$");
+      assert.match(real[0] ?? "", /^\$argon2id\$/);
+      assert.equal(params(unknown[0] ?? ""), params(real[0] ?? ""));
+      assert.equal(params(service[0] ?? ""), params(real[0] ?? ""));
+      assert.notEqual(unknown[0], real[0]);
     });
   });
 }

@@ -1,20 +1,24 @@
 // Turns request credentials into a Principal: Basic (user name + argon2-checked password, throttled) or
 // Bearer (an API token, looked up by its hash; revoked, expired or disabled-owner tokens are refused).
-import { createHash } from "node:crypto";
+// A login for a name that does not exist, or has no password, costs one argon2 verification like any other,
+// so the time an answer takes does not tell which names exist.
+import { createHash, randomBytes } from "node:crypto";
 import type { Clock } from "../../core/clock.js";
 import { FlowgateError } from "../../core/errors.js";
 import type { Database } from "../../store/database.js";
 import { hashToken } from "./api-tokens.js";
 import { unauthenticated, type Credentials } from "./credentials.js";
 import type { LoginThrottle } from "./login-throttle.js";
-import { verifyPassword } from "./passwords.js";
+import { hashPassword, verifyPassword } from "./passwords.js";
 import type { Principal } from "./principal.js";
 import type { UserStore } from "./user-store.js";
 
 export interface Authenticator {
-  /** `clientKey` identifies the caller's address for throttling. */
-  authenticate(credentials: Credentials, clientKey: string): Promise<Principal>;
+  /** `clientAddress` is the caller's address, for throttling. */
+  authenticate(credentials: Credentials, clientAddress: string): Promise<Principal>;
 }
+
+export type PasswordVerifier = (passwordHash: string, password: string) => Promise<boolean>;
 
 // The MLflow client sends Basic credentials on every call; re-running argon2 (~20 MB, tens of ms) each time
 // would make the password the bottleneck. A verified (user, password) pair is remembered for a minute, and only
@@ -26,9 +30,17 @@ export function createAuthenticator(deps: {
   store: UserStore;
   throttle: LoginThrottle;
   clock: Clock;
+  /** Checks a password against a stored hash; argon2 (passwords.ts) unless a test observes the calls. */
+  verify?: PasswordVerifier;
 }): Authenticator {
   const { database, store, throttle, clock } = deps;
+  const verify = deps.verify ?? verifyPassword;
   const verified = new Map<string, { passwordHash: string; until: number }>();
+  // Made with the same parameters as every stored hash, of a password nobody knows; verified against when
+  // there is no real hash to check.
+  let dummyHash: Promise<string> | undefined;
+  const unknownUserHash = (): Promise<string> =>
+    (dummyHash ??= hashPassword(randomBytes(32).toString("base64url")));
 
   async function principalOf(username: string, via: Principal["via"]): Promise<Principal> {
     const user = await store.getUser(database.db, username);
@@ -42,13 +54,13 @@ export function createAuthenticator(deps: {
     };
   }
 
-  async function basic(username: string, password: string, clientKey: string): Promise<Principal> {
-    const key = `${clientKey}|${username}`;
-    const wait = throttle.retryAfterMs(key);
-    if (wait > 0) {
+  async function basic(username: string, password: string, clientAddress: string): Promise<Principal> {
+    const attempt = { address: clientAddress, username };
+    const refusal = throttle.refusal(attempt);
+    if (refusal !== undefined) {
       throw new FlowgateError(
         "REQUEST_LIMIT_EXCEEDED",
-        `Too many failed logins for '${username}': try again in ${Math.ceil(wait / 1000)} s.`,
+        `${refusal.reason}: try again in ${Math.ceil(refusal.retryAfterMs / 1000)} s.`,
       );
     }
     const user = await store.getUser(database.db, username);
@@ -62,14 +74,15 @@ export function createAuthenticator(deps: {
     ) {
       return principalOf(username, "basic");
     }
-    const ok = user?.passwordHash !== undefined && (await verifyPassword(user.passwordHash, password));
-    if (!ok || user === undefined || user.passwordHash === undefined) {
-      throttle.failed(key);
+    const passwordHash = user?.passwordHash;
+    const matches = await verify(passwordHash ?? (await unknownUserHash()), password);
+    if (!matches || passwordHash === undefined) {
+      throttle.failed(attempt);
       throw unauthenticated("Invalid user name or password.");
     }
-    throttle.succeeded(key);
+    throttle.succeeded(attempt);
     if (verified.size > 10_000) verified.clear();
-    verified.set(cacheKey, { passwordHash: user.passwordHash, until: clock.now() + VERIFIED_TTL_MS });
+    verified.set(cacheKey, { passwordHash, until: clock.now() + VERIFIED_TTL_MS });
     return principalOf(username, "basic");
   }
 
@@ -89,9 +102,9 @@ export function createAuthenticator(deps: {
   }
 
   return {
-    authenticate: (credentials, clientKey) =>
+    authenticate: (credentials, clientAddress) =>
       credentials.kind === "basic"
-        ? basic(credentials.username, credentials.password, clientKey)
+        ? basic(credentials.username, credentials.password, clientAddress)
         : bearer(credentials.token),
   };
 }
