@@ -8,6 +8,7 @@ import type { Logger } from "./core/logger.js";
 import { MLFLOW_COMPAT_VERSION } from "./core/version.js";
 import { openDatabase, type Database } from "./store/database.js";
 import { buildServer, type RoutePlugin } from "./api/server.js";
+import { textResponses } from "./api/openapi/wire-schema.js";
 import { createAuditLog } from "./governance/audit.js";
 import { createSqlTrackingStore } from "./tracking/sql-tracking-store.js";
 import { createExperimentService } from "./tracking/experiments.js";
@@ -144,7 +145,17 @@ export async function createApp(
     });
     const routes: RoutePlugin[] = [
       (app) => {
-        app.get("/version", async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION));
+        app.get(
+          "/version",
+          {
+            schema: {
+              tags: ["server"],
+              summary: "The MLflow version served.",
+              response: textResponses("A version"),
+            },
+          },
+          async (_req, reply) => reply.type("text/plain").send(MLFLOW_COMPAT_VERSION),
+        );
       },
       experimentRoutes(experiments),
       runRoutes(runs),

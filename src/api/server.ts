@@ -6,6 +6,9 @@ import type { Logger } from "../core/logger.js";
 import { newRequestId } from "../core/ids.js";
 import { handleError, sendError } from "./error-handler.js";
 import { createHostCheck } from "./host-check.js";
+import { installOpenApi } from "./openapi/openapi-document.js";
+import { installValidation } from "./openapi/validation.js";
+import { textResponses } from "./openapi/wire-schema.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -85,6 +88,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler(handleError);
+  // Before any route: the compilers and the document collect every route as it is registered.
+  installValidation(app);
+  await installOpenApi(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,
@@ -94,7 +100,11 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   if (options.guard !== undefined) await options.guard(app);
-  app.get("/health", async (_req, reply) => reply.type("text/plain").send("OK"));
+  app.get(
+    "/health",
+    { schema: { tags: ["server"], summary: "Liveness: OK.", response: textResponses("OK") } },
+    async (_req, reply) => reply.type("text/plain").send("OK"),
+  );
 
   for (const register of options.routes) {
     await app.register(async (scope) => register(scope));

@@ -50,6 +50,8 @@ const native = (path: string): RegExp => new RegExp(`${NATIVE}${path}$`);
 /** Ordered: the first rule whose method and URL match decides. */
 export const ROUTE_RULES: readonly RouteRule[] = [
   { methods: GET, url: /^\/(health|version)$/, permission: "public", scope: "global" },
+  // The API description (and its reference page) says nothing about the data; clients fetch it before login.
+  { methods: GET, url: /^\/api\/(openapi\.json|docs)$/, permission: "public", scope: "global" },
   { methods: GET, url: /^\/metrics$/, permission: "authenticated", scope: "global" },
   { methods: GET, url: ml("server-info"), permission: "authenticated", scope: "global" },
 

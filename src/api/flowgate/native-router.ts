@@ -4,6 +4,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RequestContext } from "../../core/request-context.js";
 import { contextOf } from "../mlflow/mlflow-router.js";
 import type { WireArgs } from "../mlflow/wire-input.js";
+import { fastifySchema, type RouteSchema } from "../openapi/route-schema.js";
+import { bodyPresent } from "../openapi/validation.js";
 
 export interface NativeCall {
   args: WireArgs;
@@ -21,11 +23,17 @@ export function nativeRoute(
   app: FastifyInstance,
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  handler: NativeHandler,
+  ...rest: [NativeHandler] | [RouteSchema, NativeHandler]
 ): void {
+  // With a schema (src/api/flowgate/schemas/), it validates the request and documents the route.
+  const [schema, handler] = rest.length === 1 ? [undefined, rest[0]] : rest;
+  const url = `${NATIVE_PREFIX}/${path}`;
   app.route({
     method,
-    url: `${NATIVE_PREFIX}/${path}`,
+    url,
+    ...(schema === undefined
+      ? {}
+      : { schema: fastifySchema(method, url, schema), preValidation: bodyPresent }),
     handler: async (request, reply) => {
       const args = (request.method === "GET" ? request.query : request.body) as WireArgs | undefined;
       return handler({

@@ -14,6 +14,7 @@ import {
   type WireArgs,
 } from "./wire-input.js";
 import { compact } from "./wire-output.js";
+import * as S from "./schemas/experiments.js";
 
 export function experimentToWire(e: Experiment): object {
   return {
@@ -41,7 +42,7 @@ export function experimentRoutes(experiments: ExperimentService) {
   return (app: FastifyInstance): void => {
     const r = mlflowRouter(app);
 
-    r.route("POST", "experiments/create", async ({ args, ctx }) => {
+    r.route("POST", "experiments/create", S.createExperiment, async ({ args, ctx }) => {
       const experiment = await experiments.createExperiment(ctx, {
         name: requiredString(args, "name"),
         artifactLocation: optionalString(args, "artifact_location"),
@@ -50,22 +51,22 @@ export function experimentRoutes(experiments: ExperimentService) {
       return { experiment_id: experiment.experimentId };
     });
 
-    r.route("GET", "experiments/get", async ({ args }) => ({
+    r.route("GET", "experiments/get", S.getExperiment, async ({ args }) => ({
       experiment: experimentToWire(await experiments.getExperiment(requiredString(args, "experiment_id"))),
     }));
 
-    r.route("GET", "experiments/get-by-name", async ({ args }) => ({
+    r.route("GET", "experiments/get-by-name", S.getExperimentByName, async ({ args }) => ({
       experiment: experimentToWire(
         await experiments.getExperimentByName(requiredString(args, "experiment_name")),
       ),
     }));
 
-    r.route(["GET", "POST"], "experiments/search", async ({ args }) => {
+    r.route(["GET", "POST"], "experiments/search", S.searchExperiments, async ({ args }) => {
       const page = await experiments.searchExperiments(searchArgs(args));
       return compact({ experiments: page.items.map(experimentToWire), next_page_token: page.nextPageToken });
     });
 
-    r.route("POST", "experiments/update", async ({ args, ctx }) => {
+    r.route("POST", "experiments/update", S.updateExperiment, async ({ args, ctx }) => {
       await experiments.renameExperiment(
         ctx,
         requiredString(args, "experiment_id"),
@@ -74,17 +75,17 @@ export function experimentRoutes(experiments: ExperimentService) {
       return {};
     });
 
-    r.route("POST", "experiments/delete", async ({ args, ctx }) => {
+    r.route("POST", "experiments/delete", S.deleteExperiment, async ({ args, ctx }) => {
       await experiments.deleteExperiment(ctx, requiredString(args, "experiment_id"));
       return {};
     });
 
-    r.route("POST", "experiments/restore", async ({ args, ctx }) => {
+    r.route("POST", "experiments/restore", S.restoreExperiment, async ({ args, ctx }) => {
       await experiments.restoreExperiment(ctx, requiredString(args, "experiment_id"));
       return {};
     });
 
-    r.route("POST", "experiments/set-experiment-tag", async ({ args, ctx }) => {
+    r.route("POST", "experiments/set-experiment-tag", S.setExperimentTag, async ({ args, ctx }) => {
       await experiments.setExperimentTag(ctx, requiredString(args, "experiment_id"), {
         key: requiredString(args, "key"),
         value: optionalString(args, "value") ?? "",
@@ -92,7 +93,7 @@ export function experimentRoutes(experiments: ExperimentService) {
       return {};
     });
 
-    r.route("POST", "experiments/delete-experiment-tag", async ({ args, ctx }) => {
+    r.route("POST", "experiments/delete-experiment-tag", S.deleteExperimentTag, async ({ args, ctx }) => {
       await experiments.deleteExperimentTag(
         ctx,
         requiredString(args, "experiment_id"),

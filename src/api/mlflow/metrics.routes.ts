@@ -6,12 +6,13 @@ import { mlflowRouter } from "./mlflow-router.js";
 import { optionalInt, optionalString, requiredString, stringList } from "./wire-input.js";
 import { compact } from "./wire-output.js";
 import { metricToWire, runIdOf } from "./runs.routes.js";
+import * as S from "./schemas/runs.js";
 
 export function metricRoutes(runs: RunService) {
   return (app: FastifyInstance): void => {
     const r = mlflowRouter(app);
 
-    r.route("GET", "metrics/get-history", async ({ args }) => {
+    r.route("GET", "metrics/get-history", S.getMetricHistory, async ({ args }) => {
       const page = await runs.getMetricHistory(
         runIdOf(args),
         requiredString(args, "metric_key"),
@@ -24,7 +25,7 @@ export function metricRoutes(runs: RunService) {
       });
     });
 
-    r.route("GET", "metrics/get-history-bulk-interval", async ({ args }) => {
+    r.route("GET", "metrics/get-history-bulk-interval", S.getMetricHistoryBulkInterval, async ({ args }) => {
       const metrics = await runs.getMetricHistoryBulkInterval(
         stringList(args, "run_ids"),
         requiredString(args, "metric_key"),

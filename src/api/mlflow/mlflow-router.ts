@@ -4,6 +4,8 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { RequestContext } from "../../core/request-context.js";
 import type { WireArgs } from "./wire-input.js";
+import { fastifySchema, type RouteSchema } from "../openapi/route-schema.js";
+import { bodyPresent } from "../openapi/validation.js";
 
 export interface MlflowCall {
   args: WireArgs;
@@ -18,6 +20,8 @@ export type HttpMethod = "GET" | "POST" | "PATCH" | "DELETE";
 
 export interface MlflowRouter {
   route(method: HttpMethod | HttpMethod[], path: string, handler: MlflowHandler): void;
+  /** `schema` validates the request and documents the route (src/api/mlflow/schemas/). */
+  route(method: HttpMethod | HttpMethod[], path: string, schema: RouteSchema, handler: MlflowHandler): void;
 }
 
 export function contextOf(request: FastifyRequest): RequestContext {
@@ -32,11 +36,22 @@ export function contextOf(request: FastifyRequest): RequestContext {
 /** `apiVersion` is "2.0" for nearly everything; MLflow uses "3.0" only for traces, server-info and a few more. */
 export function mlflowRouter(app: FastifyInstance, apiVersion = "2.0", resource = "mlflow"): MlflowRouter {
   return {
-    route(method, path, handler) {
-      for (const prefix of ["api", "ajax-api"]) {
+    route(
+      methods: HttpMethod | HttpMethod[],
+      path: string,
+      ...rest: [MlflowHandler] | [RouteSchema, MlflowHandler]
+    ) {
+      const [schema, handler] = rest.length === 1 ? [undefined, rest[0]] : rest;
+      for (const [prefix, method] of ["api", "ajax-api"].flatMap((p) =>
+        [methods].flat().map((m) => [p, m] as const),
+      )) {
+        const url = `/${prefix}/${apiVersion}/${resource}/${path}`;
         app.route({
           method,
-          url: `/${prefix}/${apiVersion}/${resource}/${path}`,
+          url,
+          ...(schema === undefined
+            ? {}
+            : { schema: fastifySchema(method, url, schema), preValidation: bodyPresent }),
           handler: async (request) => {
             const args = (request.method === "GET" ? request.query : request.body) as WireArgs | undefined;
             return handler({

@@ -25,6 +25,7 @@ import {
   type WireArgs,
 } from "./wire-input.js";
 import { compact, wireDouble } from "./wire-output.js";
+import * as S from "./schemas/runs.js";
 
 const MAX_BATCH_REQUEST_BYTES = 1_000_000;
 
@@ -126,7 +127,7 @@ export function runRoutes(runs: RunService) {
   return (app: FastifyInstance): void => {
     const r = mlflowRouter(app);
 
-    r.route("POST", "runs/create", async ({ args, ctx }) => {
+    r.route("POST", "runs/create", S.createRun, async ({ args, ctx }) => {
       const run = await runs.createRun(ctx, {
         experimentId: optionalString(args, "experiment_id") ?? "0",
         userId: optionalString(args, "user_id"),
@@ -137,9 +138,11 @@ export function runRoutes(runs: RunService) {
       return { run: runToWire(run) };
     });
 
-    r.route("GET", "runs/get", async ({ args }) => ({ run: runToWire(await runs.getRun(runIdOf(args))) }));
+    r.route("GET", "runs/get", S.getRun, async ({ args }) => ({
+      run: runToWire(await runs.getRun(runIdOf(args))),
+    }));
 
-    r.route("POST", "runs/update", async ({ args, ctx }) => {
+    r.route("POST", "runs/update", S.updateRun, async ({ args, ctx }) => {
       const info = await runs.updateRun(ctx, runIdOf(args), {
         status: optionalEnum(args, "status", RUN_STATUSES),
         endTime: optionalInt(args, "end_time"),
@@ -148,22 +151,22 @@ export function runRoutes(runs: RunService) {
       return { run_info: runInfoToWire(info) };
     });
 
-    r.route("POST", "runs/delete", async ({ args, ctx }) => {
+    r.route("POST", "runs/delete", S.deleteRun, async ({ args, ctx }) => {
       await runs.deleteRun(ctx, runIdOf(args));
       return {};
     });
 
-    r.route("POST", "runs/restore", async ({ args, ctx }) => {
+    r.route("POST", "runs/restore", S.restoreRun, async ({ args, ctx }) => {
       await runs.restoreRun(ctx, runIdOf(args));
       return {};
     });
 
-    r.route("POST", "runs/log-metric", async ({ args, ctx }) => {
+    r.route("POST", "runs/log-metric", S.logMetric, async ({ args, ctx }) => {
       await runs.logMetric(ctx, runIdOf(args), metricOf(args, ""));
       return {};
     });
 
-    r.route("POST", "runs/log-parameter", async ({ args, ctx }) => {
+    r.route("POST", "runs/log-parameter", S.logParam, async ({ args, ctx }) => {
       await runs.logParam(ctx, runIdOf(args), {
         key: requiredString(args, "key"),
         value: optionalString(args, "value") ?? "",
@@ -171,7 +174,7 @@ export function runRoutes(runs: RunService) {
       return {};
     });
 
-    r.route("POST", "runs/set-tag", async ({ args, ctx }) => {
+    r.route("POST", "runs/set-tag", S.setTag, async ({ args, ctx }) => {
       await runs.setTag(ctx, runIdOf(args), {
         key: requiredString(args, "key"),
         value: optionalString(args, "value") ?? "",
@@ -179,12 +182,12 @@ export function runRoutes(runs: RunService) {
       return {};
     });
 
-    r.route("POST", "runs/delete-tag", async ({ args, ctx }) => {
+    r.route("POST", "runs/delete-tag", S.deleteTag, async ({ args, ctx }) => {
       await runs.deleteTag(ctx, runIdOf(args), requiredString(args, "key"));
       return {};
     });
 
-    r.route("POST", "runs/log-batch", async ({ args, ctx, request }) => {
+    r.route("POST", "runs/log-batch", S.logBatch, async ({ args, ctx, request }) => {
       // MLflow caps a log-batch request at 1 MB (the server's general body limit is larger).
       const size = Number(request.headers["content-length"] ?? 0);
       if (size > MAX_BATCH_REQUEST_BYTES) {
@@ -200,7 +203,7 @@ export function runRoutes(runs: RunService) {
       return {};
     });
 
-    r.route("POST", "runs/log-inputs", async ({ args, ctx }) => {
+    r.route("POST", "runs/log-inputs", S.logInputs, async ({ args, ctx }) => {
       await runs.logInputs(
         ctx,
         runIdOf(args),
@@ -210,7 +213,7 @@ export function runRoutes(runs: RunService) {
       return {};
     });
 
-    r.route("POST", "runs/search", async ({ args }) => {
+    r.route("POST", "runs/search", S.searchRuns, async ({ args }) => {
       const page = await runs.searchRuns({
         experimentIds: stringList(args, "experiment_ids"),
         filter: optionalString(args, "filter"),
