@@ -2,6 +2,7 @@
 // the defaults match `mlflow server` where MLflow has an equivalent flag.
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import { invalidParameter } from "./errors.js";
 
 export interface ServerConfig {
@@ -61,13 +62,14 @@ export interface ServerFlags {
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const serveArtifacts = flags.serveArtifacts ?? env.FLOWGATE_SERVE_ARTIFACTS !== "false";
-  const artifactsDestination = path.resolve(
+  const artifactsDestination = localDestination(
     flags.artifactsDestination ?? env.FLOWGATE_ARTIFACTS_DESTINATION ?? DEFAULTS.artifactsDestination,
   );
-  const defaultArtifactRoot =
+  const defaultArtifactRoot = checkArtifactRootScheme(
     flags.defaultArtifactRoot ??
-    env.FLOWGATE_DEFAULT_ARTIFACT_ROOT ??
-    (serveArtifacts ? "mlflow-artifacts:/" : `file://${artifactsDestination}`);
+      env.FLOWGATE_DEFAULT_ARTIFACT_ROOT ??
+      (serveArtifacts ? "mlflow-artifacts:/" : `file://${artifactsDestination}`),
+  );
   const port = flags.port ?? (env.FLOWGATE_PORT ? Number(env.FLOWGATE_PORT) : DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw invalidParameter(`Invalid port ${String(port)}: it must be an integer from 0 to 65535.`);
@@ -100,6 +102,49 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     ),
     secretKeyFile: path.resolve(env.FLOWGATE_SECRET_KEY_FILE ?? defaultSecretKeyFile(backendStoreUri)),
   };
+}
+
+/** `s3:`, `gs:`, `mlflow-artifacts:`…; undefined for a plain path (a one-letter "scheme" is a Windows drive). */
+function schemeOf(location: string): string | undefined {
+  return /^([a-z][a-z0-9+.-]+):/i.exec(location)?.[1]?.toLowerCase();
+}
+
+/**
+ * The directory the artifact proxy stores into: a path or a file: URI. Any other scheme is refused: taken as a
+ * path, `s3://bucket/prefix` would become a folder named `s3:` and every upload would "succeed" locally.
+ */
+function localDestination(location: string): string {
+  const scheme = schemeOf(location);
+  if (scheme === "file") {
+    try {
+      return path.resolve(fileURLToPath(location));
+    } catch {
+      throw invalidParameter(
+        `Invalid --artifacts-destination '${location}': a file: URI must be file:///absolute/path.`,
+      );
+    }
+  }
+  if (scheme !== undefined) {
+    throw invalidParameter(
+      `Invalid --artifacts-destination '${location}': this server cannot store artifacts in ${scheme}: yet; ` +
+        "give a local directory or file:///path (S3 support is planned).",
+    );
+  }
+  return path.resolve(location);
+}
+
+/**
+ * The root handed to new experiments must be one whose files someone can reach: this server's proxy
+ * (`mlflow-artifacts:`) or a shared file system (`file:`, or a plain path). Clients would write anywhere
+ * else (s3:, gs:, hdfs:…) while the server could neither list nor serve those files.
+ */
+function checkArtifactRootScheme(root: string): string {
+  const scheme = schemeOf(root);
+  if (scheme === undefined || scheme === "mlflow-artifacts" || scheme === "file") return root;
+  throw invalidParameter(
+    `Invalid --default-artifact-root '${root}': this server cannot list or serve ${scheme}: artifacts yet; ` +
+      "use mlflow-artifacts:/ (stored under --artifacts-destination) or file:///path with --no-serve-artifacts.",
+  );
 }
 
 /** Next to an SQLite database file (the two belong together); otherwise in the user's config directory. */

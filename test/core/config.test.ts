@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import os from "node:os";
 import path from "node:path";
 import { DEFAULTS, loadServerConfig } from "../../src/core/config.js";
+import { FlowgateError } from "../../src/core/errors.js";
 
 describe("server configuration", () => {
   it("defaults to mlflow server's: SQLite in the working directory, artifacts beside it, 127.0.0.1:5000", () => {
@@ -53,6 +54,58 @@ describe("server configuration", () => {
     assert.throws(() => loadServerConfig({ port: 70000 }, {}), /Invalid port 70000/);
     for (const bad of ["0", "-5", "1.5", "10GB"]) {
       assert.throws(() => loadServerConfig({ maxArtifactBytes: bad }, {}), /Invalid --max-artifact-bytes/);
+    }
+  });
+
+  it("refuses an artifacts destination it cannot store to, instead of a local folder named after the scheme", () => {
+    for (const destination of [
+      "s3://bucket/prefix",
+      "gs://bucket",
+      "wasbs://c@acct.blob.core.windows.net/p",
+      "hdfs:/x",
+    ]) {
+      assert.throws(
+        () => loadServerConfig({ artifactsDestination: destination }, {}),
+        (err: unknown) =>
+          err instanceof FlowgateError &&
+          err.code === "INVALID_PARAMETER_VALUE" &&
+          err.message.includes("--artifacts-destination") &&
+          err.message.includes(destination) &&
+          !err.message.includes("\n"),
+        destination,
+      );
+    }
+    assert.throws(
+      () => loadServerConfig({}, { FLOWGATE_ARTIFACTS_DESTINATION: "s3://bucket/prefix" }),
+      FlowgateError,
+    );
+  });
+
+  it("takes a file: URI as the artifacts destination's directory", () => {
+    assert.equal(
+      loadServerConfig({ artifactsDestination: "file:///srv/artifacts" }, {}).artifactsDestination,
+      "/srv/artifacts",
+    );
+  });
+
+  it("refuses a default artifact root with a scheme it cannot serve, but keeps mlflow-artifacts:, file: and paths", () => {
+    for (const root of [
+      "s3://bucket/prefix",
+      "gs://bucket/x",
+      "https://elsewhere.example/artifacts",
+      "dbfs:/x",
+    ]) {
+      assert.throws(
+        () => loadServerConfig({ defaultArtifactRoot: root, serveArtifacts: false }, {}),
+        (err: unknown) => err instanceof FlowgateError && err.message.includes("--default-artifact-root"),
+        root,
+      );
+    }
+    for (const root of ["mlflow-artifacts:/", "file:///srv/mlruns", "/srv/mlruns", "./mlruns"]) {
+      assert.equal(
+        loadServerConfig({ defaultArtifactRoot: root, serveArtifacts: false }, {}).defaultArtifactRoot,
+        root,
+      );
     }
   });
 });
