@@ -185,7 +185,7 @@ export function createApprovalService(deps: {
       await access.require(
         ctx,
         "model.approve",
-        { type: "registered_model", id: r.name },
+        { type: "model_name", name: r.name },
         `Approving transition request ${id} is refused`,
       );
       const applier = deps.applier();
@@ -224,7 +224,7 @@ export function createApprovalService(deps: {
       await access.require(
         ctx,
         "model.approve",
-        { type: "registered_model", id: r.name },
+        { type: "model_name", name: r.name },
         `Rejecting transition request ${id} is refused`,
       );
       return decide(ctx, r, "rejected", comment);

@@ -13,7 +13,7 @@ import { createAuthenticator } from "./auth/authenticator.js";
 import { createLoginThrottle } from "./auth/login-throttle.js";
 import { createSqlUserStore } from "./auth/sql-user-store.js";
 import { createUserService, type UserService } from "./auth/users.js";
-import type { ScopeStore } from "./scope-store.js";
+import { createModelNames, type ScopeStore } from "./scope-store.js";
 import type { ArtifactRepository } from "../artifacts/artifact-repo.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import { sendWebhook } from "../webhooks/http-sender.js";
@@ -59,7 +59,7 @@ export async function createGovernance(deps: {
 }): Promise<Governance> {
   const { database, audit, clock, logger } = deps;
   const store = createSqlUserStore();
-  const users = createUserService({ database, store, audit, clock });
+  const users = createUserService({ database, store, audit, clock, models: createModelNames() });
   const env = deps.env ?? process.env;
   const adminName = env.FLOWGATE_ADMIN_USERNAME;
   const adminPassword = env.FLOWGATE_ADMIN_PASSWORD;
@@ -73,7 +73,7 @@ export async function createGovernance(deps: {
         "or set FLOWGATE_ADMIN_USERNAME and FLOWGATE_ADMIN_PASSWORD",
     );
   }
-  const access = createAccessControl({ enabled: deps.authEnabled, database, store });
+  const access = createAccessControl({ enabled: deps.authEnabled, database, store, scopes: deps.scopes });
   const policies = createPolicyService({
     database,
     audit,
@@ -101,6 +101,10 @@ export async function createGovernance(deps: {
       clock,
       logger,
     }),
+    async forgetModel(trx, name) {
+      const id = await deps.scopes.modelIdOf(trx, name);
+      if (id !== undefined) await store.deleteGrantsOn(trx, "registered_model", String(id));
+    },
     clock,
     logger,
   });

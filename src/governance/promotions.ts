@@ -105,6 +105,8 @@ export function createPromotionService(deps: {
   requests: TransitionRequestStore;
   external: ExternalCheck;
   latency: LatencyProbe;
+  /** Drops the grants on a registered model that is being deleted, in the delete's transaction. */
+  forgetModel(trx: Executor, name: string): Promise<void>;
   clock: Clock;
   logger: Logger;
 }): PromotionService {
@@ -231,7 +233,7 @@ export function createPromotionService(deps: {
       const mayPromote =
         approvalFor(ctx, change.name, change.version, target) !== undefined ||
         (!policy.requireApproval &&
-          (await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name })));
+          (await access.allows(ctx, "model.promote", { type: "model_name", name: change.name })));
       if (!mayPromote) return undefined;
       await measureIfGated(ctx, policy, change.name, change.version, target);
       const external = await runGates(
@@ -247,6 +249,8 @@ export function createPromotionService(deps: {
     },
 
     async check(trx, ctx, change, prepared) {
+      // Here, not in `changed`: the model's id (what its grants hold) is gone once the delete ran.
+      if (change.action === "registered_model.delete") await deps.forgetModel(trx, change.name);
       const target = targetOf(change);
       if (target === undefined || change.version === undefined) {
         if (change.action === "registered_model_alias.delete" && change.alias !== undefined) {
@@ -255,7 +259,7 @@ export function createPromotionService(deps: {
             await access.require(
               ctx,
               "model.promote",
-              { type: "registered_model", id: change.name },
+              { type: "model_name", name: change.name },
               `Deleting protected alias '${change.alias}' of model '${change.name}' is refused`,
               trx,
             );
@@ -276,9 +280,7 @@ export function createPromotionService(deps: {
               `${requestHint(change.name, version, target)}.`,
           );
         }
-        if (
-          !(await access.allows(ctx, "model.promote", { type: "registered_model", id: change.name }, trx))
-        ) {
+        if (!(await access.allows(ctx, "model.promote", { type: "model_name", name: change.name }, trx))) {
           throw new FlowgateError(
             "PERMISSION_DENIED",
             `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +

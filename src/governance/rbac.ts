@@ -86,15 +86,3 @@ export function can(grants: readonly Grant[], permission: Permission, scope: Sco
     return g.scopeType === scope.type && g.scopeId === scope.id;
   });
 }
-
-/** Whether only the service role grants model reads, so reads must be limited to released versions. */
-export function readsOnlyReleased(grants: readonly Grant[], scope: Scope): boolean {
-  return !grants.some(
-    (g) =>
-      g.role !== "service" &&
-      ROLE_PERMISSIONS[g.role].has("model.read") &&
-      (g.scopeType === "global" ||
-        scope.type === "any" ||
-        (scope.type !== "global" && g.scopeId === scope.id)),
-  );
-}

@@ -33,10 +33,15 @@ export interface RouteRule {
   permission: Permission | "public" | "authenticated";
   scope: ScopeSource;
   /**
-   * Reads of one model version: a caller whose only model-read grant is the `service` role may read
-   * versions in stage Production or behind a protected alias, nothing else.
+   * The route reads one model version (by number or alias): it must be a version the caller may see
+   * (read-access.ts; the `service` role sees released versions only).
    */
-  releasedOnly?: boolean;
+  version?: boolean;
+  /**
+   * The route hands out what the model URI in this field names (a version's `source`, a URI to resolve):
+   * the caller must be able to read it (governance/uri-reads.ts).
+   */
+  readsUri?: "source" | "uri";
 }
 
 const GET = ["GET"];
@@ -107,7 +112,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     url: ml("(registered-models/alias|model-versions/get|model-versions/get-download-uri)"),
     permission: "model.read",
     scope: "model",
-    releasedOnly: true,
+    version: true,
   },
   { methods: WRITE, url: ml("registered-models/alias"), permission: "model.transition", scope: "model" },
   {
@@ -125,10 +130,17 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   {
     methods: WRITE,
     url: ml(
-      "(registered-models/(create|rename|update|set-tag|delete-tag)|model-versions/(create|update|set-tag|delete-tag))",
+      "(registered-models/(create|rename|update|set-tag|delete-tag)|model-versions/(update|set-tag|delete-tag))",
     ),
     permission: "model.write",
     scope: "model",
+  },
+  {
+    methods: WRITE,
+    url: ml("model-versions/create"),
+    permission: "model.write",
+    scope: "model",
+    readsUri: "source",
   },
 
   // Webhooks (MLflow OSS API).
@@ -153,16 +165,23 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     url: /^\/model-versions\/get-artifact$/,
     permission: "artifact.read",
     scope: "model",
-    releasedOnly: true,
+    version: true,
   },
 
   // Native registry API.
   { methods: WRITE, url: native("registered-models"), permission: "model.write", scope: "model" },
   {
     methods: GET,
-    url: native("(registered-models|model-uris/resolve|lineage|registry/sunset)"),
+    url: native("(registered-models|lineage|registry/sunset)"),
     permission: "model.read",
     scope: "any",
+  },
+  {
+    methods: GET,
+    url: native("model-uris/resolve"),
+    permission: "model.read",
+    scope: "any",
+    readsUri: "uri",
   },
   {
     methods: GET,
@@ -175,7 +194,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     url: native("registered-models/:name/versions/:version(/model-info)?"),
     permission: "model.read",
     scope: "model-path",
-    releasedOnly: true,
+    version: true,
   },
 
   {

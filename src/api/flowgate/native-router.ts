@@ -3,7 +3,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { RequestContext } from "../../core/request-context.js";
 import { contextOf } from "../mlflow/mlflow-router.js";
-import type { WireArgs } from "../mlflow/wire-input.js";
+import { requestArgs, type WireArgs } from "../mlflow/wire-input.js";
 import { fastifySchema, type RouteSchema } from "../openapi/route-schema.js";
 import { bodyPresent } from "../openapi/validation.js";
 
@@ -35,9 +35,8 @@ export function nativeRoute(
       ? {}
       : { schema: fastifySchema(method, url, schema), preValidation: bodyPresent }),
     handler: async (request, reply) => {
-      const args = (request.method === "GET" ? request.query : request.body) as WireArgs | undefined;
       return handler({
-        args: args ?? {},
+        args: requestArgs(request),
         params: (request.params ?? {}) as Record<string, string>,
         ctx: contextOf(request),
         request,

@@ -16,14 +16,20 @@ import {
 } from "../../registry/registered-models.js";
 import { getModelVersion, searchModelVersions } from "../../registry/versions.js";
 import { contextOf } from "../mlflow/mlflow-router.js";
-import { optionalInt, optionalString, requiredString, type WireArgs } from "../mlflow/wire-input.js";
+import {
+  optionalInt,
+  optionalString,
+  requestArgs,
+  requiredString,
+  type WireArgs,
+} from "../mlflow/wire-input.js";
 import type { RoutePlugin } from "../server.js";
 import { houseJson, modelJson, versionJson } from "./registry-json.js";
 
 const V1 = "/api/flowgate/v1";
 
 function argsOf(request: FastifyRequest): WireArgs {
-  return (request.method === "GET" ? request.query : request.body) as WireArgs;
+  return requestArgs(request);
 }
 
 function versionParam(raw: string): number {

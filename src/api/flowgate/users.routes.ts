@@ -3,10 +3,20 @@
 import { FlowgateError } from "../../core/errors.js";
 import type { AccessControl } from "../../governance/access-control.js";
 import type { ApiToken } from "../../governance/auth/user-store.js";
-import type { UserService, UserWithGrants } from "../../governance/auth/users.js";
+import type { NamedGrant, UserService, UserWithGrants } from "../../governance/auth/users.js";
 import type { RoutePlugin } from "../server.js";
 import { optionalInt, optionalString, requiredString } from "../mlflow/wire-input.js";
 import { nativeRoute } from "./native-router.js";
+
+/** A grant; a registered-model grant holds the model's id in scope_id and says its current name. */
+function grantJson(g: NamedGrant): object {
+  return {
+    role: g.role,
+    scope_type: g.scopeType,
+    scope_id: g.scopeId,
+    ...(g.scopeType === "registered_model" ? { model_name: g.modelName ?? null } : {}),
+  };
+}
 
 function userJson(u: UserWithGrants): object {
   return {
@@ -15,7 +25,7 @@ function userJson(u: UserWithGrants): object {
     disabled: u.disabled,
     created_at: u.createdAt,
     created_by: u.createdBy,
-    grants: u.grants.map((g) => ({ role: g.role, scope_type: g.scopeType, scope_id: g.scopeId })),
+    grants: u.grants.map(grantJson),
   };
 }
 
@@ -78,7 +88,11 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
         scopeType: optionalString(args, "scope_type"),
         scopeId: optionalString(args, "scope_id"),
       });
-      return { grant: { role: g.role, scope_type: g.scopeType, scope_id: g.scopeId } };
+      return { grant: grantJson(g) };
+    });
+    nativeRoute(app, "DELETE", "users/:username", async ({ params, ctx }) => {
+      await users.deleteUser(ctx, params.username ?? "");
+      return {};
     });
     nativeRoute(app, "DELETE", "users/:username/grants", async ({ args, params, ctx }) => {
       await users.revokeGrant(ctx, params.username ?? "", {

@@ -10,7 +10,7 @@ import { checkArtifactPath } from "../../artifacts/safe-path.js";
 import { FlowgateError } from "../../core/errors.js";
 import type { RoutePlugin } from "../server.js";
 import { contextOf, mlflowRouter } from "./mlflow-router.js";
-import { optionalString, requiredString } from "./wire-input.js";
+import { optionalString, requiredRunId } from "./wire-input.js";
 
 // Content types by extension. Anything a browser would execute (HTML, SVG, XML, JS) goes out as text/plain:
 // artifacts are user uploads and are never rendered inline (hostile-inputs A.9).
@@ -76,7 +76,7 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
   return (app: FastifyInstance) => {
     const router = mlflowRouter(app);
     router.route("GET", "artifacts/list", async ({ args }) => {
-      const runId = optionalString(args, "run_id") ?? requiredString(args, "run_uuid");
+      const runId = requiredRunId(args);
       const listing = await proxy.listRunArtifacts(runId, optionalString(args, "path") ?? "");
       return { root_uri: listing.rootUri, ...wireFiles(listing.files) };
     });
@@ -112,7 +112,7 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
         const query = request.query as Record<string, unknown>;
         // `GET artifacts?path=<dir>` lists; the client never GETs the bare prefix for a file.
         if (raw === "") {
-          const dir = typeof query.path === "string" ? query.path : "";
+          const dir = optionalString(query, "path") ?? "";
           return wireFiles((await proxy.list(checkArtifactPath(dir, { allowRoot: true }))) ?? []);
         }
         const artifactPath = checkArtifactPath(raw);

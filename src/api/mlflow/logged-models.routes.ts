@@ -22,6 +22,7 @@ import {
   requiredString,
   stringList,
   type WireArgs,
+  requiredRunId,
 } from "./wire-input.js";
 import { compact, wireDouble, wireTags } from "./wire-output.js";
 
@@ -181,7 +182,7 @@ export function loggedModelsRoutes(
     });
 
     router.route("POST", "runs/outputs", async ({ args, ctx }) => {
-      const runId = optionalString(args, "run_id") ?? requiredString(args, "run_uuid");
+      const runId = requiredRunId(args);
       await runModels.logRunOutputs(
         ctx,
         runId,
@@ -194,7 +195,7 @@ export function loggedModelsRoutes(
     });
 
     router.route("POST", "runs/log-model", async ({ args, ctx }) => {
-      const runId = optionalString(args, "run_id") ?? requiredString(args, "run_uuid");
+      const runId = requiredRunId(args);
       await runModels.logRunModel(ctx, runId, requiredString(args, "model_json"));
       return {};
     });

@@ -3,7 +3,7 @@
 // arguments (query for GET, JSON body otherwise) and returns the response object.
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import type { RequestContext } from "../../core/request-context.js";
-import type { WireArgs } from "./wire-input.js";
+import { requestArgs, type WireArgs } from "./wire-input.js";
 import { fastifySchema, type RouteSchema } from "../openapi/route-schema.js";
 import { bodyPresent } from "../openapi/validation.js";
 
@@ -53,9 +53,8 @@ export function mlflowRouter(app: FastifyInstance, apiVersion = "2.0", resource 
             ? {}
             : { schema: fastifySchema(method, url, schema), preValidation: bodyPresent }),
           handler: async (request) => {
-            const args = (request.method === "GET" ? request.query : request.body) as WireArgs | undefined;
             return handler({
-              args: args ?? {},
+              args: requestArgs(request),
               params: (request.params ?? {}) as Record<string, string>,
               ctx: contextOf(request),
               request,

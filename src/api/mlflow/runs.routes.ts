@@ -23,6 +23,7 @@ import {
   stringList,
   toDouble,
   type WireArgs,
+  requiredRunId,
 } from "./wire-input.js";
 import { compact, wireDouble } from "./wire-output.js";
 import * as S from "./schemas/runs.js";
@@ -85,7 +86,7 @@ export function runToWire(run: Run): object {
 
 /** The client sends the deprecated `run_uuid` alongside `run_id`; either names the run. */
 export function runIdOf(args: WireArgs): string {
-  return optionalString(args, "run_id") || requiredString(args, "run_uuid");
+  return requiredRunId(args);
 }
 
 /** A metric from log-metric's body or a log-batch entry. */

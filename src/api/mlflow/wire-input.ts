@@ -15,13 +15,33 @@ function wrongType(field: string, expected: string, value: unknown): Error {
   );
 }
 
-/** A query parameter given twice arrives as an array; a scalar field takes its last value. */
-function scalar(value: unknown): unknown {
-  return Array.isArray(value) ? value[value.length - 1] : value;
+/**
+ * The request's arguments as handlers and the permission check both read them: the query for GET (and HEAD,
+ * which Fastify answers with the GET handler), the JSON body otherwise.
+ */
+export function requestArgs(request: { method: string; query: unknown; body: unknown }): WireArgs {
+  const args = request.method === "GET" || request.method === "HEAD" ? request.query : request.body;
+  return (args ?? {}) as WireArgs;
+}
+
+/**
+ * A scalar field holds one value. A repeated query key arrives as an array, and so does a JSON array: both
+ * are refused, because whoever picked "the last one" (or the first) would not be reading what the
+ * permission check read.
+ */
+function scalar(args: WireArgs, field: string): unknown {
+  const value = args[field];
+  if (Array.isArray(value)) {
+    throw invalidParameter(
+      `Invalid value for parameter '${field}': it takes a single value, but ${value.length} were given ` +
+        "(a repeated query key or a JSON array).",
+    );
+  }
+  return value;
 }
 
 export function optionalString(args: WireArgs, field: string): string | undefined {
-  const value = scalar(args[field]);
+  const value = scalar(args, field);
   if (value === undefined || value === null) return undefined;
   if (typeof value !== "string") throw wrongType(field, "a string", value);
   return value;
@@ -34,8 +54,29 @@ export function requiredString(args: WireArgs, field: string): string {
   return value;
 }
 
+/**
+ * The run a request names: `run_id`, or the deprecated `run_uuid` the client sends alongside it. Two
+ * different runs are refused rather than one of them picked.
+ */
+export function optionalRunId(args: WireArgs): string | undefined {
+  const runId = optionalString(args, "run_id") || undefined;
+  const runUuid = optionalString(args, "run_uuid") || undefined;
+  if (runId !== undefined && runUuid !== undefined && runId !== runUuid) {
+    throw invalidParameter(
+      `Invalid parameters: run_id '${runId}' and run_uuid '${runUuid}' name different runs; give one run.`,
+    );
+  }
+  return runId ?? runUuid;
+}
+
+export function requiredRunId(args: WireArgs): string {
+  const runId = optionalRunId(args);
+  if (runId === undefined) throw missing("run_id");
+  return runId;
+}
+
 export function optionalInt(args: WireArgs, field: string): number | undefined {
-  const value = scalar(args[field]);
+  const value = scalar(args, field);
   if (value === undefined || value === null || value === "") return undefined;
   const n = typeof value === "string" && /^-?\d+$/.test(value.trim()) ? Number(value) : value;
   if (typeof n !== "number" || !Number.isSafeInteger(n)) throw wrongType(field, "an integer", value);
@@ -50,7 +91,7 @@ export function requiredInt(args: WireArgs, field: string): number {
 
 /** A double; protobuf-JSON sends non-finite values as "NaN", "Infinity" and "-Infinity". */
 export function optionalDouble(args: WireArgs, field: string): number | undefined {
-  const value = scalar(args[field]);
+  const value = scalar(args, field);
   if (value === undefined || value === null || value === "") return undefined;
   return toDouble(field, value);
 }
@@ -68,7 +109,7 @@ export function toDouble(field: string, value: unknown): number {
 }
 
 export function optionalBool(args: WireArgs, field: string): boolean | undefined {
-  const value = scalar(args[field]);
+  const value = scalar(args, field);
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value === "boolean") return value;
   if (typeof value === "string" && /^(true|false)$/i.test(value)) return value.toLowerCase() === "true";
@@ -102,7 +143,7 @@ export function optionalEnum<T extends string>(
   field: string,
   allowed: readonly T[],
 ): T | undefined {
-  const value = scalar(args[field]);
+  const value = scalar(args, field);
   if (value === undefined || value === null || value === "") return undefined;
   if (typeof value === "number" && allowed[value - 1] !== undefined) return allowed[value - 1];
   if (typeof value === "string") {

@@ -7,6 +7,7 @@ import { openDatabase } from "../../store/database.js";
 import { createAuditLog } from "../../governance/audit.js";
 import { createSqlUserStore } from "../../governance/auth/sql-user-store.js";
 import { createUserService } from "../../governance/auth/users.js";
+import { createModelNames } from "../../governance/scope-store.js";
 import { systemClock } from "../../core/clock.js";
 import { apiCall, printResult, serverOptions, type ServerCallOptions } from "./server-client.js";
 
@@ -41,6 +42,7 @@ export function registerUsersCommand(program: Command): void {
           store: createSqlUserStore(),
           audit: createAuditLog(systemClock),
           clock: systemClock,
+          models: createModelNames(),
         });
         await service.createAdmin({ ...systemContext("cli"), actor: "cli" }, opts.username, password);
         process.stdout.write(`created admin '${opts.username}'\n`);
@@ -73,6 +75,14 @@ export function registerUsersCommand(program: Command): void {
       await printResult(opts, await apiCall(opts, "GET", "users"));
     },
   );
+
+  serverOptions(
+    users
+      .command("delete <username>")
+      .description("Delete a user or service account with its grants and tokens"),
+  ).action(async (username: string, opts: ServerCallOptions) => {
+    await printResult(opts, await apiCall(opts, "DELETE", `users/${encodeURIComponent(username)}`));
+  });
 
   for (const [verb, method] of [
     ["grant", "POST"],

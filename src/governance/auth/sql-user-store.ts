@@ -71,6 +71,18 @@ export function createSqlUserStore(): UserStore {
         .where("username", "=", username)
         .execute();
     },
+    async deleteUser(x, username) {
+      await x.deleteFrom("api_tokens").where("username", "=", username).execute();
+      await x.deleteFrom("role_grants").where("username", "=", username).execute();
+      await x.deleteFrom("users").where("username", "=", username).execute();
+    },
+    async deleteGrantsOn(x, scopeType, scopeId) {
+      await x
+        .deleteFrom("role_grants")
+        .where("scope_type", "=", scopeType)
+        .where("scope_id", "=", scopeId)
+        .execute();
+    },
     async countUsers(x) {
       const row = await x
         .selectFrom("users")

@@ -1,6 +1,6 @@
 // Entities and the store interface for users, service accounts, role grants and API tokens.
 import type { Executor } from "../../store/database.js";
-import type { Grant } from "../rbac.js";
+import type { Grant, ScopeType } from "../rbac.js";
 
 export interface User {
   username: string;
@@ -39,6 +39,10 @@ export interface UserStore {
     change: { passwordHash?: string; disabled?: boolean },
   ): Promise<void>;
   countUsers(x: Executor): Promise<number>;
+  /** Deletes the user, their grants and their tokens. */
+  deleteUser(x: Executor, username: string): Promise<void>;
+  /** Deletes every grant on one object (a registered model being deleted). */
+  deleteGrantsOn(x: Executor, scopeType: ScopeType, scopeId: string): Promise<void>;
   listGrants(x: Executor, username: string): Promise<StoredGrant[]>;
   insertGrant(x: Executor, grant: Omit<StoredGrant, "id">): Promise<StoredGrant>;
   deleteGrant(x: Executor, username: string, grant: Grant): Promise<boolean>;

@@ -3,7 +3,7 @@
 import type { Clock } from "../../core/clock.js";
 import { alreadyExists, invalidParameter, notFound, FlowgateError } from "../../core/errors.js";
 import type { RequestContext } from "../../core/request-context.js";
-import type { Database } from "../../store/database.js";
+import type { Database, Executor } from "../../store/database.js";
 import { isUniqueViolation } from "../../store/db-errors.js";
 import type { AuditLog } from "../audit.js";
 import { isRole, type Grant, type ScopeType } from "../rbac.js";
@@ -16,7 +16,21 @@ const RESERVED_NAMES = new Set(["anonymous", "system"]);
 const SCOPE_TYPES: readonly ScopeType[] = ["global", "registered_model", "experiment"];
 
 export interface UserWithGrants extends Omit<User, "passwordHash"> {
-  grants: StoredGrant[];
+  grants: NamedGrant[];
+}
+
+/** A grant as shown: a registered-model grant also says the model's current name. */
+export interface NamedGrant extends StoredGrant {
+  modelName?: string | undefined;
+}
+
+/**
+ * Registered models by name and id. A model grant is stored by the model's id (ids are never reused), so it
+ * follows a rename and cannot reach a later model that takes the name; it is given and revoked by name.
+ */
+export interface ModelNames {
+  idOf(x: Executor, name: string): Promise<number | undefined>;
+  nameOf(x: Executor, id: number): Promise<string | undefined>;
 }
 
 export interface UserService {
@@ -30,7 +44,9 @@ export interface UserService {
   listUsers(): Promise<UserWithGrants[]>;
   setPassword(ctx: RequestContext, username: string, password: string): Promise<void>;
   setDisabled(ctx: RequestContext, username: string, disabled: boolean): Promise<void>;
-  grant(ctx: RequestContext, username: string, grant: GrantInput): Promise<StoredGrant>;
+  /** Removes the user with their grants and tokens; what they did stays in the audit log. */
+  deleteUser(ctx: RequestContext, username: string): Promise<void>;
+  grant(ctx: RequestContext, username: string, grant: GrantInput): Promise<NamedGrant>;
   revokeGrant(ctx: RequestContext, username: string, grant: GrantInput): Promise<void>;
   createToken(
     ctx: RequestContext,
@@ -63,6 +79,9 @@ export function parseGrant(input: GrantInput): Grant {
   if (scopeType !== "global" && scopeId === "") {
     throw invalidParameter(`A ${scopeType} grant needs scope_id (the model name or experiment id).`);
   }
+  if (scopeType === "experiment" && !/^\d+$/.test(scopeId)) {
+    throw invalidParameter(`Invalid scope_id '${scopeId}' for an experiment grant: use the experiment id.`);
+  }
   if (input.role === "admin" && scopeType !== "global") {
     throw invalidParameter("The admin role can only be granted globally.");
   }
@@ -74,8 +93,14 @@ export function createUserService(deps: {
   store: UserStore;
   audit: AuditLog;
   clock: Clock;
+  models: ModelNames;
 }): UserService {
-  const { database, store, audit, clock } = deps;
+  const { database, store, audit, clock, models } = deps;
+
+  async function named(g: StoredGrant): Promise<NamedGrant> {
+    if (g.scopeType !== "registered_model") return g;
+    return { ...g, modelName: await models.nameOf(database.db, Number(g.scopeId)) };
+  }
 
   async function load(username: string): Promise<UserWithGrants> {
     const user = await store.getUser(database.db, username);
@@ -86,8 +111,20 @@ export function createUserService(deps: {
       disabled: user.disabled,
       createdAt: user.createdAt,
       createdBy: user.createdBy,
-      grants: await store.listGrants(database.db, username),
+      grants: await Promise.all((await store.listGrants(database.db, username)).map(named)),
     };
+  }
+
+  /** The grant as stored: a model named by the caller becomes the model's id. */
+  async function stored(x: Executor, grant: Grant): Promise<Grant> {
+    if (grant.scopeType !== "registered_model") return grant;
+    const id = await models.idOf(x, grant.scopeId);
+    if (id === undefined) {
+      throw notFound(
+        `Registered model '${grant.scopeId}' does not exist: a model grant names an existing model.`,
+      );
+    }
+    return { ...grant, scopeId: String(id) };
   }
 
   async function create(
@@ -147,14 +184,15 @@ export function createUserService(deps: {
     username: string,
     input: GrantInput,
     add: boolean,
-  ): Promise<StoredGrant | undefined> {
-    const grant = parseGrant(input);
+  ): Promise<NamedGrant | undefined> {
+    const asked = parseGrant(input);
     await load(username);
     try {
       return await database.transaction(async (trx) => {
-        let stored: StoredGrant | undefined;
+        const grant = await stored(trx, asked);
+        let inserted: StoredGrant | undefined;
         if (add) {
-          stored = await store.insertGrant(trx, {
+          inserted = await store.insertGrant(trx, {
             ...grant,
             username,
             createdAt: clock.now(),
@@ -162,16 +200,18 @@ export function createUserService(deps: {
           });
         } else if (!(await store.deleteGrant(trx, username, grant))) {
           throw notFound(
-            `User '${username}' has no ${grant.role} grant on ${grant.scopeType} '${grant.scopeId}'.`,
+            `User '${username}' has no ${asked.role} grant on ${asked.scopeType} '${asked.scopeId}'.`,
           );
         }
+        const shown =
+          grant.scopeType === "registered_model" ? { ...grant, model_name: asked.scopeId } : grant;
         await audit.record(trx, ctx, {
           action: add ? "user.grant" : "user.revoke_grant",
           targetType: "user",
           targetId: username,
-          ...(add ? { after: grant } : { before: grant }),
+          ...(add ? { after: shown } : { before: shown }),
         });
-        return stored;
+        return inserted === undefined ? undefined : { ...inserted, modelName: asked.scopeId };
       });
     } catch (err) {
       if (isUniqueViolation(err)) throw alreadyExists(`User '${username}' already has this grant.`);
@@ -223,7 +263,32 @@ export function createUserService(deps: {
         });
       });
     },
-    grant: async (ctx, username, input) => (await grantChange(ctx, username, input, true)) as StoredGrant,
+    grant: async (ctx, username, input) => (await grantChange(ctx, username, input, true)) as NamedGrant,
+    async deleteUser(ctx, username) {
+      if (username === ctx.actor) {
+        throw new FlowgateError(
+          "INVALID_STATE",
+          `User '${username}' cannot delete themselves; ask another admin.`,
+        );
+      }
+      const before = await load(username);
+      await database.transaction(async (trx) => {
+        await store.deleteUser(trx, username);
+        await audit.record(trx, ctx, {
+          action: "user.delete",
+          targetType: "user",
+          targetId: username,
+          before: {
+            kind: before.kind,
+            grants: before.grants.map((g) => ({
+              role: g.role,
+              scope_type: g.scopeType,
+              scope_id: g.scopeId,
+            })),
+          },
+        });
+      });
+    },
     async revokeGrant(ctx, username, input) {
       await grantChange(ctx, username, input, false);
     },

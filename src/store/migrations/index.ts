@@ -5,6 +5,7 @@ import * as initial from "./0001-initial.js";
 import * as governance from "./0003-governance.js";
 import * as webhooks from "./0004-webhooks.js";
 import * as latency from "./0005-latency-measurements.js";
+import * as grantsByModelId from "./0006-grants-by-model-id.js";
 
 export interface NumberedMigration {
   name: string;
@@ -16,4 +17,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0003-governance", up: governance.up },
   { name: "0004-webhooks", up: webhooks.up },
   { name: "0005-latency-measurements", up: latency.up },
+  { name: "0006-grants-by-model-id", up: grantsByModelId.up },
 ];
