@@ -6,14 +6,23 @@
 # turns that off.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# A first start installs and builds for a minute or two: say what is happening, and how long each step took.
+step() { echo "flowgate: $*" >&2; step_started=$SECONDS; }
+done_step() { echo "flowgate:   done in $((SECONDS - step_started))s" >&2; }
 if [ ! -L node_modules ] && { [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; }; then
+  step "installing the server's npm packages (first start only, about a minute)"
   ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-fund --no-audit
+  done_step
 fi
 # The web UI has its own dependencies (React, Vite) in ui/node_modules.
 if [ ! -d ui/node_modules ] || [ ui/package-lock.json -nt ui/node_modules/.package-lock.json ]; then
+  step "installing the web UI's npm packages"
   npm --prefix ui ci --no-fund --no-audit
+  done_step
 fi
+step "building the server and the web UI"
 npm run --silent build
+done_step
 
 port=5000
 prev=""
@@ -34,6 +43,17 @@ if [ "${FLOWGATE_DEMO:-1}" != "0" ]; then
       echo "flowgate: demo experiment and model ready at $url (FLOWGATE_DEMO=0 to skip)" >&2
   ) &
 fi
+step "starting the server"
+(
+  for _ in $(seq 1 240); do
+    kill -0 $$ 2>/dev/null || exit 0 # the server stopped before it answered; it said why
+    if curl -fsS "$url/health" >/dev/null 2>&1; then
+      echo "Flowgate is up: $url" >&2
+      exit 0
+    fi
+    sleep 0.5
+  done
+) &
 # The max_latency gate's smoke benchmark loads models with a Python that has mlflow: the venv, once it is there.
 [ -n "${FLOWGATE_PYTHON:-}" ] || export FLOWGATE_PYTHON="$PWD/.venvs/mlflow3/bin/python"
 exec node bin/flowgate.js server "$@"

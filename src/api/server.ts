@@ -41,6 +41,20 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
       return typeof given === "string" && REQUEST_ID.test(given) ? given : newRequestId();
     },
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
+    // Fastify logs "incoming request" and "request completed" separately; one line per request (below) is
+    // what an operator reads, with everything on it.
+    disableRequestLogging: true,
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        url: request.url,
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+      },
+      "request",
+    );
   });
 
   // An empty JSON body means "no fields": the client sends DELETEs and some POSTs with none.
