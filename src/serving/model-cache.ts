@@ -8,7 +8,7 @@ import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "no
 import path from "node:path";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { callTracking, locateModel } from "./model-locator.js";
+import { callTracking, locateModel, type ModelLocation } from "./model-locator.js";
 import { parseModelUri } from "./model-uri.js";
 
 export interface ResolvedModel {
@@ -31,9 +31,13 @@ export interface ModelCacheOptions {
 
 interface Manifest {
   uri: string;
+  trackingUri: string;
   name: string;
   version: string;
   artifactUri: string;
+  origin: Record<string, unknown>;
+  /** sha256 of tracking server, name, version, artifact URI and origin: the copy's key. */
+  identity: string;
   files: Record<string, string>;
 }
 
@@ -47,8 +51,9 @@ export async function resolveModel(uri: string, options: ModelCacheOptions): Pro
   }
   await mkdir(options.cacheDir, { recursive: true, mode: 0o700 });
   await chmod(options.cacheDir, 0o700);
-  const indexFile = path.join(options.cacheDir, `uri-${sha256(uri)}.json`);
-  let target: { name: string; version: string; artifactUri: string };
+  const server = trackingIdentity(options.trackingUri);
+  const indexFile = path.join(options.cacheDir, `uri-${sha256(`${server}\n${uri}`)}.json`);
+  let target: ModelLocation;
   try {
     target = await locateModel(parsed, options);
   } catch (err) {
@@ -56,7 +61,7 @@ export async function resolveModel(uri: string, options: ModelCacheOptions): Pro
     const known = await readFile(indexFile, "utf8").catch(() => undefined);
     if (known === undefined) throw err;
     const manifest = JSON.parse(known) as Manifest;
-    const dir = versionDir(options.cacheDir, manifest.name, manifest.version);
+    const dir = versionDir(options.cacheDir, manifest.name, manifest.version, manifest.identity);
     await verify(dir);
     options.logger.warn(
       { uri, name: manifest.name, version: manifest.version },
@@ -64,12 +69,17 @@ export async function resolveModel(uri: string, options: ModelCacheOptions): Pro
     );
     return { dir: path.join(dir, "model"), name: manifest.name, version: manifest.version, offline: true };
   }
-  const dir = versionDir(options.cacheDir, target.name, target.version);
+  const identity = sha256(
+    JSON.stringify([server, target.name, target.version, target.artifactUri, target.origin]),
+  );
+  const dir = versionDir(options.cacheDir, target.name, target.version, identity);
   const existing = await readFile(path.join(dir, "manifest.json"), "utf8").catch(() => undefined);
-  if (existing === undefined) {
-    await download(uri, target, dir, options);
+  const cachedIdentity =
+    existing === undefined ? undefined : (JSON.parse(existing) as Partial<Manifest>).identity;
+  if (cachedIdentity !== identity) {
+    await download(uri, { ...target, trackingUri: server, identity }, dir, options);
   } else {
-    options.logger.info({ dir }, "model found in the local cache");
+    options.logger.info({ dir, tracking_uri: server }, "model found in the local cache");
   }
   await verify(dir);
   const manifest = await readFile(path.join(dir, "manifest.json"), "utf8");
@@ -77,8 +87,22 @@ export async function resolveModel(uri: string, options: ModelCacheOptions): Pro
   return { dir: path.join(dir, "model"), name: target.name, version: target.version, offline: false };
 }
 
-function versionDir(cacheDir: string, name: string, version: string): string {
-  return path.join(cacheDir, `${encodeURIComponent(name)}-v${encodeURIComponent(version)}`);
+function versionDir(cacheDir: string, name: string, version: string, identity: string): string {
+  return path.join(
+    cacheDir,
+    `${encodeURIComponent(name)}-v${encodeURIComponent(version)}-${identity.slice(0, 16)}`,
+  );
+}
+
+/** The tracking server as a key: URL-normalised (scheme and host lower-cased), path without its trailing slash. */
+function trackingIdentity(trackingUri: string | undefined): string {
+  if (trackingUri === undefined) return "";
+  try {
+    const url = new URL(trackingUri);
+    return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}`;
+  } catch {
+    return trackingUri;
+  }
 }
 
 /** Artifacts behind the server's proxy: mlflow-artifacts:/path or mlflow-artifacts://host/path. */
@@ -111,7 +135,7 @@ function safeRelative(rel: string): string {
 
 async function download(
   uri: string,
-  target: { name: string; version: string; artifactUri: string },
+  target: ModelLocation & { trackingUri: string; identity: string },
   dir: string,
   options: ModelCacheOptions,
 ): Promise<void> {

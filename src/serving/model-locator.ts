@@ -10,6 +10,26 @@ export interface ModelLocation {
   name: string;
   version: string;
   artifactUri: string;
+  /**
+   * What makes this copy the one the server means, beyond name and version (which another server, or a deleted
+   * and re-registered model, reuses): the version's source, run and creation time, or the run's id and start.
+   */
+  origin: Record<string, unknown>;
+}
+
+interface VersionFields {
+  version?: unknown;
+  source?: unknown;
+  run_id?: unknown;
+  creation_timestamp?: unknown;
+}
+
+function versionOrigin(v: VersionFields | undefined): Record<string, unknown> {
+  return {
+    source: v?.source ?? null,
+    run_id: v?.run_id ?? null,
+    creation_timestamp: v?.creation_timestamp ?? null,
+  };
 }
 
 export async function locateModel(uri: ModelUri, options: ModelCacheOptions): Promise<ModelLocation> {
@@ -20,19 +40,26 @@ export async function locateModel(uri: ModelUri, options: ModelCacheOptions): Pr
   ): Promise<Record<string, unknown>> => callTracking(options, method, `/api/2.0/mlflow/${route}`, args);
   switch (uri.kind) {
     case "version": {
+      const v = await api("GET", "model-versions/get", { name: uri.name, version: uri.version });
       const r = await api("GET", "model-versions/get-download-uri", { name: uri.name, version: uri.version });
-      return { name: uri.name, version: uri.version, artifactUri: String(r.artifact_uri) };
+      return {
+        name: uri.name,
+        version: uri.version,
+        artifactUri: String(r.artifact_uri),
+        origin: versionOrigin(v.model_version as VersionFields | undefined),
+      };
     }
     case "alias": {
       const r = await api("GET", "registered-models/alias", { name: uri.name, alias: uri.alias });
-      const version = String((r.model_version as { version: string }).version);
+      const found = r.model_version as VersionFields;
+      const version = String(found.version);
       const d = await api("GET", "model-versions/get-download-uri", { name: uri.name, version });
-      return { name: uri.name, version, artifactUri: String(d.artifact_uri) };
+      return { name: uri.name, version, artifactUri: String(d.artifact_uri), origin: versionOrigin(found) };
     }
     case "stage": {
       const stages = uri.stage.toLowerCase() === "latest" ? [] : [uri.stage];
       const r = await api("POST", "registered-models/get-latest-versions", { name: uri.name, stages });
-      const versions = (r.model_versions ?? []) as { version: string }[];
+      const versions = (r.model_versions ?? []) as VersionFields[];
       const latest = versions.map((v) => Number(v.version)).sort((a, b) => b - a)[0];
       if (latest === undefined)
         throw new FlowgateError(
@@ -43,15 +70,28 @@ export async function locateModel(uri: ModelUri, options: ModelCacheOptions): Pr
         name: uri.name,
         version: String(latest),
       });
-      return { name: uri.name, version: String(latest), artifactUri: String(d.artifact_uri) };
+      return {
+        name: uri.name,
+        version: String(latest),
+        artifactUri: String(d.artifact_uri),
+        origin: versionOrigin(versions.find((v) => Number(v.version) === latest)),
+      };
     }
     case "run": {
       const r = await api("GET", "runs/get", { run_id: uri.runId });
-      const base = String((r.run as { info: { artifact_uri: string } }).info.artifact_uri);
+      const info = (
+        r.run as { info: { artifact_uri: string; start_time?: unknown; experiment_id?: unknown } }
+      ).info;
+      const base = String(info.artifact_uri);
       return {
         name: `run-${uri.runId}`,
         version: uri.path.replace(/\//g, "_"),
         artifactUri: `${base.replace(/\/$/, "")}/${uri.path}`,
+        origin: {
+          run_id: uri.runId,
+          experiment_id: info.experiment_id ?? null,
+          start_time: info.start_time ?? null,
+        },
       };
     }
     case "local":

@@ -11,7 +11,7 @@ import { promisify } from "node:util";
 import { freePort } from "../support/free-port.js";
 import { parseModelUri } from "../../src/serving/model-uri.js";
 import { BACKENDS } from "../support/backends.js";
-import { startTestServer } from "../support/test-server.js";
+import { call, startTestServer } from "../support/test-server.js";
 import { PYTHON, REPO, post, serveForTest } from "./support/serving-fixtures.js";
 
 const IRIS_ROW = {
@@ -20,6 +20,13 @@ const IRIS_ROW = {
     data: [[5.1, 3.5, 1.4, 0.2]],
   },
 };
+
+/** The one cached copy whose directory name starts with `prefix` (name-vVERSION-<origin key>). */
+function cachedCopy(cacheDir: string, prefix: string): string {
+  const found = readdirSync(cacheDir).filter((d) => d.startsWith(prefix) && !d.includes(".tmp-"));
+  assert.equal(found.length, 1, `one cached copy ${prefix}* in ${found.join(", ")}`);
+  return path.join(cacheDir, found[0] as string);
+}
 
 describe("model URIs resolved through a real mlflow tracking server", () => {
   let mlflow: ChildProcess;
@@ -78,10 +85,10 @@ describe("model URIs resolved through a real mlflow tracking server", () => {
       assert.equal(meta.models[0].name, "iris-serving");
       assert.equal(meta.models[0].version, "1");
       assert.equal(statSync(cacheDir).mode & 0o777, 0o700);
-      const manifest = JSON.parse(
-        readFileSync(path.join(cacheDir, "iris-serving-v1", "manifest.json"), "utf8"),
-      );
+      const copy = cachedCopy(cacheDir, "iris-serving-v1-");
+      const manifest = JSON.parse(readFileSync(path.join(copy, "manifest.json"), "utf8"));
       assert.match(manifest.files.MLmodel, /^[0-9a-f]{64}$/);
+      assert.equal(manifest.trackingUri, trackingUri);
     } finally {
       await server.stop();
     }
@@ -105,9 +112,23 @@ describe("model URIs resolved through a real mlflow tracking server", () => {
     );
   });
 
-  test("with the tracking server down, the cached copy keeps serving", async () => {
-    const unreachable = `http://127.0.0.1:${await freePort()}`;
-    const server = await serveForTest("models:/iris-serving/1", { trackingUri: unreachable, cacheDir });
+  test("a cached file changed after download is refused before load", async () => {
+    const copy = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-serving-tamper-")), "cache");
+    const first = await serveForTest("models:/iris-serving/1", { trackingUri, cacheDir: copy });
+    await first.stop();
+    const cached = cachedCopy(copy, "iris-serving-v1-");
+    const modelFiles = readdirSync(path.join(cached, "model"));
+    assert.ok(modelFiles.includes("MLmodel"));
+    writeFileSync(path.join(cached, "model", "requirements.txt"), "evil==1.0\n");
+    await assert.rejects(
+      serveForTest("models:/iris-serving/1", { trackingUri, cacheDir: copy }),
+      /does not match its recorded sha256/,
+    );
+  });
+  test("with its tracking server down, the copy cached from that server keeps serving", async () => {
+    mlflow.kill("SIGTERM");
+    await new Promise((resolve) => mlflow.once("exit", resolve));
+    const server = await serveForTest("models:/iris-serving/1", { trackingUri, cacheDir });
     try {
       const meta: any = await (await fetch(`${server.url}/metadata`)).json(); // eslint-disable-line @typescript-eslint/no-explicit-any
       assert.equal(meta.models[0].offline, true);
@@ -117,16 +138,11 @@ describe("model URIs resolved through a real mlflow tracking server", () => {
     }
   });
 
-  test("a cached file changed after download is refused before load", async () => {
-    const copy = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-serving-tamper-")), "cache");
-    const first = await serveForTest("models:/iris-serving/1", { trackingUri, cacheDir: copy });
-    await first.stop();
-    const modelFiles = readdirSync(path.join(copy, "iris-serving-v1", "model"));
-    assert.ok(modelFiles.includes("MLmodel"));
-    writeFileSync(path.join(copy, "iris-serving-v1", "model", "requirements.txt"), "evil==1.0\n");
+  test("a copy cached from one tracking server is never served for another that is down", async () => {
+    const unreachable = `http://127.0.0.1:${await freePort()}`;
     await assert.rejects(
-      serveForTest("models:/iris-serving/1", { trackingUri, cacheDir: copy }),
-      /does not match its recorded sha256/,
+      serveForTest("models:/iris-serving/1", { trackingUri: unreachable, cacheDir }),
+      /is unreachable/,
     );
   });
 });
@@ -161,6 +177,63 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+const sqlite = BACKENDS.find((b) => b.name === "sqlite") as (typeof BACKENDS)[number];
+
+/** Registers an iris model as the next version of `name` whose setosa prediction is `shift`. */
+async function registerShifted(trackingUri: string, name: string, shift: number): Promise<void> {
+  await promisify(execFile)(
+    PYTHON,
+    [path.join(REPO, "test/serving/fixtures/register_model.py"), name, String(shift)],
+    { env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri } },
+  );
+}
+
+async function predictOnce(uri: string, trackingUri: string, cacheDir: string): Promise<unknown> {
+  const server = await serveForTest(uri, { trackingUri, cacheDir });
+  try {
+    const r = await post(`${server.url}/invocations`, IRIS_ROW);
+    assert.equal(r.status, 200, r.text);
+    return r.json.predictions;
+  } finally {
+    await server.stop();
+  }
+}
+
+// The store is not what is tested here (the cache is keyed by what the server answers), so one back end suffices.
+describe("the model cache is keyed by tracking server and version origin, not by name and version", () => {
+  test("models:/m/1 from a second Flowgate server, after the first's was cached, predicts per the second", async () => {
+    const first = await startTestServer(sqlite);
+    const second = await startTestServer(sqlite);
+    try {
+      await registerShifted(first.url, "m", 0);
+      await registerShifted(second.url, "m", 1);
+      const cacheDir = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-serving-two-")), "cache");
+      assert.deepEqual(await predictOnce("models:/m/1", first.url, cacheDir), [0]);
+      assert.deepEqual(await predictOnce("models:/m/1", second.url, cacheDir), [1]);
+      // And back: each server's copy stays its own.
+      assert.deepEqual(await predictOnce("models:/m/1", first.url, cacheDir), [0]);
+    } finally {
+      await Promise.all([first.close(), second.close()]);
+    }
+  });
+
+  test("a model deleted and registered again under the same name and version is downloaded again", async () => {
+    const server = await startTestServer(sqlite);
+    try {
+      await registerShifted(server.url, "m", 0);
+      const cacheDir = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-serving-re-")), "cache");
+      assert.deepEqual(await predictOnce("models:/m/1", server.url, cacheDir), [0]);
+      const deleted = await call(server, "DELETE", "/api/2.0/mlflow/registered-models/delete", { name: "m" });
+      assert.equal(deleted.status, 200);
+      await registerShifted(server.url, "m", 2);
+      assert.deepEqual(await predictOnce("models:/m/1", server.url, cacheDir), [2]);
+      assert.deepEqual(await predictOnce("models:/m@champion", server.url, cacheDir), [2]);
+    } finally {
+      await server.close();
+    }
+  });
+});
 
 describe("model URI parsing", () => {
   test("registry, alias, stage and run URIs are recognised", () => {

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { PYTHON_WORKER_PATH } from "../../serving/python/worker-path.js";
 import type { Command } from "commander";
-import { invalidParameter } from "../../core/errors.js";
+import { FlowgateError, invalidParameter } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import type { RuntimeChoice } from "../../serving/runtime-selection.js";
 import { exitOnSignals } from "../shutdown-signals.js";
@@ -67,51 +67,73 @@ export function registerModelsServeCommand(program: Command): void {
       "--tracking-uri <uri>",
       "tracking server that resolves models:/ and runs:/ (default MLFLOW_TRACKING_URI)",
     )
-    .option("--cache-dir <dir>", "local model cache (default ~/.cache/flowgate/models)")
+    .option(
+      "--cache-dir <dir>",
+      "cache root as for `flowgate server` (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate); models are kept in <dir>/models",
+    )
     .option(
       "--python <path>",
       "Python interpreter with mlflow installed (default FLOWGATE_PYTHON or python3)",
     )
     .option("--onnx-threads <n>", "ONNX Runtime intra-op threads", "1")
-    .action(async (flags: ServeFlags) => {
-      if (flags.envManager !== "local") {
-        throw invalidParameter(
-          `--env-manager ${flags.envManager} is not supported; only 'local' (the current Python environment).`,
-        );
-      }
-      if (!["auto", "onnx", "python"].includes(flags.runtime)) {
-        throw invalidParameter(`--runtime must be auto, onnx or python, not '${flags.runtime}'.`);
-      }
-      const logger = createLogger({ name: "flowgate-serving" });
-      const timeout = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT ?? "60");
-      // Loaded on use: the serving stack (onnxruntime-node) would otherwise slow every other command's start,
-      // `flowgate server` included.
-      const { startServing } = await import("../../serving/serving-process.js");
-      const serving = await startServing({
-        modelUri: flags.modelUri,
-        host: flags.host,
-        port: positive(flags.port, "--port", true),
-        workers: positive(flags.workers, "--workers"),
-        runtime: flags.runtime as RuntimeChoice,
-        maxBatchSize: positive(flags.maxBatchSize, "--max-batch-size"),
-        maxBatchDelayMs: positive(flags.maxBatchDelayMs, "--max-batch-delay-ms", true),
-        maxQueue: positive(flags.maxQueue, "--max-queue"),
-        maxBodyBytes: positive(flags.maxBodyBytes, "--max-body-bytes"),
-        requestTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
-        bodyTimeoutSeconds: positive(flags.bodyTimeout, "--body-timeout"),
-        headersTimeoutSeconds: positive(flags.headersTimeout, "--headers-timeout"),
-        trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
-        cacheDir: flags.cacheDir ?? path.join(os.homedir(), ".cache", "flowgate", "models"),
-        python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",
-        workerPath: PYTHON_WORKER_PATH,
-        onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
-        logger,
-      });
-      serving.loaded.catch(() => {
-        void serving.stop().finally(() => process.exit(1));
-      });
-      exitOnSignals(logger, () => serving.stop());
-    });
+    .action((flags: ServeFlags) => oneLineFailures(() => serve(flags)));
+}
+
+async function serve(flags: ServeFlags): Promise<void> {
+  if (flags.envManager !== "local") {
+    throw invalidParameter(
+      `--env-manager ${flags.envManager} is not supported; only 'local' (the current Python environment).`,
+    );
+  }
+  if (!["auto", "onnx", "python"].includes(flags.runtime)) {
+    throw invalidParameter(`--runtime must be auto, onnx or python, not '${flags.runtime}'.`);
+  }
+  const logger = createLogger({ name: "flowgate-serving" });
+  const timeout = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT ?? "60");
+  // Loaded on use: the serving stack (onnxruntime-node) would otherwise slow every other command's start,
+  // `flowgate server` included.
+  const { startServing } = await import("../../serving/serving-process.js");
+  const serving = await startServing({
+    modelUri: flags.modelUri,
+    host: flags.host,
+    port: positive(flags.port, "--port", true),
+    workers: positive(flags.workers, "--workers"),
+    runtime: flags.runtime as RuntimeChoice,
+    maxBatchSize: positive(flags.maxBatchSize, "--max-batch-size"),
+    maxBatchDelayMs: positive(flags.maxBatchDelayMs, "--max-batch-delay-ms", true),
+    maxQueue: positive(flags.maxQueue, "--max-queue"),
+    maxBodyBytes: positive(flags.maxBodyBytes, "--max-body-bytes"),
+    requestTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
+    bodyTimeoutSeconds: positive(flags.bodyTimeout, "--body-timeout"),
+    headersTimeoutSeconds: positive(flags.headersTimeout, "--headers-timeout"),
+    trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
+    cacheDir: path.resolve(
+      flags.cacheDir ?? process.env.FLOWGATE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "flowgate"),
+      "models",
+    ),
+    python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",
+    workerPath: PYTHON_WORKER_PATH,
+    onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
+    logger,
+  });
+  exitOnSignals(logger, () => serving.stop());
+  try {
+    await serving.loaded;
+  } catch (err) {
+    await serving.stop().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Every failure of `models serve` reaches the terminal as one line (main prints FlowgateErrors that way). */
+async function oneLineFailures(run: () => Promise<void>): Promise<void> {
+  try {
+    await run();
+  } catch (err) {
+    const e = err instanceof FlowgateError ? err : undefined;
+    const message = (err instanceof Error ? err.message : String(err)).replace(/\s*\n\s*/g, " ").trim();
+    throw new FlowgateError(e?.code ?? "INTERNAL_ERROR", message);
+  }
 }
 
 function positive(value: string, flag: string, allowZero = false): number {
