@@ -11,6 +11,7 @@ import type { Logger } from "../core/logger.js";
 import type { ModelMetadata } from "./model-metadata.js";
 import { OnnxRuntime } from "./onnx/onnx-runtime.js";
 import { elementType, planNativeOnnx, type OnnxPlan } from "./onnx/onnx-plan.js";
+import { requireMlflowPython } from "./python/python-check.js";
 import { PythonRuntime } from "./python/python-runtime.js";
 import type { ModelRuntime } from "./runtime.js";
 
@@ -60,6 +61,7 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
     };
   }
   if (options.choice !== "python" && meta.flavors.sklearn !== undefined) {
+    await requireMlflowPython(options.python);
     const conversion = await convertSklearn(meta, options);
     if (conversion.ok) {
       const plan: OnnxPlan = {
@@ -105,7 +107,8 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
   return { runtime: await startPython(meta, options), reason };
 }
 
-function startPython(meta: ModelMetadata, options: RuntimeOptions): Promise<PythonRuntime> {
+async function startPython(meta: ModelMetadata, options: RuntimeOptions): Promise<PythonRuntime> {
+  await requireMlflowPython(options.python);
   return PythonRuntime.start({
     python: options.python,
     workerPath: options.workerPath,

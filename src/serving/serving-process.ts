@@ -2,6 +2,7 @@
 // into the local cache, read its MLmodel, choose and start the runtime, then report ready. Every step is logged
 // as structured JSON. stop() drains: readiness false, stop accepting, finish in-flight requests, stop workers.
 import type { FastifyInstance } from "fastify";
+import { FlowgateError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import { HostedModels, hostModel } from "./hosted-model.js";
 import { createServingMetrics, type ServingMetrics } from "./metrics.js";
@@ -56,7 +57,13 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
     headersTimeoutSeconds: options.headersTimeoutSeconds,
     isReady: () => ready && models.primary()?.runtime.ready() === true,
   });
-  const address = await app.listen({ host: options.host, port: options.port });
+  let address: string;
+  try {
+    address = await app.listen({ host: options.host, port: options.port });
+  } catch (err) {
+    await app.close().catch(() => undefined);
+    throw listenFailure(err as NodeJS.ErrnoException, options);
+  }
   log.info({ step: "listen", address }, "serving: listening (not ready until the model is loaded)");
 
   const load = async (): Promise<void> => {
@@ -150,6 +157,23 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
       log.info({ step: "stopped" }, "serving: stopped");
     },
   };
+}
+
+/** The usual first-run mistakes, said in one line with what to do (issue 11). */
+function listenFailure(err: NodeJS.ErrnoException, options: ServeOptions): Error {
+  if (err.code === "EADDRINUSE") {
+    return new FlowgateError(
+      "INVALID_STATE",
+      `port ${options.port} is in use on ${options.host} — is \`flowgate server\` running there? pass --port`,
+    );
+  }
+  if (err.code === "EACCES" || err.code === "EADDRNOTAVAIL") {
+    return new FlowgateError(
+      "INVALID_STATE",
+      `cannot listen on ${options.host}:${options.port} (${err.code}); pass another --host or --port`,
+    );
+  }
+  return err;
 }
 
 /** The same credentials the MLflow client reads from its environment. */
