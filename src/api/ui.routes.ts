@@ -54,8 +54,10 @@ export function uiRoutes(options: { uiDir: string }): RoutePlugin {
       });
     }
 
-    app.get("/", async (_request, reply) => sendIndex(reply));
-    app.get("/*", async (request, reply) => {
+    // The web UI's pages are not part of the API description.
+    const page = { schema: { hide: true } };
+    app.get("/", page, async (_request, reply) => sendIndex(reply));
+    app.get("/*", page, async (request, reply) => {
       const urlPath = request.url.split("?")[0] ?? "";
       // A missing file with an extension (a stale asset) is a 404, not HTML served as a script.
       if (RESERVED.test(urlPath) || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {

@@ -21,10 +21,13 @@ export function checkAliasName(alias: string): string {
       `Invalid alias '${alias}': an alias may contain only letters, digits, underscores and dashes.`,
     );
   }
-  if (alias.toLowerCase() === "latest" || /^v\d+$/i.test(alias)) {
+  if (alias.toLowerCase() === "latest") {
     throw invalidParameter(
-      `Invalid alias '${alias}': 'latest' and 'v<number>' are reserved (models:/<name>/latest and version references).`,
+      "'latest' alias name (case insensitive) is reserved. models:/<name>/latest names the newest version.",
     );
+  }
+  if (/^v\d+$/i.test(alias)) {
+    throw invalidParameter(`Version alias name '${alias}' is reserved. It reads as a version reference.`);
   }
   return alias;
 }

@@ -124,6 +124,13 @@ export async function resolveModelUri(
   ex: Executor,
   uri: string,
 ): Promise<ResolvedModelUri> {
+  const resolved = await resolveOnce(store, ex, uri);
+  // A version registered from a `runs:/` reference whose run was not there yet is located when read.
+  if (!resolved.storageUri.startsWith("runs:/")) return resolved;
+  return { ...resolved, storageUri: (await resolveOnce(store, ex, resolved.storageUri)).storageUri };
+}
+
+async function resolveOnce(store: RegistryStore, ex: Executor, uri: string): Promise<ResolvedModelUri> {
   const parsed = parseModelUri(uri);
   switch (parsed.kind) {
     case "artifacts":

@@ -1,12 +1,13 @@
 // Where a new model version's files are. A `source` must point into this server's artifact store, directly
-// (`mlflow-artifacts:/…`) or through a `runs:/`, `models:/` or `models:/m-…` URI that resolves there.
+// (`mlflow-artifacts:/…`), through a `models:/` or `models:/m-…` URI that resolves there, or be a `runs:/`
+// reference (stored as sent, located when read).
 // Everything else — local paths, file:, other hosts and schemes, traversal, query/fragment/params tricks,
 // however encoded — is refused (MLflow's CVE-2023-1177 family; hostile-inputs B). The registry never
 // reads or fetches what a source names at registration time.
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
 import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
-import { resolveModelUri } from "./model-uri.js";
+import { parseModelUri, resolveModelUri } from "./model-uri.js";
 import type { RegistryStore } from "./registry-store.js";
 
 export interface VersionSource {
@@ -17,14 +18,22 @@ export interface VersionSource {
   modelId: string | null;
 }
 
+/** MLflow's words for a source that does not lie with the run or logged model the request names. */
+function notContained(source: string, idName: "run_id" | "model_id", hint: string): Error {
+  return invalidParameter(
+    `Invalid model version source: '${source}'. The ${idName} request parameter must identify the ` +
+      `resource that contains the source. ${hint}`,
+  );
+}
+
 export async function resolveVersionSource(
   store: RegistryStore,
   ex: Executor,
   req: { source: string; runId?: string | undefined; modelId?: string | undefined },
 ): Promise<VersionSource> {
-  let resolved;
+  let parsed;
   try {
-    resolved = await resolveModelUri(store, ex, req.source);
+    parsed = parseModelUri(req.source);
   } catch (err) {
     if (err instanceof FlowgateError && err.code === "INVALID_PARAMETER_VALUE") {
       throw invalidParameter(
@@ -34,6 +43,8 @@ export async function resolveVersionSource(
     }
     throw err;
   }
+  if (parsed.kind === "run") return runReference(store, ex, req, parsed.runId);
+  const resolved = await resolveModelUri(store, ex, req.source);
   let runId = req.runId ?? resolved.runId ?? null;
   let modelId = req.modelId ?? null;
   if (modelId !== null) {
@@ -45,7 +56,8 @@ export async function resolveVersionSource(
     const logged = await store.findLoggedModel(ex, modelId);
     if (logged === undefined) throw notFound(`Logged model with id=${modelId} not found.`);
     runId ??= logged.sourceRunId;
-  } else if (resolved.modelId !== undefined && resolved.name === undefined) {
+  } else if (resolved.modelId !== undefined) {
+    // A logged model's URI, or (as MLflow 3 does) a copy of a version inherits that version's model.
     modelId = resolved.modelId;
   }
   const storePath = artifactUriPath(resolved.storageUri, "source");
@@ -54,19 +66,51 @@ export async function resolveVersionSource(
       `Invalid model version source '${req.source}': it names the whole artifact store.`,
     );
   }
-  if (req.runId !== undefined) {
+  if (req.runId !== undefined && resolved.name === undefined && resolved.modelId === undefined) {
     const run = await store.findRun(ex, req.runId);
-    if (run === undefined) throw notFound(`Run with id=${req.runId} not found.`);
+    if (run === undefined) throw notContained(req.source, "run_id", `Run ${req.runId} does not exist.`);
     const allowed = experimentArea(run.artifactUri, run.runId);
     // As MLflow's rule for local sources: files registered with a run must lie with that run, here within
     // its experiment's artifact area, so a version cannot borrow another experiment's files.
-    if (resolved.name === undefined && storePath !== allowed && !storePath.startsWith(`${allowed}/`)) {
-      throw invalidParameter(
-        `Invalid model version source '${req.source}': with run_id ${run.runId} it must lie under ${artifactUri(allowed)}.`,
+    if (storePath !== allowed && !storePath.startsWith(`${allowed}/`)) {
+      throw notContained(
+        req.source,
+        "run_id",
+        `With run_id ${run.runId} it must lie under ${artifactUri(allowed)}.`,
       );
     }
   }
-  return { source: req.source, storageLocation: resolved.storageUri, runId, modelId };
+  // A copy names the version it copies by number (MLflow 3 does the same), so it stays put when aliases
+  // or stages move.
+  const source =
+    resolved.name !== undefined && resolved.version !== undefined
+      ? `models:/${resolved.name}/${resolved.version}`
+      : req.source;
+  return { source, storageLocation: resolved.storageUri, runId, modelId };
+}
+
+/**
+ * A `runs:/<run>/<path>` source is a reference, as in MLflow: stored as sent, whether or not the run exists
+ * or is the request's run_id (who may read the run is the caller's business, checked where requests are
+ * authorized). Its files are located now when the run exists, else when the version is read.
+ */
+async function runReference(
+  store: RegistryStore,
+  ex: Executor,
+  req: { source: string; runId?: string | undefined; modelId?: string | undefined },
+  sourceRunId: string,
+): Promise<VersionSource> {
+  const run = await store.findRun(ex, sourceRunId);
+  const storageLocation =
+    run === undefined || run.lifecycleStage === "deleted"
+      ? req.source
+      : (await resolveModelUri(store, ex, req.source)).storageUri;
+  return {
+    source: req.source,
+    storageLocation,
+    runId: req.runId ?? sourceRunId,
+    modelId: req.modelId ?? null,
+  };
 }
 
 /** The experiment's artifact area of a run (`<exp>` of `<exp>/<run>/artifacts`), or the run's own directory. */

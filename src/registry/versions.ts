@@ -13,11 +13,14 @@ import { modelNotFound, versionNotFound } from "./registry-errors.js";
 import { checkRegistryTag, checkRegistryTags } from "./registry-tags.js";
 import { parseModelVersionFilter, parseModelVersionOrderBy } from "./search/model-version-filter.js";
 import { resolveVersionSource } from "./sources.js";
+import { pythonJsonDumps } from "../core/python-json.js";
 
 export const SEARCH_VERSIONS_DEFAULT = 10_000;
 // MLflow allows 200,000; the client pages 10,000 at a time, so far less is enough (hostile-inputs F.36).
 export const SEARCH_VERSIONS_LIMIT = 50_000;
 const CREATE_ATTEMPTS = 10;
+/** Copies of copies are followed this far back for the download URI (each copy names an older version). */
+const MAX_COPY_HOPS = 100;
 /** The logged-model tag that lists the versions registered from it (set by the server, as MLflow's). */
 const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
 
@@ -47,11 +50,12 @@ async function linkLoggedModel(
     list = [];
   }
   const entries: unknown[] = Array.isArray(list) ? list : [];
-  const entry = { name, version: String(version) };
-  // As MLflow's set_model_versions_tags: add the version once (the 3.x client appends it again itself).
-  if (entries.some((e) => JSON.stringify(e) === JSON.stringify(entry))) return;
-  entries.push(entry);
-  await deps.store.setLoggedModelTag(trx, modelId, MODEL_VERSIONS_TAG, JSON.stringify(entries));
+  const entry = { name, version };
+  // As MLflow's set_model_versions_tags, text and all (json.dumps, integer version): the version is added
+  // once, and when it is already listed the tag is written as that one entry.
+  const listed = entries.some((e) => JSON.stringify(e) === JSON.stringify(entry));
+  const tag = pythonJsonDumps(listed ? [entry] : [...entries, entry]);
+  await deps.store.setLoggedModelTag(trx, modelId, MODEL_VERSIONS_TAG, tag);
 }
 
 export async function createModelVersion(
@@ -226,7 +230,21 @@ export async function searchModelVersions(
   );
 }
 
-/** Where the version's files are (for `models:/m-…` sources: the logged model's artifact location). */
+/**
+ * The download URI as MLflow answers it: the source as stored (a `runs:/…` reference stays one; the client
+ * resolves it), the logged model's artifact location for `models:/m-…`, and for a copy (`models:/<name>/<v>`)
+ * the download URI of the version it copies.
+ */
 export async function getDownloadUri(deps: RegistryDeps, name: string, version: number): Promise<string> {
-  return (await getModelVersion(deps, name, version)).storageLocation;
+  let v = await getModelVersion(deps, name, version);
+  for (let hops = 0; hops < MAX_COPY_HOPS; hops++) {
+    const copied = /^models:\/([^/]+)\/(\d+)$/.exec(v.source);
+    if (copied === null) break;
+    const id = await deps.store.modelId(deps.database.db, copied[1] ?? "");
+    const original =
+      id === undefined ? undefined : await deps.store.findVersion(deps.database.db, id, Number(copied[2]));
+    if (original === undefined) return v.storageLocation;
+    v = original;
+  }
+  return v.source.startsWith("models:/") ? v.storageLocation : v.source;
 }

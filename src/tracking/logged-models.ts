@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { invalidParameter, notFound } from "../core/errors.js";
 import { newLoggedModelId, newRunName } from "../core/ids.js";
 import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import { checkSearchExperimentIds } from "../core/search-filter/search-limits.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database, Executor } from "../store/database.js";
@@ -131,12 +132,7 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
             `Experiment ${input.experimentId} is deleted; restore it before logging models.`,
           );
         }
-        if (
-          input.sourceRunId !== undefined &&
-          (await tracking.getRunInfo(trx, input.sourceRunId)) === undefined
-        ) {
-          throw notFound(`Run with id=${input.sourceRunId} not found.`);
-        }
+        // source_run_id is lineage, recorded as given (MLflow does not look the run up either).
         const modelId = newLoggedModelId();
         await store.insert(trx, {
           modelId,
@@ -215,6 +211,7 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
       if (input.experimentIds.length === 0) {
         throw invalidParameter("Missing value for required parameter 'experiment_ids'.");
       }
+      checkSearchExperimentIds(input.experimentIds);
       if (input.datasets.some((d) => d.name === "")) {
         throw invalidParameter("`dataset_name` in the `datasets` clause must be specified.");
       }

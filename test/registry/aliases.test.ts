@@ -44,7 +44,7 @@ for (const backend of BACKENDS) {
         name: "recommender",
         version: "1",
       });
-      assert.deepEqual(v1.body.model_version.aliases, []);
+      assert.equal(v1.body.model_version.aliases, undefined, "no aliases: left out, as protobuf-JSON does");
       const v2 = await call(server, "GET", `${API}/model-versions/get`, {
         name: "recommender",
         version: "2",
@@ -78,27 +78,28 @@ for (const backend of BACKENDS) {
       assert.equal(res.body.alias, "champion");
     });
 
-    it("deleting shadow removes it; asking for it afterwards is a 404", async () => {
+    it("deleting shadow removes it; asking for it afterwards is INVALID_PARAMETER_VALUE, as in MLflow", async () => {
       const del = await call(server, "DELETE", `${API}/registered-models/alias`, {
         name: "recommender",
         alias: "shadow",
       });
       assert.equal(del.status, 200);
       const res = await byAlias("shadow");
-      assert.equal(res.status, 404);
-      assert.equal(res.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
     });
 
     it("deleting a version drops the aliases that pointed at it", async () => {
       await setAlias("shadow", "3");
       await call(server, "DELETE", `${API}/model-versions/delete`, { name: "recommender", version: "3" });
-      assert.equal((await byAlias("shadow")).status, 404);
+      assert.equal((await byAlias("shadow")).status, 400);
     });
 
-    it("an unknown alias is 404 RESOURCE_DOES_NOT_EXIST", async () => {
+    it("an unknown alias is 400 INVALID_PARAMETER_VALUE in MLflow's words", async () => {
       const res = await byAlias("nobody");
-      assert.equal(res.status, 404);
-      assert.equal(res.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+      assert.equal(res.status, 400);
+      assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
+      assert.match(res.body.message, /^Registered model alias nobody not found\./);
     });
 
     it("an alias cannot point at a version that does not exist", async () => {

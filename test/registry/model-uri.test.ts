@@ -104,17 +104,15 @@ for (const backend of BACKENDS) {
       assert.equal(byModel.body.run_id, run.runId);
     });
 
-    it("an unknown model, version, stage or alias is 404 RESOURCE_DOES_NOT_EXIST", async () => {
-      for (const uri of [
-        "models:/ghost/1",
-        "models:/fraud/9",
-        "models:/fraud/Staging",
-        "models:/fraud@nobody",
-      ]) {
+    it("an unknown model, version or stage is 404 RESOURCE_DOES_NOT_EXIST; an unknown alias 400, as MLflow", async () => {
+      for (const uri of ["models:/ghost/1", "models:/fraud/9", "models:/fraud/Staging"]) {
         const res = await resolve(uri);
         assert.equal(res.status, 404, uri);
         assert.equal(res.body.error_code, "RESOURCE_DOES_NOT_EXIST");
       }
+      const alias = await resolve("models:/fraud@nobody");
+      assert.equal(alias.status, 400);
+      assert.equal(alias.body.error_code, "INVALID_PARAMETER_VALUE");
     });
 
     it("a hostile URI is 400", async () => {

@@ -52,7 +52,7 @@ for (const backend of BACKENDS) {
       assert.equal(uri.body.artifact_uri, source);
     });
 
-    it("accepts runs:/<run_id>/model and stores where it resolves", async () => {
+    it("accepts runs:/<run_id>/model: a reference, stored and handed out as sent (the client resolves it)", async () => {
       const res = await call(server, "POST", `${API}/model-versions/create`, {
         name: "target",
         source: `runs:/${run.runId}/model`,
@@ -63,7 +63,11 @@ for (const backend of BACKENDS) {
         name: "target",
         version: res.body.model_version.version,
       });
-      assert.equal(uri.body.artifact_uri, `${run.artifactUri}/model`);
+      assert.equal(uri.body.artifact_uri, `runs:/${run.runId}/model`);
+      const resolved = await call(server, "GET", "/api/flowgate/v1/model-uris/resolve", {
+        uri: `models:/target/${res.body.model_version.version}`,
+      });
+      assert.equal(resolved.body.storage_uri, `${run.artifactUri}/model`);
     });
 
     it("a 3.x models:/m-… source keeps its source, downloads from the logged model and carries its run", async () => {
@@ -89,10 +93,11 @@ for (const backend of BACKENDS) {
         .where("model_id", "=", logged.modelId)
         .where("key", "=", "mlflow.modelVersions")
         .executeTakeFirstOrThrow();
-      assert.deepEqual(JSON.parse(tag.value), [{ name: "target", version: mv.version }]);
+      // As MLflow's server writes it: Python's json.dumps, the version an integer.
+      assert.equal(tag.value, `[{"name": "target", "version": ${mv.version}}]`);
     });
 
-    it("a models:/<name>/<version> source resolves through the registry", async () => {
+    it("a models:/<name>/<version> copy downloads from the original's source", async () => {
       const res = await call(server, "POST", `${API}/model-versions/create`, {
         name: "target",
         source: "models:/target/1",
@@ -102,6 +107,7 @@ for (const backend of BACKENDS) {
         name: "target",
         version: res.body.model_version.version,
       });
+      // Version 1 was registered from the run's mlflow-artifacts: location.
       assert.equal(uri.body.artifact_uri, `${run.artifactUri}/model`);
     });
 
@@ -122,13 +128,38 @@ for (const backend of BACKENDS) {
       }
     });
 
-    it("a run that does not exist is a 404", async () => {
+    it("a runs:/ source whose run does not exist is stored as sent; reading where it is then answers 404", async () => {
+      const ghost = "runs:/0123456789abcdef0123456789abcdef/model";
       const res = await call(server, "POST", `${API}/model-versions/create`, {
         name: "target",
-        source: "runs:/0123456789abcdef0123456789abcdef/model",
+        source: ghost,
       });
-      assert.equal(res.status, 404);
-      assert.equal(res.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.model_version.source, ghost);
+      assert.equal(res.body.model_version.run_id, "0123456789abcdef0123456789abcdef");
+      const version = res.body.model_version.version;
+      const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
+        name: "target",
+        version,
+      });
+      assert.equal(uri.body.artifact_uri, ghost);
+      const resolved = await call(server, "GET", "/api/flowgate/v1/model-uris/resolve", {
+        uri: `models:/target/${version}`,
+      });
+      assert.equal(resolved.status, 404);
+      assert.equal(resolved.body.error_code, "RESOURCE_DOES_NOT_EXIST");
+    });
+
+    it("a runs:/ source may name another run than run_id (lineage is the caller's to state)", async () => {
+      const other = await seedRun(server);
+      const res = await call(server, "POST", `${API}/model-versions/create`, {
+        name: "target",
+        source: `runs:/${other.runId}/model`,
+        run_id: run.runId,
+      });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.model_version.run_id, run.runId);
+      assert.equal(res.body.model_version.source, `runs:/${other.runId}/model`);
     });
   });
 }

@@ -6,6 +6,7 @@ import type { Database } from "../../store/database.js";
 import type { RoutePlugin } from "../server.js";
 import { optionalInt, optionalString, type WireArgs } from "../mlflow/wire-input.js";
 import { nativeRoute } from "./native-router.js";
+import * as N from "./schemas/native.js";
 
 export function auditJson(r: AuditRecord): object {
   return {
@@ -35,14 +36,14 @@ function filterOf(args: WireArgs): AuditFilter {
 
 export function auditRoutes(deps: { database: Database; auditQuery: AuditQuery }): RoutePlugin {
   return (app) => {
-    nativeRoute(app, "GET", "audit", async ({ args }) => {
+    nativeRoute(app, "GET", "audit", N.listAudit, async ({ args }) => {
       const page = await deps.auditQuery.search(deps.database.db, filterOf(args), {
         maxResults: checkMaxResults(optionalInt(args, "max_results"), 100, 1000),
         pageToken: optionalString(args, "page_token"),
       });
       return { events: page.records.map(auditJson), next_page_token: page.nextPageToken };
     });
-    nativeRoute(app, "GET", "audit/export", async ({ args, reply }) => {
+    nativeRoute(app, "GET", "audit/export", N.exportAudit, async ({ args, reply }) => {
       const filter = filterOf(args);
       const records = deps.auditQuery.exportAll(deps.database.db, filter);
       // Streamed: an export of years of history never sits in memory whole.

@@ -17,6 +17,7 @@ import type { RoutePlugin } from "../server.js";
 import { optionalInt, optionalString, type WireArgs } from "../mlflow/wire-input.js";
 import { compact } from "../mlflow/wire-output.js";
 import { nativeRoute } from "./native-router.js";
+import * as N from "./schemas/native.js";
 
 function policyJson(p: StoredPolicy): object {
   return compact({
@@ -61,21 +62,23 @@ export function policiesRoutes(deps: {
 }): RoutePlugin {
   const { database, policies, promotions, evaluations } = deps;
   return (app) => {
-    nativeRoute(app, "GET", "policies/default", async () => policyJson(await policies.getDefault()));
-    nativeRoute(app, "PUT", "policies/default", async ({ args, ctx }) =>
+    nativeRoute(app, "GET", "policies/default", N.getDefaultPolicy, async () =>
+      policyJson(await policies.getDefault()),
+    );
+    nativeRoute(app, "PUT", "policies/default", N.setDefaultPolicy, async ({ args, ctx }) =>
       policyJson(await policies.setPolicy(ctx, undefined, documentOf(args))),
     );
-    nativeRoute(app, "DELETE", "policies/default", async ({ ctx }) => {
+    nativeRoute(app, "DELETE", "policies/default", N.deleteDefaultPolicy, async ({ ctx }) => {
       await policies.deletePolicy(ctx, undefined);
       return {};
     });
-    nativeRoute(app, "GET", "models/:name/policy", async ({ params }) =>
+    nativeRoute(app, "GET", "models/:name/policy", N.getModelPolicy, async ({ params }) =>
       policyJson(await policies.policyFor(database.db, params.name ?? "")),
     );
-    nativeRoute(app, "PUT", "models/:name/policy", async ({ args, params, ctx }) =>
+    nativeRoute(app, "PUT", "models/:name/policy", N.setModelPolicy, async ({ args, params, ctx }) =>
       policyJson(await policies.setPolicy(ctx, params.name ?? "", documentOf(args))),
     );
-    nativeRoute(app, "DELETE", "models/:name/policy", async ({ params, ctx }) => {
+    nativeRoute(app, "DELETE", "models/:name/policy", N.deleteModelPolicy, async ({ params, ctx }) => {
       await policies.deletePolicy(ctx, params.name ?? "");
       return {};
     });
@@ -83,6 +86,7 @@ export function policiesRoutes(deps: {
       app,
       "POST",
       "models/:name/versions/:version/evaluate-gates",
+      N.evaluateGates,
       async ({ args, params, ctx }) => {
         const target = targetOf(args);
         const results = await promotions.evaluate(ctx, params.name ?? "", versionOf(params.version), target);
@@ -92,19 +96,25 @@ export function policiesRoutes(deps: {
         };
       },
     );
-    nativeRoute(app, "GET", "models/:name/versions/:version/gate-evaluations", async ({ args, params }) => {
-      const limit = checkMaxResults(optionalInt(args, "max_results"), 100, 1000);
-      const rows = await evaluations.list(database.db, params.name ?? "", versionOf(params.version), limit);
-      return {
-        evaluations: rows.map((e) => ({
-          ...gateResultJson(e),
-          id: e.id,
-          target: e.target,
-          time: e.time,
-          actor: e.actor,
-          request_id: e.requestId,
-        })),
-      };
-    });
+    nativeRoute(
+      app,
+      "GET",
+      "models/:name/versions/:version/gate-evaluations",
+      N.gateEvaluations,
+      async ({ args, params }) => {
+        const limit = checkMaxResults(optionalInt(args, "max_results"), 100, 1000);
+        const rows = await evaluations.list(database.db, params.name ?? "", versionOf(params.version), limit);
+        return {
+          evaluations: rows.map((e) => ({
+            ...gateResultJson(e),
+            id: e.id,
+            target: e.target,
+            time: e.time,
+            actor: e.actor,
+            request_id: e.requestId,
+          })),
+        };
+      },
+    );
   };
 }

@@ -25,6 +25,8 @@ import {
 } from "../mlflow/wire-input.js";
 import type { RoutePlugin } from "../server.js";
 import { houseJson, modelJson, versionJson } from "./registry-json.js";
+import * as N from "./schemas/native.js";
+import { withSchema } from "../openapi/route-schema.js";
 
 const V1 = "/api/flowgate/v1";
 
@@ -71,44 +73,61 @@ function stringTags(value: unknown): Array<{ key: string; value: string }> {
 
 export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRepository): RoutePlugin {
   return (app) => {
-    app.post(`${V1}/registered-models`, async (request) => {
-      const args = argsOf(request);
-      const { model, lint } = await createRegisteredModel(deps, contextOf(request), {
-        name: requiredString(args, "name"),
-        description: optionalString(args, "description"),
-        tags: stringTags(args.tags),
-      });
-      return {
-        registered_model: modelJson(model),
-        warnings: lint.warnings,
-        suggested_name: lint.suggestedName ?? null,
-      };
-    });
+    app.post(
+      `${V1}/registered-models`,
+      withSchema("POST", `${V1}/registered-models`, N.createModel),
+      async (request) => {
+        const args = argsOf(request);
+        const { model, lint } = await createRegisteredModel(deps, contextOf(request), {
+          name: requiredString(args, "name"),
+          description: optionalString(args, "description"),
+          tags: stringTags(args.tags),
+        });
+        return {
+          registered_model: modelJson(model),
+          warnings: lint.warnings,
+          suggested_name: lint.suggestedName ?? null,
+        };
+      },
+    );
 
-    app.get(`${V1}/registered-models`, async (request) => {
-      const args = argsOf(request);
-      const page = await searchRegisteredModels(deps, {
-        filter: optionalString(args, "filter"),
-        maxResults: optionalInt(args, "max_results"),
-        pageToken: optionalString(args, "page_token"),
-      });
-      return { registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken ?? null };
-    });
+    app.get(
+      `${V1}/registered-models`,
+      withSchema("GET", `${V1}/registered-models`, N.listModels),
+      async (request) => {
+        const args = argsOf(request);
+        const page = await searchRegisteredModels(deps, {
+          filter: optionalString(args, "filter"),
+          maxResults: optionalInt(args, "max_results"),
+          pageToken: optionalString(args, "page_token"),
+        });
+        return { registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken ?? null };
+      },
+    );
 
-    app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name`, async (request) => ({
-      registered_model: modelJson(await getRegisteredModel(deps, request.params.name)),
-    }));
+    app.get<{ Params: { name: string } }>(
+      `${V1}/registered-models/:name`,
+      withSchema("GET", `${V1}/registered-models/:name`, N.getModel),
+      async (request) => ({
+        registered_model: modelJson(await getRegisteredModel(deps, request.params.name)),
+      }),
+    );
 
-    app.patch<{ Params: { name: string } }>(`${V1}/registered-models/:name/house`, async (request) => {
-      await setHouseFields(deps, contextOf(request), {
-        name: request.params.name,
-        fields: housePatch(request.body),
-      });
-      return { registered_model: modelJson(await getRegisteredModel(deps, request.params.name)) };
-    });
+    app.patch<{ Params: { name: string } }>(
+      `${V1}/registered-models/:name/house`,
+      withSchema("PATCH", `${V1}/registered-models/:name/house`, N.setModelHouse),
+      async (request) => {
+        await setHouseFields(deps, contextOf(request), {
+          name: request.params.name,
+          fields: housePatch(request.body),
+        });
+        return { registered_model: modelJson(await getRegisteredModel(deps, request.params.name)) };
+      },
+    );
 
     app.patch<{ Params: { name: string; version: string } }>(
       `${V1}/registered-models/:name/versions/:version/house`,
+      withSchema("PATCH", `${V1}/registered-models/:name/versions/:version/house`, N.setVersionHouse),
       async (request) => {
         const version = versionParam(request.params.version);
         await setHouseFields(deps, contextOf(request), {
@@ -121,17 +140,22 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       },
     );
 
-    app.get<{ Params: { name: string } }>(`${V1}/registered-models/:name/versions`, async (request) => {
-      const model = await getRegisteredModel(deps, request.params.name);
-      const page = await searchModelVersions(deps, {
-        filter: `name = '${model.name.replaceAll("'", "''")}'`,
-        orderBy: ["version_number DESC"],
-      });
-      return { model_versions: page.items.map((v) => versionJson(v, model.tags)) };
-    });
+    app.get<{ Params: { name: string } }>(
+      `${V1}/registered-models/:name/versions`,
+      withSchema("GET", `${V1}/registered-models/:name/versions`, N.listVersions),
+      async (request) => {
+        const model = await getRegisteredModel(deps, request.params.name);
+        const page = await searchModelVersions(deps, {
+          filter: `name = '${model.name.replaceAll("'", "''")}'`,
+          orderBy: ["version_number DESC"],
+        });
+        return { model_versions: page.items.map((v) => versionJson(v, model.tags)) };
+      },
+    );
 
     app.get<{ Params: { name: string; version: string } }>(
       `${V1}/registered-models/:name/versions/:version`,
+      withSchema("GET", `${V1}/registered-models/:name/versions/:version`, N.getVersion),
       async (request) => {
         const model = await getRegisteredModel(deps, request.params.name);
         const version = await getModelVersion(deps, model.name, versionParam(request.params.version));
@@ -141,6 +165,7 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
 
     app.get<{ Params: { name: string; version: string } }>(
       `${V1}/registered-models/:name/versions/:version/model-info`,
+      withSchema("GET", `${V1}/registered-models/:name/versions/:version/model-info`, N.modelInfo),
       async (request) => {
         const version = await getModelVersion(
           deps,
@@ -168,22 +193,26 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       },
     );
 
-    app.get(`${V1}/model-uris/resolve`, async (request) => {
-      const uri = requiredString(argsOf(request), "uri");
-      const r = await resolveModelUri(deps.store, deps.database.db, uri);
-      return {
-        uri: r.uri,
-        storage_uri: r.storageUri,
-        name: r.name ?? null,
-        version: r.version === undefined ? null : String(r.version),
-        stage: r.stage ?? null,
-        alias: r.alias ?? null,
-        run_id: r.runId ?? null,
-        model_id: r.modelId ?? null,
-      };
-    });
+    app.get(
+      `${V1}/model-uris/resolve`,
+      withSchema("GET", `${V1}/model-uris/resolve`, N.resolveModelUri),
+      async (request) => {
+        const uri = requiredString(argsOf(request), "uri");
+        const r = await resolveModelUri(deps.store, deps.database.db, uri);
+        return {
+          uri: r.uri,
+          storage_uri: r.storageUri,
+          name: r.name ?? null,
+          version: r.version === undefined ? null : String(r.version),
+          stage: r.stage ?? null,
+          alias: r.alias ?? null,
+          run_id: r.runId ?? null,
+          model_id: r.modelId ?? null,
+        };
+      },
+    );
 
-    app.get(`${V1}/lineage`, async (request) => {
+    app.get(`${V1}/lineage`, withSchema("GET", `${V1}/lineage`, N.lineage), async (request) => {
       const args = argsOf(request);
       const tag = optionalString(args, "tag");
       const param = optionalString(args, "param");
@@ -196,20 +225,24 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       return { query: { kind, key, value }, model_versions: versions.map((v) => versionJson(v)) };
     });
 
-    app.get(`${V1}/registry/sunset`, async (request) => {
-      const asOf =
-        optionalString(argsOf(request), "as_of") ?? new Date(deps.clock.now()).toISOString().slice(0, 10);
-      if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf))
-        throw invalidParameter(`Invalid as_of '${asOf}': use YYYY-MM-DD.`);
-      const entries = await versionsPastSunset(deps, asOf);
-      return {
-        as_of: asOf,
-        model_versions: entries.map((e) => ({
-          ...versionJson(e.version),
-          house: houseJson(e.fields),
-          sunset_on: e.sunsetOn,
-        })),
-      };
-    });
+    app.get(
+      `${V1}/registry/sunset`,
+      withSchema("GET", `${V1}/registry/sunset`, N.sunset),
+      async (request) => {
+        const asOf =
+          optionalString(argsOf(request), "as_of") ?? new Date(deps.clock.now()).toISOString().slice(0, 10);
+        if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf))
+          throw invalidParameter(`Invalid as_of '${asOf}': use YYYY-MM-DD.`);
+        const entries = await versionsPastSunset(deps, asOf);
+        return {
+          as_of: asOf,
+          model_versions: entries.map((e) => ({
+            ...versionJson(e.version),
+            house: houseJson(e.fields),
+            sunset_on: e.sunsetOn,
+          })),
+        };
+      },
+    );
   };
 }

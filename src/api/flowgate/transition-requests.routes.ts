@@ -9,6 +9,7 @@ import { optionalBool, optionalString, requiredInt, requiredString } from "../ml
 import { compact } from "../mlflow/wire-output.js";
 import { nativeRoute } from "./native-router.js";
 import { targetOf } from "./policies.routes.js";
+import * as N from "./schemas/native.js";
 
 export function requestJson(r: TransitionRequest): object {
   return compact({
@@ -40,7 +41,7 @@ function idOf(raw: string | undefined): number {
 export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): RoutePlugin {
   const { approvals } = deps;
   return (app) => {
-    nativeRoute(app, "POST", "transition-requests", async ({ args, ctx }) => ({
+    nativeRoute(app, "POST", "transition-requests", N.createTransitionRequest, async ({ args, ctx }) => ({
       request: requestJson(
         await approvals.create(ctx, {
           name: requiredString(args, "name"),
@@ -51,7 +52,7 @@ export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): 
         }),
       ),
     }));
-    nativeRoute(app, "GET", "transition-requests", async ({ args }) => {
+    nativeRoute(app, "GET", "transition-requests", N.listTransitionRequests, async ({ args }) => {
       const status = optionalString(args, "status") ?? "pending";
       if (status !== "all" && !STATUSES.includes(status as RequestStatus)) {
         throw invalidParameter(`Invalid status '${status}': use ${STATUSES.join(", ")} or all.`);
@@ -62,17 +63,35 @@ export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): 
       });
       return { requests: list.map(requestJson) };
     });
-    nativeRoute(app, "GET", "transition-requests/:id", async ({ params }) => ({
+    nativeRoute(app, "GET", "transition-requests/:id", N.getTransitionRequest, async ({ params }) => ({
       request: requestJson(await approvals.get(idOf(params.id))),
     }));
-    nativeRoute(app, "POST", "transition-requests/:id/approve", async ({ args, params, ctx }) => ({
-      request: requestJson(await approvals.approve(ctx, idOf(params.id), optionalString(args, "comment"))),
-    }));
-    nativeRoute(app, "POST", "transition-requests/:id/reject", async ({ args, params, ctx }) => ({
-      request: requestJson(await approvals.reject(ctx, idOf(params.id), optionalString(args, "comment"))),
-    }));
-    nativeRoute(app, "POST", "transition-requests/:id/cancel", async ({ params, ctx }) => ({
-      request: requestJson(await approvals.cancel(ctx, idOf(params.id))),
-    }));
+    nativeRoute(
+      app,
+      "POST",
+      "transition-requests/:id/approve",
+      N.approveTransitionRequest,
+      async ({ args, params, ctx }) => ({
+        request: requestJson(await approvals.approve(ctx, idOf(params.id), optionalString(args, "comment"))),
+      }),
+    );
+    nativeRoute(
+      app,
+      "POST",
+      "transition-requests/:id/reject",
+      N.rejectTransitionRequest,
+      async ({ args, params, ctx }) => ({
+        request: requestJson(await approvals.reject(ctx, idOf(params.id), optionalString(args, "comment"))),
+      }),
+    );
+    nativeRoute(
+      app,
+      "POST",
+      "transition-requests/:id/cancel",
+      N.cancelTransitionRequest,
+      async ({ params, ctx }) => ({
+        request: requestJson(await approvals.cancel(ctx, idOf(params.id))),
+      }),
+    );
   };
 }

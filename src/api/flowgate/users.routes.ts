@@ -7,6 +7,7 @@ import type { NamedGrant, UserService, UserWithGrants } from "../../governance/a
 import type { RoutePlugin } from "../server.js";
 import { optionalInt, optionalString, requiredString } from "../mlflow/wire-input.js";
 import { nativeRoute } from "./native-router.js";
+import * as N from "./schemas/native.js";
 
 /** A grant; a registered-model grant holds the model's id in scope_id and says its current name. */
 function grantJson(g: NamedGrant): object {
@@ -44,7 +45,7 @@ function tokenJson(t: ApiToken): object {
 export function usersRoutes(deps: { users: UserService; access: AccessControl }): RoutePlugin {
   const { users, access } = deps;
   return (app) => {
-    nativeRoute(app, "GET", "whoami", async ({ request }) => ({
+    nativeRoute(app, "GET", "whoami", N.whoami, async ({ request }) => ({
       username: request.principal?.username ?? "anonymous",
       kind: request.principal?.kind ?? "anonymous",
       auth_enabled: access.enabled,
@@ -55,7 +56,7 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
       })),
     }));
 
-    nativeRoute(app, "POST", "users", async ({ args, ctx }) => {
+    nativeRoute(app, "POST", "users", N.createUser, async ({ args, ctx }) => {
       const kind = optionalString(args, "kind") ?? "user";
       if (kind !== "user" && kind !== "service") {
         throw new FlowgateError("INVALID_PARAMETER_VALUE", `Invalid kind '${kind}': use user or service.`);
@@ -70,11 +71,13 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
       });
       return { user: userJson(user) };
     });
-    nativeRoute(app, "GET", "users", async () => ({ users: (await users.listUsers()).map(userJson) }));
-    nativeRoute(app, "GET", "users/:username", async ({ params }) => ({
+    nativeRoute(app, "GET", "users", N.listUsers, async () => ({
+      users: (await users.listUsers()).map(userJson),
+    }));
+    nativeRoute(app, "GET", "users/:username", N.getUser, async ({ params }) => ({
       user: userJson(await users.getUser(params.username ?? "")),
     }));
-    nativeRoute(app, "PATCH", "users/:username", async ({ args, params, ctx }) => {
+    nativeRoute(app, "PATCH", "users/:username", N.updateUser, async ({ args, params, ctx }) => {
       const username = params.username ?? "";
       const password = optionalString(args, "password");
       if (password !== undefined) await users.setPassword(ctx, username, password);
@@ -82,7 +85,7 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
       if (typeof disabled === "boolean") await users.setDisabled(ctx, username, disabled);
       return { user: userJson(await users.getUser(username)) };
     });
-    nativeRoute(app, "POST", "users/:username/grants", async ({ args, params, ctx }) => {
+    nativeRoute(app, "POST", "users/:username/grants", N.grant, async ({ args, params, ctx }) => {
       const g = await users.grant(ctx, params.username ?? "", {
         role: requiredString(args, "role"),
         scopeType: optionalString(args, "scope_type"),
@@ -90,11 +93,11 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
       });
       return { grant: grantJson(g) };
     });
-    nativeRoute(app, "DELETE", "users/:username", async ({ params, ctx }) => {
+    nativeRoute(app, "DELETE", "users/:username", N.deleteUser, async ({ params, ctx }) => {
       await users.deleteUser(ctx, params.username ?? "");
       return {};
     });
-    nativeRoute(app, "DELETE", "users/:username/grants", async ({ args, params, ctx }) => {
+    nativeRoute(app, "DELETE", "users/:username/grants", N.revoke, async ({ args, params, ctx }) => {
       await users.revokeGrant(ctx, params.username ?? "", {
         role: requiredString(args, "role"),
         scopeType: optionalString(args, "scope_type"),
@@ -113,7 +116,7 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
         `Managing tokens of user '${owner}' is refused`,
       );
     };
-    nativeRoute(app, "POST", "tokens", async ({ args, ctx }) => {
+    nativeRoute(app, "POST", "tokens", N.createToken, async ({ args, ctx }) => {
       const username = optionalString(args, "username") ?? ctx.actor;
       await mayManage(ctx, username);
       const { token, info } = await users.createToken(ctx, {
@@ -123,12 +126,12 @@ export function usersRoutes(deps: { users: UserService; access: AccessControl })
       });
       return { token, token_info: tokenJson(info) };
     });
-    nativeRoute(app, "GET", "tokens", async ({ args, ctx }) => {
+    nativeRoute(app, "GET", "tokens", N.listTokens, async ({ args, ctx }) => {
       const all = optionalString(args, "username");
       if (all !== undefined) await mayManage(ctx, all);
       return { tokens: (await users.listTokens(all ?? ctx.actor)).map(tokenJson) };
     });
-    nativeRoute(app, "DELETE", "tokens/:token_id", async ({ params, ctx }) => {
+    nativeRoute(app, "DELETE", "tokens/:token_id", N.deleteToken, async ({ params, ctx }) => {
       const token = await users.getToken(params.token_id ?? "");
       await mayManage(ctx, token.username);
       await users.revokeToken(ctx, token.tokenId);

@@ -8,6 +8,7 @@ import type { RoutePlugin } from "../server.js";
 import { optionalInt } from "../mlflow/wire-input.js";
 import { compact } from "../mlflow/wire-output.js";
 import { nativeRoute } from "./native-router.js";
+import * as N from "./schemas/native.js";
 
 function deliveryJson(d: Delivery): object {
   return compact({
@@ -28,7 +29,7 @@ function deliveryJson(d: Delivery): object {
 
 export function webhookDeliveriesRoutes(deps: { webhooks: WebhookService }): RoutePlugin {
   return (app) => {
-    nativeRoute(app, "GET", "webhooks/:webhook_id/deliveries", async ({ args, params }) => {
+    nativeRoute(app, "GET", "webhooks/:webhook_id/deliveries", N.listDeliveries, async ({ args, params }) => {
       const limit = checkMaxResults(optionalInt(args, "max_results"), 100, 1000);
       const rows = await deps.webhooks.deliveries(params.webhook_id ?? "", limit);
       return {
@@ -50,6 +51,7 @@ export function webhookDeliveriesRoutes(deps: { webhooks: WebhookService }): Rou
       app,
       "POST",
       "webhooks/:webhook_id/deliveries/:delivery_id/redeliver",
+      N.redeliver,
       async ({ params, ctx }) => {
         const id = Number(params.delivery_id);
         if (!Number.isInteger(id)) throw notFound(`Delivery '${params.delivery_id ?? ""}' does not exist.`);

@@ -11,6 +11,7 @@ import { FlowgateError } from "../../core/errors.js";
 import type { RoutePlugin } from "../server.js";
 import { contextOf, mlflowRouter } from "./mlflow-router.js";
 import { optionalString, requiredRunId } from "./wire-input.js";
+import * as S from "./schemas/artifacts.js";
 
 // Content types by extension. Anything a browser would execute (HTML, SVG, XML, JS) goes out as text/plain:
 // artifacts are user uploads and are never rendered inline (hostile-inputs A.9).
@@ -75,7 +76,7 @@ function attachmentName(filePath: string): string {
 export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): RoutePlugin {
   return (app: FastifyInstance) => {
     const router = mlflowRouter(app);
-    router.route("GET", "artifacts/list", async ({ args }) => {
+    router.route("GET", "artifacts/list", S.listArtifacts, async ({ args }) => {
       const runId = requiredRunId(args);
       const listing = await proxy.listRunArtifacts(runId, optionalString(args, "path") ?? "");
       return { root_uri: listing.rootUri, ...wireFiles(listing.files) };
@@ -94,7 +95,7 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
       const base = `/${prefix}/2.0/mlflow-artifacts`;
       const artifacts = `${base}/artifacts`;
 
-      app.put(`${artifacts}/*`, async (request) => {
+      app.put(`${artifacts}/*`, { schema: S.uploadArtifact }, async (request) => {
         const body = bodyStream(request);
         let artifactPath: string;
         try {
@@ -127,34 +128,42 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
           .header("content-security-policy", "default-src 'none'; sandbox")
           .send(file.stream);
       };
-      app.get(artifacts, download);
-      app.get(`${artifacts}/*`, download);
+      app.get(artifacts, { schema: S.listProxyArtifacts }, download);
+      app.get(`${artifacts}/*`, { schema: S.downloadArtifact }, download);
 
       const remove = async (request: FastifyRequest): Promise<object> => {
         bodyStream(request).resume();
         await proxy.delete(contextOf(request), rawPathAfter(request, artifacts));
         return {};
       };
-      app.delete(artifacts, remove);
-      app.delete(`${artifacts}/*`, remove);
+      app.delete(artifacts, { schema: S.deleteArtifactRoot }, remove);
+      app.delete(`${artifacts}/*`, { schema: S.deleteArtifact }, remove);
 
       // Multipart and presigned URLs: validate the path like every other verb (a traversal is a 400, not a
       // 501 that hides it), then decline so the client uses plain PUT/GET.
       for (const action of ["create", "complete", "abort"]) {
         const url = `${base}/mpu/${action}`;
-        app.post(`${url}/*`, async (request) => {
-          bodyStream(request).resume();
-          checkArtifactPath(rawPathAfter(request, url));
-          throw new FlowgateError("NOT_IMPLEMENTED", MPU_UNSUPPORTED);
-        });
-      }
-      app.get(`${base}/presigned/*`, async (request) => {
-        checkArtifactPath(rawPathAfter(request, `${base}/presigned`));
-        throw new FlowgateError(
-          "NOT_IMPLEMENTED",
-          "Presigned URLs are not supported for the current artifact repository; use the artifacts endpoint.",
+        app.post(
+          `${url}/*`,
+          { schema: S.notImplemented("POST", `Multipart upload: ${action}.`) },
+          async (request) => {
+            bodyStream(request).resume();
+            checkArtifactPath(rawPathAfter(request, url));
+            throw new FlowgateError("NOT_IMPLEMENTED", MPU_UNSUPPORTED);
+          },
         );
-      });
+      }
+      app.get(
+        `${base}/presigned/*`,
+        { schema: S.notImplemented("GET", "A presigned URL.") },
+        async (request) => {
+          checkArtifactPath(rawPathAfter(request, `${base}/presigned`));
+          throw new FlowgateError(
+            "NOT_IMPLEMENTED",
+            "Presigned URLs are not supported for the current artifact repository; use the artifacts endpoint.",
+          );
+        },
+      );
     }
   };
 }

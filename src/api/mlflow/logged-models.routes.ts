@@ -24,7 +24,8 @@ import {
   type WireArgs,
   requiredRunId,
 } from "./wire-input.js";
-import { compact, wireDouble, wireTags } from "./wire-output.js";
+import { compact, protoMessage, wireDouble, wireTags } from "./wire-output.js";
+import * as S from "./schemas/logged-models.js";
 
 /** The registry helper records version links in this tag; they go out as `registrations`. */
 const MODEL_VERSIONS_TAG = "mlflow.modelVersions";
@@ -48,7 +49,7 @@ function registrations(tags: Record<string, string>): Array<{ name: string; vers
 
 export function wireLoggedModel(m: LoggedModel): object {
   return {
-    info: compact({
+    info: protoMessage({
       model_id: m.modelId,
       experiment_id: m.experimentId,
       name: m.name,
@@ -56,13 +57,14 @@ export function wireLoggedModel(m: LoggedModel): object {
       last_updated_timestamp_ms: m.lastUpdatedTimestampMs,
       artifact_uri: m.artifactUri,
       status: m.status,
-      model_type: m.modelType,
-      source_run_id: m.sourceRunId,
+      // MLflow always sets these two, "" when empty.
+      model_type: m.modelType ?? "",
+      source_run_id: m.sourceRunId ?? "",
       status_message: m.statusMessage,
       tags: wireTags(m.tags),
       registrations: registrations(m.tags),
     }),
-    data: {
+    data: protoMessage({
       params: wireTags(m.params),
       metrics: m.metrics.map((x) =>
         compact({
@@ -76,7 +78,7 @@ export function wireLoggedModel(m: LoggedModel): object {
           dataset_digest: x.datasetDigest,
         }),
       ),
-    },
+    }),
   };
 }
 
@@ -112,7 +114,7 @@ export function loggedModelsRoutes(
   return (app) => {
     const router = mlflowRouter(app);
 
-    router.route("POST", "logged-models", async ({ args, ctx }) => {
+    router.route("POST", "logged-models", S.createLoggedModel, async ({ args, ctx }) => {
       const model = await models.create(ctx, {
         experimentId: requiredString(args, "experiment_id"),
         name: optionalString(args, "name"),
@@ -124,7 +126,7 @@ export function loggedModelsRoutes(
       return { model: wireLoggedModel(model) };
     });
 
-    router.route("POST", "logged-models/search", async ({ args }) => {
+    router.route("POST", "logged-models/search", S.searchLoggedModels, async ({ args }) => {
       const page = await models.search({
         experimentIds: stringList(args, "experiment_ids"),
         filter: optionalString(args, "filter"),
@@ -139,49 +141,69 @@ export function loggedModelsRoutes(
       return compact({ models: page.items.map(wireLoggedModel), next_page_token: page.nextPageToken });
     });
 
-    router.route("GET", "logged-models/:model_id", async ({ args, params }) => {
+    router.route("GET", "logged-models/:model_id", S.getLoggedModel, async ({ args, params }) => {
       const model = await models.get(params.model_id ?? "", {
         allowDeleted: optionalBool(args, "allow_deleted") ?? false,
       });
       return { model: wireLoggedModel(model) };
     });
 
-    router.route("PATCH", "logged-models/:model_id", async ({ args, params, ctx }) => {
+    router.route("PATCH", "logged-models/:model_id", S.finalizeLoggedModel, async ({ args, params, ctx }) => {
       const model = await models.finalize(ctx, params.model_id ?? "", finalStatus(args));
       return { model: wireLoggedModel(model) };
     });
 
-    router.route("DELETE", "logged-models/:model_id", async ({ params, ctx }) => {
+    router.route("DELETE", "logged-models/:model_id", S.deleteLoggedModel, async ({ params, ctx }) => {
       await models.delete(ctx, params.model_id ?? "");
       return {};
     });
 
-    router.route("PATCH", "logged-models/:model_id/tags", async ({ args, params, ctx }) => {
-      await models.setTags(ctx, params.model_id ?? "", keyValueList(args, "tags"));
-      return {};
-    });
+    router.route(
+      "PATCH",
+      "logged-models/:model_id/tags",
+      S.setLoggedModelTags,
+      async ({ args, params, ctx }) => {
+        await models.setTags(ctx, params.model_id ?? "", keyValueList(args, "tags"));
+        return {};
+      },
+    );
 
     // Tag keys may contain '/', so the key is the rest of the path.
-    router.route("DELETE", "logged-models/:model_id/tags/*", async ({ params, ctx }) => {
-      await models.deleteTag(ctx, params.model_id ?? "", params["*"] ?? "");
-      return {};
-    });
+    router.route(
+      "DELETE",
+      "logged-models/:model_id/tags/*",
+      S.deleteLoggedModelTag,
+      async ({ params, ctx }) => {
+        await models.deleteTag(ctx, params.model_id ?? "", params["*"] ?? "");
+        return {};
+      },
+    );
 
-    router.route("POST", "logged-models/:model_id/params", async ({ args, params, ctx }) => {
-      await models.logParams(ctx, params.model_id ?? "", keyValueList(args, "params"));
-      return {};
-    });
+    router.route(
+      "POST",
+      "logged-models/:model_id/params",
+      S.logLoggedModelParams,
+      async ({ args, params, ctx }) => {
+        await models.logParams(ctx, params.model_id ?? "", keyValueList(args, "params"));
+        return {};
+      },
+    );
 
-    router.route("GET", "logged-models/:model_id/artifacts/directories", async ({ args, params }) => {
-      const model = await models.get(params.model_id ?? "");
-      const listing = await artifacts.listUnderUri(
-        model.artifactUri,
-        optionalString(args, "artifact_directory_path") ?? "",
-      );
-      return { root_uri: listing.rootUri, ...wireFiles(listing.files) };
-    });
+    router.route(
+      "GET",
+      "logged-models/:model_id/artifacts/directories",
+      S.listLoggedModelArtifacts,
+      async ({ args, params }) => {
+        const model = await models.get(params.model_id ?? "");
+        const listing = await artifacts.listUnderUri(
+          model.artifactUri,
+          optionalString(args, "artifact_directory_path") ?? "",
+        );
+        return { root_uri: listing.rootUri, ...wireFiles(listing.files) };
+      },
+    );
 
-    router.route("POST", "runs/outputs", async ({ args, ctx }) => {
+    router.route("POST", "runs/outputs", S.logOutputs, async ({ args, ctx }) => {
       const runId = requiredRunId(args);
       await runModels.logRunOutputs(
         ctx,
@@ -194,7 +216,7 @@ export function loggedModelsRoutes(
       return {};
     });
 
-    router.route("POST", "runs/log-model", async ({ args, ctx }) => {
+    router.route("POST", "runs/log-model", S.logModel, async ({ args, ctx }) => {
       const runId = requiredRunId(args);
       await runModels.logRunModel(ctx, runId, requiredString(args, "model_json"));
       return {};

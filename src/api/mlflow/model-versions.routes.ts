@@ -22,11 +22,12 @@ import {
   stringList,
 } from "./wire-input.js";
 import { versionArg, wireModelVersion } from "./registry-wire.js";
+import * as S from "./schemas/registry.js";
 
 export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
   return (app) => {
     const r = mlflowRouter(app);
-    r.route("POST", "model-versions/create", async ({ args, ctx }) => ({
+    r.route("POST", "model-versions/create", S.createModelVersion, async ({ args, ctx }) => ({
       model_version: wireModelVersion(
         await createModelVersion(deps, ctx, {
           name: requiredString(args, "name"),
@@ -39,12 +40,12 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route("GET", "model-versions/get", async ({ args }) => ({
+    r.route("GET", "model-versions/get", S.getModelVersion, async ({ args }) => ({
       model_version: wireModelVersion(
         await getModelVersion(deps, requiredString(args, "name"), versionArg(args)),
       ),
     }));
-    r.route("PATCH", "model-versions/update", async ({ args, ctx }) => ({
+    r.route("PATCH", "model-versions/update", S.updateModelVersion, async ({ args, ctx }) => ({
       model_version: wireModelVersion(
         await updateModelVersion(deps, ctx, {
           name: requiredString(args, "name"),
@@ -53,11 +54,11 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route("DELETE", "model-versions/delete", async ({ args, ctx }) => {
+    r.route("DELETE", "model-versions/delete", S.deleteModelVersion, async ({ args, ctx }) => {
       await deleteModelVersion(deps, ctx, { name: requiredString(args, "name"), version: versionArg(args) });
       return {};
     });
-    r.route("POST", "model-versions/transition-stage", async ({ args, ctx }) => ({
+    r.route("POST", "model-versions/transition-stage", S.transitionStage, async ({ args, ctx }) => ({
       model_version: wireModelVersion(
         await transitionStage(deps, ctx, {
           name: requiredString(args, "name"),
@@ -67,7 +68,7 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route(["GET", "POST"], "model-versions/search", async ({ args }) => {
+    r.route(["GET", "POST"], "model-versions/search", S.searchModelVersions, async ({ args }) => {
       const page = await searchModelVersions(deps, {
         filter: optionalString(args, "filter"),
         maxResults: optionalInt(args, "max_results"),
@@ -79,10 +80,10 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
       };
     });
-    r.route("GET", "model-versions/get-download-uri", async ({ args }) => ({
+    r.route("GET", "model-versions/get-download-uri", S.getDownloadUri, async ({ args }) => ({
       artifact_uri: await getDownloadUri(deps, requiredString(args, "name"), versionArg(args)),
     }));
-    r.route("POST", "model-versions/set-tag", async ({ args, ctx }) => {
+    r.route("POST", "model-versions/set-tag", S.setModelVersionTag, async ({ args, ctx }) => {
       await setModelVersionTag(deps, ctx, {
         name: requiredString(args, "name"),
         version: versionArg(args),
@@ -91,7 +92,7 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
       });
       return {};
     });
-    r.route("DELETE", "model-versions/delete-tag", async ({ args, ctx }) => {
+    r.route("DELETE", "model-versions/delete-tag", S.deleteModelVersionTag, async ({ args, ctx }) => {
       await deleteModelVersionTag(deps, ctx, {
         name: requiredString(args, "name"),
         version: versionArg(args),

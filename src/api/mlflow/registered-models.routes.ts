@@ -17,11 +17,12 @@ import { deleteAlias, getVersionByAlias, setAlias } from "../../registry/aliases
 import { mlflowRouter } from "./mlflow-router.js";
 import { keyValueList, optionalInt, optionalString, requiredString, stringList } from "./wire-input.js";
 import { versionArg, wireModelVersion, wireRegisteredModel } from "./registry-wire.js";
+import * as S from "./schemas/registry.js";
 
 export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
   return (app) => {
     const r = mlflowRouter(app);
-    r.route("POST", "registered-models/create", async ({ args, ctx }) => {
+    r.route("POST", "registered-models/create", S.createRegisteredModel, async ({ args, ctx }) => {
       const { model } = await createRegisteredModel(deps, ctx, {
         name: requiredString(args, "name"),
         description: optionalString(args, "description"),
@@ -29,10 +30,10 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       });
       return { registered_model: wireRegisteredModel(model) };
     });
-    r.route("GET", "registered-models/get", async ({ args }) => ({
+    r.route("GET", "registered-models/get", S.getRegisteredModel, async ({ args }) => ({
       registered_model: wireRegisteredModel(await getRegisteredModel(deps, requiredString(args, "name"))),
     }));
-    r.route("POST", "registered-models/rename", async ({ args, ctx }) => ({
+    r.route("POST", "registered-models/rename", S.renameRegisteredModel, async ({ args, ctx }) => ({
       registered_model: wireRegisteredModel(
         await renameRegisteredModel(deps, ctx, {
           name: requiredString(args, "name"),
@@ -40,7 +41,7 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route("PATCH", "registered-models/update", async ({ args, ctx }) => ({
+    r.route("PATCH", "registered-models/update", S.updateRegisteredModel, async ({ args, ctx }) => ({
       registered_model: wireRegisteredModel(
         await updateRegisteredModel(deps, ctx, {
           name: requiredString(args, "name"),
@@ -48,11 +49,11 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route("DELETE", "registered-models/delete", async ({ args, ctx }) => {
+    r.route("DELETE", "registered-models/delete", S.deleteRegisteredModel, async ({ args, ctx }) => {
       await deleteRegisteredModel(deps, ctx, requiredString(args, "name"));
       return {};
     });
-    r.route(["GET", "POST"], "registered-models/search", async ({ args }) => {
+    r.route(["GET", "POST"], "registered-models/search", S.searchRegisteredModels, async ({ args }) => {
       const page = await searchRegisteredModels(deps, {
         filter: optionalString(args, "filter"),
         maxResults: optionalInt(args, "max_results"),
@@ -65,15 +66,20 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       };
     });
     // The 3.x client POSTs and falls back to GET only on ENDPOINT_NOT_FOUND; 2.x clients GET.
-    r.route(["POST", "GET"], "registered-models/get-latest-versions", async ({ args }) => ({
-      model_versions: (
-        await getLatestVersions(deps, {
-          name: requiredString(args, "name"),
-          stages: stringList(args, "stages"),
-        })
-      ).map(wireModelVersion),
-    }));
-    r.route("POST", "registered-models/set-tag", async ({ args, ctx }) => {
+    r.route(
+      ["POST", "GET"],
+      "registered-models/get-latest-versions",
+      S.getLatestVersions,
+      async ({ args }) => ({
+        model_versions: (
+          await getLatestVersions(deps, {
+            name: requiredString(args, "name"),
+            stages: stringList(args, "stages"),
+          })
+        ).map(wireModelVersion),
+      }),
+    );
+    r.route("POST", "registered-models/set-tag", S.setRegisteredModelTag, async ({ args, ctx }) => {
       await setRegisteredModelTag(deps, ctx, {
         name: requiredString(args, "name"),
         key: requiredString(args, "key"),
@@ -81,14 +87,14 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       });
       return {};
     });
-    r.route("DELETE", "registered-models/delete-tag", async ({ args, ctx }) => {
+    r.route("DELETE", "registered-models/delete-tag", S.deleteRegisteredModelTag, async ({ args, ctx }) => {
       await deleteRegisteredModelTag(deps, ctx, {
         name: requiredString(args, "name"),
         key: requiredString(args, "key"),
       });
       return {};
     });
-    r.route("POST", "registered-models/alias", async ({ args, ctx }) => {
+    r.route("POST", "registered-models/alias", S.setAlias, async ({ args, ctx }) => {
       await setAlias(deps, ctx, {
         name: requiredString(args, "name"),
         alias: optionalString(args, "alias") ?? "",
@@ -96,14 +102,14 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       });
       return {};
     });
-    r.route("DELETE", "registered-models/alias", async ({ args, ctx }) => {
+    r.route("DELETE", "registered-models/alias", S.deleteAlias, async ({ args, ctx }) => {
       await deleteAlias(deps, ctx, {
         name: requiredString(args, "name"),
         alias: requiredString(args, "alias"),
       });
       return {};
     });
-    r.route("GET", "registered-models/alias", async ({ args }) => ({
+    r.route("GET", "registered-models/alias", S.getVersionByAlias, async ({ args }) => ({
       model_version: wireModelVersion(
         await getVersionByAlias(deps, {
           name: requiredString(args, "name"),

@@ -25,7 +25,7 @@ import {
   type WireArgs,
   requiredRunId,
 } from "./wire-input.js";
-import { compact, wireDouble } from "./wire-output.js";
+import { compact, protoMessage, wireDouble } from "./wire-output.js";
 import * as S from "./schemas/runs.js";
 
 const MAX_BATCH_REQUEST_BYTES = 1_000_000;
@@ -58,29 +58,34 @@ export function metricToWire(m: Metric): object {
   });
 }
 
+/** Empty lists are left out and empty messages kept, as protobuf-JSON writes MLflow's Run. */
 export function runToWire(run: Run): object {
   return {
     info: runInfoToWire(run.info),
-    data: {
+    data: protoMessage({
       metrics: run.metrics.map(metricToWire),
       params: run.params,
       tags: run.tags,
-    },
-    inputs: {
-      dataset_inputs: run.datasetInputs.map((d) => ({
-        tags: d.tags,
-        dataset: compact({
-          name: d.dataset.name,
-          digest: d.dataset.digest,
-          source_type: d.dataset.sourceType,
-          source: d.dataset.source,
-          schema: d.dataset.schema,
-          profile: d.dataset.profile,
+    }),
+    inputs: protoMessage({
+      dataset_inputs: run.datasetInputs.map((d) =>
+        protoMessage({
+          tags: d.tags,
+          dataset: compact({
+            name: d.dataset.name,
+            digest: d.dataset.digest,
+            source_type: d.dataset.sourceType,
+            source: d.dataset.source,
+            schema: d.dataset.schema,
+            profile: d.dataset.profile,
+          }),
         }),
-      })),
+      ),
       model_inputs: run.modelInputs.map((modelId) => ({ model_id: modelId })),
-    },
-    outputs: { model_outputs: run.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })) },
+    }),
+    outputs: protoMessage({
+      model_outputs: run.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })),
+    }),
   };
 }
 

@@ -8,6 +8,7 @@ import type { RoutePlugin } from "../server.js";
 import { mlflowRouter } from "./mlflow-router.js";
 import { objectList, optionalEnum, optionalInt, optionalString, type WireArgs } from "./wire-input.js";
 import { compact } from "./wire-output.js";
+import * as S from "./schemas/webhooks.js";
 
 export function webhookJson(w: Webhook): object {
   return compact({
@@ -42,26 +43,26 @@ export function webhooksRoutes(deps: { webhooks: WebhookService }): RoutePlugin 
   const { webhooks } = deps;
   return (app) => {
     const r = mlflowRouter(app);
-    r.route("POST", "webhooks", async ({ args, ctx }) => ({
+    r.route("POST", "webhooks", S.createWebhook, async ({ args, ctx }) => ({
       webhook: webhookJson(await webhooks.create(ctx, inputOf(args))),
     }));
-    r.route("GET", "webhooks", async ({ args }) => {
+    r.route("GET", "webhooks", S.listWebhooks, async ({ args }) => {
       const maxResults = checkMaxResults(optionalInt(args, "max_results"), 100, 1000);
       const offset = decodePageToken(optionalString(args, "page_token"));
       const page = pageOf(await webhooks.list(offset, maxResults + 1), offset, maxResults);
       return compact({ webhooks: page.items.map(webhookJson), next_page_token: page.nextPageToken });
     });
-    r.route("GET", "webhooks/:webhook_id", async ({ params }) => ({
+    r.route("GET", "webhooks/:webhook_id", S.getWebhook, async ({ params }) => ({
       webhook: webhookJson(await webhooks.get(params.webhook_id ?? "")),
     }));
-    r.route("PATCH", "webhooks/:webhook_id", async ({ args, params, ctx }) => ({
+    r.route("PATCH", "webhooks/:webhook_id", S.updateWebhook, async ({ args, params, ctx }) => ({
       webhook: webhookJson(await webhooks.update(ctx, params.webhook_id ?? "", inputOf(args))),
     }));
-    r.route("DELETE", "webhooks/:webhook_id", async ({ params, ctx }) => {
+    r.route("DELETE", "webhooks/:webhook_id", S.deleteWebhook, async ({ params, ctx }) => {
       await webhooks.delete(ctx, params.webhook_id ?? "");
       return {};
     });
-    r.route("POST", "webhooks/:webhook_id/test", async ({ args, params }) => {
+    r.route("POST", "webhooks/:webhook_id/test", S.testWebhook, async ({ args, params }) => {
       const event =
         args.event === undefined || args.event === null ? undefined : parseEventType(args.event, "event");
       const result = await webhooks.test(params.webhook_id ?? "", event);

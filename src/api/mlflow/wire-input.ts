@@ -2,16 +2,20 @@
 // repeated keys for lists); POST/PATCH/DELETE carry protobuf-JSON bodies (int64 as a number or a string).
 // Both arrive here as one `WireArgs` object, and every read names the field in its error message.
 import { invalidParameter } from "../../core/errors.js";
+import { previewValue } from "../../core/value-preview.js";
 
 export type WireArgs = Record<string, unknown>;
 
+/** MLflow's words, to the letter: clients and tests compare them. */
 function missing(field: string): Error {
-  return invalidParameter(`Missing value for required parameter '${field}'.`);
+  return invalidParameter(
+    `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+  );
 }
 
 function wrongType(field: string, expected: string, value: unknown): Error {
   return invalidParameter(
-    `Invalid value ${JSON.stringify(value)} for parameter '${field}' supplied: it must be ${expected}.`,
+    `Invalid value ${previewValue(value)} for parameter '${field}' supplied: it must be ${expected}.`,
   );
 }
 

@@ -18,3 +18,15 @@ export function compact<T extends Record<string, unknown>>(obj: T): Partial<T> {
     Object.entries(obj).filter(([, v]) => v !== undefined && v !== null),
   ) as Partial<T>;
 }
+
+/**
+ * As MLflow's protobuf-JSON writes a message: unset fields and empty repeated fields are left out, while a
+ * string field MLflow always sets goes out even when empty (pass `""` for it, not null).
+ */
+export function protoMessage<T extends Record<string, unknown>>(obj: T): Partial<T> {
+  return Object.fromEntries(
+    Object.entries(obj).filter(
+      ([, v]) => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0),
+    ),
+  ) as Partial<T>;
+}

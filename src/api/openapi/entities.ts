@@ -82,4 +82,69 @@ const RUN = {
   }),
 };
 
-export const ENTITY_SCHEMAS: JsonSchema[] = [TAG, EXPERIMENT, METRIC, RUN_INFO, RUN];
+const MODEL_VERSION = {
+  $id: "ModelVersion",
+  ...message({
+    name: str(),
+    version: str("The version number, as a string."),
+    creation_timestamp: int64(),
+    last_updated_timestamp: int64(),
+    user_id: str(),
+    current_stage: str(),
+    description: str(),
+    source: str(),
+    run_id: str(),
+    status: str(),
+    status_message: str(),
+    tags: repeated({ $ref: "Tag#" }),
+    run_link: str(),
+    aliases: repeated(str()),
+    model_id: str(),
+  }),
+};
+
+const REGISTERED_MODEL = {
+  $id: "RegisteredModel",
+  ...message({
+    name: str(),
+    creation_timestamp: int64(),
+    last_updated_timestamp: int64(),
+    user_id: str(),
+    description: str(),
+    latest_versions: repeated({ $ref: "ModelVersion#" }),
+    tags: repeated({ $ref: "Tag#" }),
+    aliases: repeated(message({ alias: str(), version: str() })),
+  }),
+};
+
+const LOGGED_MODEL = {
+  $id: "LoggedModel",
+  ...message({
+    info: message({
+      model_id: str(),
+      experiment_id: str(),
+      name: str(),
+      creation_timestamp_ms: int64(),
+      last_updated_timestamp_ms: int64(),
+      artifact_uri: str(),
+      status: str(),
+      model_type: str(),
+      source_run_id: str(),
+      status_message: str(),
+      tags: repeated({ $ref: "Tag#" }),
+      registrations: repeated(message({ name: str(), version: str() })),
+    }),
+    data: message({ params: repeated({ $ref: "Tag#" }), metrics: repeated({ $ref: "Metric#" }) }),
+  }),
+};
+
+export const ENTITY_SCHEMAS: JsonSchema[] = [
+  LOGGED_MODEL,
+  TAG,
+  EXPERIMENT,
+  METRIC,
+  RUN_INFO,
+  RUN,
+  MODEL_VERSION,
+  REGISTERED_MODEL,
+];

@@ -5,7 +5,7 @@ import swagger from "@fastify/swagger";
 import type { FastifyInstance } from "fastify";
 import { MLFLOW_COMPAT_VERSION } from "../../core/version.js";
 import { ENTITY_SCHEMAS } from "./entities.js";
-import { message, str } from "./wire-schema.js";
+import { ERROR_BODY, message, str } from "./wire-schema.js";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
@@ -30,7 +30,10 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       // With auth off no credentials are needed; with auth on, either scheme.
       security: [{ basic: [] }, { bearer: [] }, {}],
     },
-    refResolver: { buildLocalReference: (json, _base, _fragment, i) => String(json.$id ?? `def-${i}`) },
+    refResolver: {
+      buildLocalReference: (json, _base, _fragment, i) =>
+        typeof json.$id === "string" ? json.$id : `def-${i}`,
+    },
   });
   app.get(
     OPENAPI_PATH,
@@ -38,7 +41,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       schema: {
         tags: ["server"],
         summary: "This document.",
-        response: { 200: message({ openapi: str() }, ["openapi"]) },
+        response: { 200: message({ openapi: str() }, ["openapi"]), default: ERROR_BODY },
       },
     },
     async () => app.swagger(),

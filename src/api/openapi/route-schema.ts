@@ -1,7 +1,8 @@
 // What a route declares about itself, once: its request message, path parameters and response. The router
 // helpers turn it into Fastify's schema, so the same declaration validates requests and documents the route
 // in /api/openapi.json.
-import type { FastifySchema } from "fastify";
+import type { FastifySchema, RouteShorthandOptions } from "fastify";
+import { bodyPresent } from "./validation.js";
 import { ERROR_BODY, type JsonSchema } from "./wire-schema.js";
 
 export interface RouteSchema {
@@ -56,4 +57,9 @@ export function fastifySchema(method: string, url: string, route: RouteSchema): 
     ...(route.params === undefined ? {} : { params: route.params }),
     response: { 200: route.response, default: ERROR_BODY },
   };
+}
+
+/** Route options for a route registered directly on Fastify (not through a router helper). */
+export function withSchema(method: string, url: string, route: RouteSchema): RouteShorthandOptions {
+  return { schema: fastifySchema(method, url, route), preValidation: bodyPresent };
 }

@@ -3,7 +3,7 @@
 // a single value of a repeated field is wrapped into an array (a repeated key already arrives as one); a
 // repeated key for a scalar field stays an array and is refused, so the permission check and the handler
 // read the same single value.
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
+import { Ajv, type ErrorObject } from "ajv";
 import type { FastifyInstance, FastifyRequest, FastifySchemaCompiler } from "fastify";
 
 function newAjv(coerceTypes: false | "array"): Ajv {
@@ -21,8 +21,12 @@ function newAjv(coerceTypes: false | "array"): Ajv {
 const bodyAjv = newAjv(false);
 const queryAjv = newAjv("array");
 
-const compile: FastifySchemaCompiler<Record<string, unknown>> = ({ schema, httpPart }) =>
-  (httpPart === "body" ? bodyAjv : queryAjv).compile(schema) as ValidateFunction;
+const compile: FastifySchemaCompiler<Record<string, unknown>> = ({ schema, httpPart }) => {
+  // A body the route reads as a raw stream (artifact uploads, multipart calls) is not parsed here: its
+  // schema only documents it.
+  if ((schema as { "x-raw-body"?: unknown })["x-raw-body"] === true) return () => true;
+  return (httpPart === "body" ? bodyAjv : queryAjv).compile(schema);
+};
 
 /** `/tags/0/key` → `tags[0].key`: the field as MLflow's messages name it. */
 function fieldOf(error: ErrorObject): string {
@@ -50,7 +54,7 @@ const EXPECTED: Record<string, string> = {
 
 /** What the field takes, in words: the first of its types (the string forms are the query's spelling). */
 function expected(error: ErrorObject): string {
-  const schema = error.parentSchema as Record<string, unknown> | undefined;
+  const schema = error.parentSchema;
   if ((error.keyword === "type" || error.keyword === "pattern") && schema?.type !== undefined) {
     const first = ([] as unknown[]).concat(schema.type)[0];
     return `it must be ${EXPECTED[String(first)] ?? String(first)}`;
@@ -70,7 +74,9 @@ export function formatSchemaError(errors: ErrorObject[], dataVar: string): Error
     );
   }
   if (error.keyword === "required") {
-    return new Error(`Missing value for required parameter '${field}'.`);
+    return new Error(
+      `Missing value for required parameter '${field}'. See the API docs for more information about request parameters.`,
+    );
   }
   return new Error(
     `Invalid value ${quote(error.data)} for parameter '${field}' supplied: ${expected(error)}.`,
