@@ -6,6 +6,7 @@ import type { Logger } from "../core/logger.js";
 import { newRequestId } from "../core/ids.js";
 import { handleError, sendError } from "./error-handler.js";
 import { createHostCheck } from "./host-check.js";
+import { checkRequestValue, parseJsonBody } from "./request-values.js";
 import { installOpenApi } from "./openapi/openapi-document.js";
 import { installValidation } from "./openapi/validation.js";
 import { textResponses } from "./openapi/wire-schema.js";
@@ -57,16 +58,19 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     );
   });
 
-  // An empty JSON body means "no fields": the client sends DELETEs and some POSTs with none.
+  // Bodies and query strings obey the rules of request-values.ts (objects only, no NUL, bounded nesting).
   app.removeContentTypeParser("application/json");
   app.addContentTypeParser("application/json", { parseAs: "string" }, (_req, body, done) => {
     const text = typeof body === "string" ? body : body.toString("utf8");
-    if (text.trim() === "") return done(null, {});
     try {
-      done(null, JSON.parse(text));
+      done(null, parseJsonBody(text));
     } catch (err) {
       done(err as Error, undefined);
     }
+  });
+  app.addHook("preValidation", async (request) => {
+    checkRequestValue(request.query, "the query string");
+    checkRequestValue(request.params, "the path");
   });
 
   const hostAllowed = createHostCheck(options.allowedHosts);

@@ -4,6 +4,7 @@
 // prefixes, keys, operators and value types logged models allow.
 import { invalidParameter } from "../core/errors.js";
 import { parseFilter, type RawComparison } from "../core/search-filter/parser.js";
+import { previewText } from "../core/value-preview.js";
 
 export type FilterOp = "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE";
 export type FilterEntity = "attribute" | "metric" | "param" | "tag";
@@ -48,7 +49,7 @@ function clauseOf(filter: string, { field, comparator, value }: RawComparison): 
     prefix === undefined ? "attribute" : Object.hasOwn(ENTITIES, prefix) ? ENTITIES[prefix] : undefined;
   if (entity === undefined) {
     throw invalidParameter(
-      `Invalid filter '${filter}': unknown entity type '${prefix}'; use attributes., metrics., params. or tags.`,
+      `Invalid filter ${previewText(filter)}: unknown entity type '${prefix}'; use attributes., metrics., params. or tags.`,
     );
   }
   let key = field.key;
@@ -62,21 +63,21 @@ function clauseOf(filter: string, { field, comparator, value }: RawComparison): 
       numeric = true;
     } else if (!STRING_ATTRIBUTES.has(field.key)) {
       throw invalidParameter(
-        `Invalid filter '${filter}': unknown attribute '${field.key}'; use name, model_id, model_type, status, source_run_id, creation_timestamp or last_updated_timestamp.`,
+        `Invalid filter ${previewText(filter)}: unknown attribute '${field.key}'; use name, model_id, model_type, status, source_run_id, creation_timestamp or last_updated_timestamp.`,
       );
     }
   }
   const allowed = numeric ? NUMERIC_OPS : STRING_OPS;
   if (!allowed.includes(comparator)) {
     throw invalidParameter(
-      `Invalid filter '${filter}': operator ${comparator} is not allowed on '${field.key}'; use one of ${allowed.join(", ")}.`,
+      `Invalid filter ${previewText(filter)}: operator ${comparator} is not allowed on '${field.key}'; use one of ${allowed.join(", ")}.`,
     );
   }
   if ((numeric && value.type === "number") || (!numeric && value.type === "string")) {
     return { entity, key, op: comparator as FilterOp, value: value.value };
   }
   throw invalidParameter(
-    `Invalid filter '${filter}': '${field.key}' must be compared with ${numeric ? "a number" : "a quoted string"}.`,
+    `Invalid filter ${previewText(filter)}: '${field.key}' must be compared with ${numeric ? "a number" : "a quoted string"}.`,
   );
 }
 

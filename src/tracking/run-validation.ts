@@ -2,6 +2,7 @@
 // shape, length limits, and log-batch size limits. Messages name the field and the limit, as MLflow's do.
 import path from "node:path";
 import { invalidParameter } from "../core/errors.js";
+import { previewValue } from "../core/value-preview.js";
 import type { Metric, Tag } from "./entities.js";
 
 export const LIMITS = {
@@ -29,14 +30,14 @@ function normpath(name: string): string {
 export function checkKey(key: string, field: string): void {
   if (!KEY.test(key)) {
     throw invalidParameter(
-      `Invalid value ${JSON.stringify(key)} for parameter '${field}' supplied: Names may only contain ` +
+      `Invalid value ${previewValue(key)} for parameter '${field}' supplied: Names may only contain ` +
         "alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).",
     );
   }
   const norm = normpath(key);
   if (norm !== key || norm === "." || norm.startsWith("..") || norm.startsWith("/")) {
     throw invalidParameter(
-      `Invalid value ${JSON.stringify(key)} for parameter '${field}' supplied: Names may be treated as files ` +
+      `Invalid value ${previewValue(key)} for parameter '${field}' supplied: Names may be treated as files ` +
         `in certain cases, and must not resolve to other names when treated as such. This name would resolve to '${norm}'.`,
     );
   }

@@ -5,6 +5,8 @@ import type { Clock } from "../core/clock.js";
 import { invalidParameter, notFound } from "../core/errors.js";
 import { newRunId, newRunName } from "../core/ids.js";
 import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import { checkSearchExperimentIds } from "../core/search-filter/search-limits.js";
+import { previewText } from "../core/value-preview.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database, Executor } from "../store/database.js";
@@ -205,6 +207,8 @@ export function createRunService(deps: RunServiceDeps): RunService {
         );
       }
       input.tags.forEach((t, i) => checkTag(t, `tags[${i}].`));
+      // The name becomes the mlflow.runName tag, so it has the tag value's limit (as runs/update checks).
+      if (input.runName !== undefined) checkLength(input.runName, "run_name", LIMITS.maxTagValueLength);
       // The run name and the mlflow.runName tag are one thing: they must agree, and the tag is always set.
       const nameTag = input.tags.find((t) => t.key === RUN_NAME_TAG)?.value;
       if (
@@ -215,7 +219,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
       ) {
         throw invalidParameter(
           `Both 'run_name' argument and 'mlflow.runName' tag are specified, but with different values ` +
-            `(run_name='${input.runName}', mlflow.runName='${nameTag}').`,
+            `(run_name=${previewText(input.runName)}, mlflow.runName=${previewText(nameTag)}).`,
         );
       }
       const runName =
@@ -261,6 +265,11 @@ export function createRunService(deps: RunServiceDeps): RunService {
     getRun,
 
     async updateRun(ctx, runId, patch) {
+      if (patch.status === undefined && patch.endTime === undefined && patch.runName === undefined) {
+        throw invalidParameter(
+          "Nothing to update: runs/update takes at least one of 'status', 'end_time' and 'run_name'.",
+        );
+      }
       if (patch.runName !== undefined) checkLength(patch.runName, "run_name", LIMITS.maxTagValueLength);
       await writeToActiveRun(ctx, runId, "run.update", patch, async (trx) => {
         const runName = patch.runName === "" ? undefined : patch.runName;
@@ -343,6 +352,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
     },
 
     async searchRuns(request) {
+      checkSearchExperimentIds(request.experimentIds);
       const maxResults = checkMaxResults(request.maxResults, 1000, MAX_RUNS_PER_PAGE);
       const offset = decodePageToken(request.pageToken);
       const runIds = await store.searchRunIds(database.db, {

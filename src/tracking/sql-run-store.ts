@@ -146,17 +146,16 @@ export function createSqlRunStore(): Omit<
     },
 
     async updateRunInfo(ex, runId, patch) {
-      await ex
-        .updateTable("runs")
-        .set({
-          ...(patch.status === undefined ? {} : { status: patch.status }),
-          ...(patch.endTime === undefined ? {} : { end_time: patch.endTime }),
-          ...(patch.runName === undefined ? {} : { name: patch.runName }),
-          ...(patch.lifecycleStage === undefined ? {} : { lifecycle_stage: patch.lifecycleStage }),
-          ...(patch.deletedTime === undefined ? {} : { deleted_time: patch.deletedTime }),
-        })
-        .where("run_id", "=", runId)
-        .execute();
+      const changes = {
+        ...(patch.status === undefined ? {} : { status: patch.status }),
+        ...(patch.endTime === undefined ? {} : { end_time: patch.endTime }),
+        ...(patch.runName === undefined ? {} : { name: patch.runName }),
+        ...(patch.lifecycleStage === undefined ? {} : { lifecycle_stage: patch.lifecycleStage }),
+        ...(patch.deletedTime === undefined ? {} : { deleted_time: patch.deletedTime }),
+      };
+      // An UPDATE with an empty SET is not SQL: changing nothing is simply nothing to write.
+      if (Object.keys(changes).length === 0) return;
+      await ex.updateTable("runs").set(changes).where("run_id", "=", runId).execute();
     },
 
     async setExperimentRunsLifecycle(ex, experimentId, stage, deletedTime) {

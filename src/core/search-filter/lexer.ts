@@ -2,6 +2,7 @@
 // knows the shapes MLflow's sqlparse-based parser accepts: dotted identifiers, `backticked` and "double-quoted" keys, 'strings',
 // numbers, comparison operators, parentheses and keywords. Every token keeps its position for error messages.
 import { invalidParameter, type FlowgateError } from "../errors.js";
+import { previewText } from "../value-preview.js";
 
 export type TokenType =
   | "ident" // bare identifier, possibly dotted: metrics.rmse, start_time, tags.
@@ -30,7 +31,9 @@ const KEYWORDS = new Set(["AND", "OR", "LIKE", "ILIKE", "IN", "NOT", "IS", "NULL
 
 /** A filter error that points at the offending place in the input. */
 export function syntaxError(input: string, position: number, problem: string): FlowgateError {
-  return invalidParameter(`Invalid search expression '${input}': ${problem} at position ${position + 1}.`);
+  return invalidParameter(
+    `Invalid search expression ${previewText(input)}: ${problem} at position ${position + 1}.`,
+  );
 }
 
 function readQuoted(input: string, start: number, quote: string): { text: string; end: number } {

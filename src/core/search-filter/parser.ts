@@ -2,6 +2,7 @@
 // knows the grammar's shape; which keys and comparators each entity kind allows is checked by the callers
 // (runs, experiments, registered models, model versions, logged models), which also know the kinds' prefixes.
 import { syntaxError, tokenize, type Token } from "./lexer.js";
+import { SEARCH_LIMITS } from "./search-limits.js";
 
 export type Comparator =
   "=" | "!=" | "<" | "<=" | ">" | ">=" | "LIKE" | "ILIKE" | "IN" | "NOT IN" | "IS NULL" | "IS NOT NULL";
@@ -144,11 +145,27 @@ export function parseFilter(input: string, syntax: FilterSyntax = {}): RawCompar
   const cursor = new Cursor(input, tokenize(input, syntax.identifier));
   const comparisons: RawComparison[] = [];
   if (cursor.peek().type === "end") return comparisons;
+  let listValues = 0;
   for (;;) {
     const start = cursor.peek().position;
+    if (comparisons.length === SEARCH_LIMITS.maxComparisons) {
+      throw syntaxError(
+        input,
+        start,
+        `a filter may join at most ${SEARCH_LIMITS.maxComparisons} comparisons with AND; this one has more`,
+      );
+    }
     const field = readField(cursor);
     const comparator = readComparator(cursor);
     const value = readValue(cursor, comparator);
+    if (value.type === "list") listValues += value.value.length;
+    if (listValues > SEARCH_LIMITS.maxListValues) {
+      throw syntaxError(
+        input,
+        start,
+        `the IN lists of a filter may hold at most ${SEARCH_LIMITS.maxListValues} values together; this one has more`,
+      );
+    }
     comparisons.push({ field, comparator, value, position: start });
     const joiner = cursor.next();
     if (joiner.type === "end") return comparisons;
