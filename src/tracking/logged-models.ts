@@ -5,6 +5,7 @@ import type { Clock } from "../core/clock.js";
 import { invalidParameter, notFound } from "../core/errors.js";
 import { newLoggedModelId, newRunName } from "../core/ids.js";
 import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
+import { checkSearchExperimentIds } from "../core/search-filter/search-limits.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database, Executor } from "../store/database.js";
@@ -210,6 +211,7 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
       if (input.experimentIds.length === 0) {
         throw invalidParameter("Missing value for required parameter 'experiment_ids'.");
       }
+      checkSearchExperimentIds(input.experimentIds);
       if (input.datasets.some((d) => d.name === "")) {
         throw invalidParameter("`dataset_name` in the `datasets` clause must be specified.");
       }

@@ -2,6 +2,7 @@
 // repeated keys for lists); POST/PATCH/DELETE carry protobuf-JSON bodies (int64 as a number or a string).
 // Both arrive here as one `WireArgs` object, and every read names the field in its error message.
 import { invalidParameter } from "../../core/errors.js";
+import { previewValue } from "../../core/value-preview.js";
 
 export type WireArgs = Record<string, unknown>;
 
@@ -14,7 +15,7 @@ function missing(field: string): Error {
 
 function wrongType(field: string, expected: string, value: unknown): Error {
   return invalidParameter(
-    `Invalid value ${JSON.stringify(value)} for parameter '${field}' supplied: it must be ${expected}.`,
+    `Invalid value ${previewValue(value)} for parameter '${field}' supplied: it must be ${expected}.`,
   );
 }
 
