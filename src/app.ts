@@ -16,6 +16,7 @@ import { createRunService } from "./tracking/runs.js";
 import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
 import { runRoutes } from "./api/mlflow/runs.routes.js";
 import { metricRoutes } from "./api/mlflow/metrics.routes.js";
+import { serverInfoRoutes } from "./api/mlflow/server-info.routes.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
@@ -160,6 +161,7 @@ export async function createApp(
       experimentRoutes(experiments),
       runRoutes(runs),
       metricRoutes(runs),
+      serverInfoRoutes(),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
       loggedModelsRoutes(loggedModels, runModels, artifactProxy),
       registeredModelRoutes(registry),

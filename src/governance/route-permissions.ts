@@ -58,7 +58,8 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   // The API description (and its reference page) says nothing about the data; clients fetch it before login.
   { methods: GET, url: /^\/api\/(openapi\.json|docs)$/, permission: "public", scope: "global" },
   { methods: GET, url: /^\/metrics$/, permission: "authenticated", scope: "global" },
-  { methods: GET, url: ml("server-info"), permission: "authenticated", scope: "global" },
+  // As in MLflow: clients ask how the server is set up before they log in; it names no data.
+  { methods: GET, url: ml("server-info"), permission: "public", scope: "global" },
 
   // Tracking.
   { methods: GET, url: ml("experiments/get"), permission: "experiment.read", scope: "experiment" },
@@ -74,9 +75,16 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   { methods: ANY, url: ml("runs/search"), permission: "experiment.read", scope: "experiments" },
   {
     methods: GET,
-    url: ml("(runs/get|metrics/get-history|metrics/get-history-bulk-interval|artifacts/list)"),
+    url: ml("(runs/get|metrics/get-history|artifacts/list)"),
     permission: "experiment.read",
     scope: "run",
+  },
+  // Several runs in one read: the handler checks each run's experiment (src/api/mlflow/run-access.ts).
+  {
+    methods: GET,
+    url: ml("metrics/get-history-bulk(-interval)?"),
+    permission: "experiment.read",
+    scope: "any",
   },
   { methods: WRITE, url: ml("runs/[\\w-]+"), permission: "experiment.write", scope: "run" },
   { methods: ANY, url: ml("logged-models/search"), permission: "experiment.read", scope: "experiments" },

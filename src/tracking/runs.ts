@@ -24,8 +24,17 @@ import type { ExperimentService } from "./experiments.js";
 import { checkBatch, checkKey, checkLength, checkTag, LIMITS } from "./run-validation.js";
 import type { RunStore } from "./tracking-store.js";
 import { parseRunsFilter, parseRunsOrderBy } from "./search/runs-filter.js";
+import { sampleMetricHistories } from "./metric-sampling.js";
 
 const MAX_RUNS_PER_PAGE = 50000;
+const MAX_RUNS_PER_BULK = 100;
+const MAX_POINTS_PER_RUN = 2500;
+const MAX_BULK_HISTORY = 25000;
+const API_DOCS = " See the API docs for more information about request parameters.";
+
+function missingParameter(field: string) {
+  return invalidParameter(`Missing value for required parameter '${field}'.${API_DOCS}`);
+}
 const DEFAULT_HISTORY_PAGE = 25000;
 
 export interface RunSearchRequest {
@@ -71,7 +80,10 @@ export interface RunService {
     maxResults: number | undefined,
     pageToken: string | undefined,
   ): Promise<Page<Metric>>;
-  /** Points of one metric for several runs (the UI's chart call), at most `maxResults` per run. */
+  /**
+   * Points of one metric for several runs (the UI's chart call), sampled at the same steps for every run
+   * (metric-sampling.ts); `maxResults` defaults to 2500.
+   */
   getMetricHistoryBulkInterval(
     runIds: string[],
     key: string,
@@ -79,7 +91,15 @@ export interface RunService {
     endStep: number | undefined,
     maxResults: number | undefined,
   ): Promise<Metric[]>;
+  /** Full histories of one metric for several runs (the UI's run comparison), at most 25000 points in all. */
+  getMetricHistoryBulk(
+    runIds: string[],
+    key: string | undefined,
+    maxResults: number | undefined,
+  ): Promise<Metric[]>;
   searchRuns(request: RunSearchRequest): Promise<Page<Run>>;
+  /** The experiment of each run that exists, by run id (for per-experiment read checks of bulk reads). */
+  experimentsOfRuns(runIds: readonly string[]): Promise<Map<string, string>>;
 }
 
 export interface RunServiceDeps {
@@ -329,26 +349,87 @@ export function createRunService(deps: RunServiceDeps): RunService {
     },
 
     async getMetricHistoryBulkInterval(runIds, key, startStep, endStep, maxResults) {
-      if (runIds.length === 0)
-        throw invalidParameter("GetMetricHistoryBulkInterval request must specify at least one run_id.");
-      if (runIds.length > 100)
-        throw invalidParameter("GetMetricHistoryBulkInterval request cannot specify more than 100 run_ids.");
-      const perRun = checkMaxResults(maxResults, 320, 2500);
-      for (const id of runIds) await getInfo(database.db, id);
-      const points = await store.getMetricHistoryForRuns(database.db, runIds, key, startStep, endStep);
-      // Keep at most `perRun` points per run, evenly spread over its steps, always including the last one.
-      const byRun = new Map<string, Metric[]>();
-      for (const p of points) {
-        const list = byRun.get(p.runId ?? "") ?? [];
-        list.push(p);
-        byRun.set(p.runId ?? "", list);
+      // MLflow's order: the request's own arguments first, then the runs (so a bad range is a 400, never a 404).
+      if (runIds.length === 0) throw missingParameter("run_ids");
+      if (runIds.length > MAX_RUNS_PER_BULK) {
+        throw invalidParameter(
+          `GetMetricHistoryBulkInterval request must specify at most ${MAX_RUNS_PER_BULK} run_ids. ` +
+            `Received ${runIds.length} run_ids.${API_DOCS}`,
+        );
       }
-      return [...byRun.values()].flatMap((list) => {
-        if (list.length <= perRun) return list;
-        const stride = list.length / perRun;
-        const picked = Array.from({ length: perRun - 1 }, (_, i) => list[Math.floor(i * stride)] as Metric);
-        return [...picked, list[list.length - 1] as Metric];
-      });
+      if (key === "") throw missingParameter("metric_key");
+      if (maxResults !== undefined && (maxResults < 1 || maxResults > MAX_POINTS_PER_RUN)) {
+        throw invalidParameter(`max_results must be between 1 and ${MAX_POINTS_PER_RUN}.${API_DOCS}`);
+      }
+      if ((startStep === undefined) !== (endStep === undefined)) {
+        throw invalidParameter("If either start step or end step are specified, both must be specified.");
+      }
+      if (startStep !== undefined && endStep !== undefined && startStep > endStep) {
+        throw invalidParameter(
+          `end_step must be greater than start_step. Found start_step=${startStep} and end_step=${endStep}.`,
+        );
+      }
+      // A run that is not there has no points, as MLflow's SQL stores answer (no 404).
+      const points = await store.getMetricHistoryForRuns(
+        database.db,
+        [...new Set(runIds)],
+        key,
+        undefined,
+        undefined,
+      );
+      const histories = new Map<string, Metric[]>();
+      for (const p of points) {
+        const list = histories.get(p.runId ?? "") ?? [];
+        list.push(p);
+        histories.set(p.runId ?? "", list);
+      }
+      const range =
+        startStep === undefined || endStep === undefined ? undefined : { start: startStep, end: endStep };
+      return sampleMetricHistories(histories, runIds, maxResults ?? MAX_POINTS_PER_RUN, range);
+    },
+
+    async getMetricHistoryBulk(runIds, key, maxResults) {
+      if (runIds.length === 0) {
+        throw invalidParameter("GetMetricHistoryBulk request must specify at least one run_id.");
+      }
+      if (runIds.length > MAX_RUNS_PER_BULK) {
+        throw invalidParameter(
+          `GetMetricHistoryBulk request cannot specify more than ${MAX_RUNS_PER_BULK} run_ids. ` +
+            `Received ${runIds.length} run_ids.`,
+        );
+      }
+      if (key === undefined)
+        throw invalidParameter("GetMetricHistoryBulk request must specify a metric_key.");
+      if (maxResults !== undefined && maxResults < 0) {
+        throw invalidParameter(`max_results must be a non-negative integer, got ${maxResults}.`);
+      }
+      const limit = Math.min(maxResults ?? MAX_BULK_HISTORY, MAX_BULK_HISTORY);
+      const points = await store.getMetricHistoryForRuns(
+        database.db,
+        [...new Set(runIds)],
+        key,
+        undefined,
+        undefined,
+      );
+      // MLflow's order: by run id, then timestamp, step and value; at most `limit` points in all.
+      const byRunThenTime = (a: Metric, b: Metric): number =>
+        (a.runId ?? "") < (b.runId ?? "")
+          ? -1
+          : (a.runId ?? "") > (b.runId ?? "")
+            ? 1
+            : a.timestamp - b.timestamp || a.step - b.step || a.value - b.value;
+      return points.sort(byRunThenTime).slice(0, limit);
+    },
+
+    async experimentsOfRuns(runIds) {
+      const found = new Map<string, string>();
+      for (const id of new Set(runIds)) {
+        const info = /^[a-zA-Z0-9][\w-]{0,255}$/.test(id)
+          ? await store.getRunInfo(database.db, id)
+          : undefined;
+        if (info !== undefined) found.set(id, info.experimentId);
+      }
+      return found;
     },
 
     async searchRuns(request) {

@@ -1,11 +1,14 @@
 // MLflow metric routes: /api/2.0/mlflow/metrics/get-history (paged, in step order) and the UI's
-// metrics/get-history-bulk-interval (several runs, sampled steps), with their /ajax-api twins.
+// metrics/get-history-bulk-interval (several runs, sampled steps), with their /ajax-api twins; and the UI's
+// /ajax-api/2.0/mlflow/metrics/get-history-bulk (full histories of several runs), which MLflow serves only
+// under /ajax-api.
 import type { FastifyInstance } from "fastify";
 import type { RunService } from "../../tracking/runs.js";
 import { mlflowRouter } from "./mlflow-router.js";
-import { optionalInt, optionalString, requiredString, stringList } from "./wire-input.js";
+import { optionalInt, optionalString, requestArgs, requiredString, stringList } from "./wire-input.js";
 import { compact } from "./wire-output.js";
 import { metricToWire, runIdOf } from "./runs.routes.js";
+import { checkRunsReadable } from "./run-access.js";
 import * as S from "./schemas/runs.js";
 
 export function metricRoutes(runs: RunService) {
@@ -25,14 +28,33 @@ export function metricRoutes(runs: RunService) {
       });
     });
 
-    r.route("GET", "metrics/get-history-bulk-interval", S.getMetricHistoryBulkInterval, async ({ args }) => {
-      const metrics = await runs.getMetricHistoryBulkInterval(
-        stringList(args, "run_ids"),
-        requiredString(args, "metric_key"),
-        optionalInt(args, "start_step"),
-        optionalInt(args, "end_step"),
+    r.route(
+      "GET",
+      "metrics/get-history-bulk-interval",
+      S.getMetricHistoryBulkInterval,
+      async ({ args, request }) => {
+        const runIds = stringList(args, "run_ids");
+        const metrics = await runs.getMetricHistoryBulkInterval(
+          runIds,
+          optionalString(args, "metric_key") ?? "",
+          optionalInt(args, "start_step"),
+          optionalInt(args, "end_step"),
+          optionalInt(args, "max_results"),
+        );
+        await checkRunsReadable(request, runs, runIds);
+        return { metrics: metrics.map(metricToWire) };
+      },
+    );
+
+    app.get("/ajax-api/2.0/mlflow/metrics/get-history-bulk", async (request) => {
+      const args = requestArgs(request);
+      const runIds = stringList(args, "run_id");
+      const metrics = await runs.getMetricHistoryBulk(
+        runIds,
+        optionalString(args, "metric_key"),
         optionalInt(args, "max_results"),
       );
+      await checkRunsReadable(request, runs, runIds);
       return { metrics: metrics.map(metricToWire) };
     });
   };

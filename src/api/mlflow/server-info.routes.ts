@@ -1,0 +1,28 @@
+// GET /api/3.0/mlflow/server-info (and its /ajax-api twin): what kind of server this is, which the 3.x
+// client asks on start (store type for its telemetry, multipart support for artifact uploads, workspaces).
+// The keys are MLflow's; each value says what Flowgate actually does, so a client never picks a path
+// (multipart or presigned uploads, the AI gateway, workspaces) that is not there.
+import type { FastifyInstance } from "fastify";
+
+export function serverInfoPayload(): Record<string, unknown> {
+  return {
+    // Flowgate keeps tracking data in SQL (SQLite or PostgreSQL), as MLflow's SqlStore does.
+    store_type: "SqlStore",
+    workspaces_enabled: false,
+    trace_archival_enabled: false,
+    // Uploads and downloads go through one PUT/GET each; the client falls back to them when these are false.
+    multipart_uploads_enabled: false,
+    multipart_downloads_enabled: false,
+    presigned_upload_run_id_supported: false,
+    presigned_upload_model_id_supported: false,
+    features_enabled: { gateway: false },
+  };
+}
+
+export function serverInfoRoutes() {
+  return (app: FastifyInstance): void => {
+    for (const prefix of ["api", "ajax-api"]) {
+      app.get(`/${prefix}/3.0/mlflow/server-info`, async () => serverInfoPayload());
+    }
+  };
+}
