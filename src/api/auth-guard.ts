@@ -4,6 +4,7 @@
 // The target of a request is read with the same readers the handlers use (src/api/mlflow/wire-input.ts), so
 // the object checked is the object acted on; what the caller may read is handed to the list routes as
 // `request.readAccess`.
+import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { checkArtifactPath } from "../artifacts/safe-path.js";
 import { artifactUriPath } from "../artifacts/artifact-uri.js";
@@ -57,6 +58,7 @@ const UNRESTRICTED: ReadAccess = {
   unrestricted: true,
   experiment: () => true,
   model: () => true,
+  modelNamed: async () => true,
   version: async () => true,
   artifact: async () => true,
 };
@@ -173,7 +175,9 @@ export function createAuthGuard(deps: {
   async function check(request: FastifyRequest, rule: RouteRule, principal: Principal): Promise<void> {
     if (rule.permission === "public" || rule.permission === "authenticated") return;
     const permission = rule.permission;
-    const args = requestArgs(request);
+    // Routes whose body is file bytes (uploads) name their run and path in the query, as their handlers read.
+    const bytes = Buffer.isBuffer(request.body) || request.body instanceof Readable;
+    const args = bytes ? ((request.query ?? {}) as WireArgs) : requestArgs(request);
     const access = request.readAccess as ReadAccess;
     const scope = await scopeOf(request, rule, args);
 
@@ -261,6 +265,7 @@ export function createAuthGuard(deps: {
           request.actor = request.principal.username;
           request.readAccess = readAccessOf(request.principal.grants, {
             isProtectedAlias: deps.isProtectedAlias,
+            modelIdOf: (name) => deps.scopes.modelIdOf(db(), name),
             versionsStoredIn: (x, experimentId) => deps.scopes.versionsStoredIn(x, experimentId),
           });
         }

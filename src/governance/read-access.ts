@@ -24,6 +24,8 @@ export interface ReadAccess {
   readonly unrestricted: boolean;
   experiment(experimentId: string | number): boolean;
   model(registeredModelId: number): boolean;
+  /** The same, for a model known by name (a model that is not there is readable only to the unrestricted). */
+  modelNamed(name: string): Promise<boolean>;
   /** THE rule for versions: readable model, and released when only the service role grants the read. */
   version(version: VersionRef): Promise<boolean>;
   /** A file or folder of the artifact store, by its store path (`<experiment>/<run>/artifacts/…`). */
@@ -33,6 +35,7 @@ export interface ReadAccess {
 export interface ReadAccessDeps {
   /** Whether `alias` is a protected alias of model `name` (its promotion policy says so). */
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
+  modelIdOf(name: string): Promise<number | undefined>;
   /** Live versions whose files lie in experiment `experimentId`'s area of the artifact store. */
   versionsStoredIn(x: Executor, experimentId: string): Promise<StoredVersionRef[]>;
 }
@@ -66,19 +69,27 @@ export function readAccessOf(grants: readonly Grant[], deps: ReadAccessDeps): Re
     return serviceModelRead(v.registeredModelId) && (await released(v));
   }
 
+  const unrestricted = full.some(
+    (g) =>
+      g.scopeType === "global" && grantsPermission(g, "model.read") && grantsPermission(g, "experiment.read"),
+  );
+  const model = (id: number): boolean => fullModelRead(id) || serviceModelRead(id);
   return {
-    unrestricted: full.some(
-      (g) =>
-        g.scopeType === "global" &&
-        grantsPermission(g, "model.read") &&
-        grantsPermission(g, "experiment.read"),
-    ),
+    unrestricted,
     experiment,
-    model: (id) => fullModelRead(id) || serviceModelRead(id),
+    model,
+    async modelNamed(name) {
+      if (unrestricted) return true;
+      const id = await deps.modelIdOf(name);
+      return id !== undefined && model(id);
+    },
     version,
     async artifact(x, storePath) {
       const experimentId = storePath.split("/")[0] ?? "";
-      if (!/^\d+$/.test(experimentId)) return false;
+      // The store root and anything outside an experiment's area: global (non-service) file readers only.
+      if (!/^\d+$/.test(experimentId)) {
+        return full.some((g) => g.scopeType === "global" && grantsPermission(g, "artifact.read"));
+      }
       if (full.some((g) => grantsPermission(g, "artifact.read") && covers(g, "experiment", experimentId))) {
         return true;
       }

@@ -1,6 +1,8 @@
 // Flowgate's native registry API (`/api/flowgate/v1/…`): what the MLflow API cannot say — model URI
 // resolution for serving, a version's model info (flavors, signature, size, requirements) without a
 // download, lineage in one call, the name lint at create, house tag fields and the sunset report.
+import { readAccessOfRequest } from "../auth-guard.js";
+import { keep, visibleModel, visibleModels, visibleVersions } from "../../governance/visible.js";
 import type { FastifyRequest } from "fastify";
 import { invalidParameter } from "../../core/errors.js";
 import type { ArtifactRepository } from "../../artifacts/artifact-repo.js";
@@ -96,11 +98,14 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       withSchema("GET", `${V1}/registered-models`, N.listModels),
       async (request) => {
         const args = argsOf(request);
-        const page = await searchRegisteredModels(deps, {
+        const search = {
           filter: optionalString(args, "filter"),
           maxResults: optionalInt(args, "max_results"),
           pageToken: optionalString(args, "page_token"),
-        });
+        };
+        const page = await visibleModels(readAccessOfRequest(request), search, (p) =>
+          searchRegisteredModels(deps, { ...search, ...p }),
+        );
         return { registered_models: page.items.map(modelJson), next_page_token: page.nextPageToken ?? null };
       },
     );
@@ -109,7 +114,12 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       `${V1}/registered-models/:name`,
       withSchema("GET", `${V1}/registered-models/:name`, N.getModel),
       async (request) => ({
-        registered_model: modelJson(await getRegisteredModel(deps, request.params.name)),
+        registered_model: modelJson(
+          await visibleModel(
+            readAccessOfRequest(request),
+            await getRegisteredModel(deps, request.params.name),
+          ),
+        ),
       }),
     );
 
@@ -149,7 +159,8 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
           filter: `name = '${model.name.replaceAll("'", "''")}'`,
           orderBy: ["version_number DESC"],
         });
-        return { model_versions: page.items.map((v) => versionJson(v, model.tags)) };
+        const visible = await visibleVersions(readAccessOfRequest(request), page.items);
+        return { model_versions: visible.map((v) => versionJson(v, model.tags)) };
       },
     );
 
@@ -221,7 +232,10 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
       }
       const kind = tag !== undefined ? "tag" : "param";
       const { key, value } = parseKeyValue(tag ?? param ?? "", kind);
-      const versions = await findLineage(deps, { kind, key, value });
+      const versions = await visibleVersions(
+        readAccessOfRequest(request),
+        await findLineage(deps, { kind, key, value }),
+      );
       return { query: { kind, key, value }, model_versions: versions.map((v) => versionJson(v)) };
     });
 
@@ -233,7 +247,8 @@ export function flowgateRegistryRoutes(deps: RegistryDeps, artifacts: ArtifactRe
           optionalString(argsOf(request), "as_of") ?? new Date(deps.clock.now()).toISOString().slice(0, 10);
         if (!/^\d{4}-\d{2}-\d{2}$/.test(asOf))
           throw invalidParameter(`Invalid as_of '${asOf}': use YYYY-MM-DD.`);
-        const entries = await versionsPastSunset(deps, asOf);
+        const access = readAccessOfRequest(request);
+        const entries = await keep(await versionsPastSunset(deps, asOf), (e) => access.version(e.version));
         return {
           as_of: asOf,
           model_versions: entries.map((e) => ({

@@ -1,5 +1,7 @@
 // Native API for transition requests: create (with a reason), list (pending by default), get, approve,
 // reject, cancel.
+import { readAccessOfRequest } from "../auth-guard.js";
+import { ofReadableModels, readableOfModel } from "../../governance/visible.js";
 import { invalidParameter } from "../../core/errors.js";
 import type { ApprovalService } from "../../governance/approvals.js";
 import { targetLabel } from "../../governance/policies.js";
@@ -52,20 +54,31 @@ export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): 
         }),
       ),
     }));
-    nativeRoute(app, "GET", "transition-requests", N.listTransitionRequests, async ({ args }) => {
+    nativeRoute(app, "GET", "transition-requests", N.listTransitionRequests, async ({ args, request }) => {
       const status = optionalString(args, "status") ?? "pending";
       if (status !== "all" && !STATUSES.includes(status as RequestStatus)) {
         throw invalidParameter(`Invalid status '${status}': use ${STATUSES.join(", ")} or all.`);
       }
-      const list = await approvals.list({
-        status: status === "all" ? undefined : (status as RequestStatus),
-        name: optionalString(args, "name"),
-      });
+      const list = await ofReadableModels(
+        readAccessOfRequest(request),
+        await approvals.list({
+          status: status === "all" ? undefined : (status as RequestStatus),
+          name: optionalString(args, "name"),
+        }),
+      );
       return { requests: list.map(requestJson) };
     });
-    nativeRoute(app, "GET", "transition-requests/:id", N.getTransitionRequest, async ({ params }) => ({
-      request: requestJson(await approvals.get(idOf(params.id))),
-    }));
+    nativeRoute(
+      app,
+      "GET",
+      "transition-requests/:id",
+      N.getTransitionRequest,
+      async ({ params, request }) => ({
+        request: requestJson(
+          await readableOfModel(readAccessOfRequest(request), await approvals.get(idOf(params.id))),
+        ),
+      }),
+    );
     nativeRoute(
       app,
       "POST",

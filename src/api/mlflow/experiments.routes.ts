@@ -1,5 +1,7 @@
 // MLflow experiment routes: /api/2.0/mlflow/experiments/* (and the /ajax-api twins). Wire JSON in, domain
 // calls, wire JSON out; experiment ids travel as strings.
+import { readAccessOfRequest } from "../auth-guard.js";
+import { readableExperiment, visiblePage } from "../../governance/visible.js";
 import type { FastifyInstance } from "fastify";
 import { VIEW_TYPES, type Experiment } from "../../tracking/entities.js";
 import type { ExperimentService } from "../../tracking/experiments.js";
@@ -57,14 +59,23 @@ export function experimentRoutes(experiments: ExperimentService) {
       experiment: experimentToWire(await experiments.getExperiment(requiredString(args, "experiment_id"))),
     }));
 
-    r.route("GET", "experiments/get-by-name", S.getExperimentByName, async ({ args }) => ({
+    r.route("GET", "experiments/get-by-name", S.getExperimentByName, async ({ args, request }) => ({
       experiment: experimentToWire(
-        await experiments.getExperimentByName(requiredString(args, "experiment_name")),
+        readableExperiment(
+          readAccessOfRequest(request),
+          await experiments.getExperimentByName(requiredString(args, "experiment_name")),
+        ),
       ),
     }));
 
-    r.route(["GET", "POST"], "experiments/search", S.searchExperiments, async ({ args }) => {
-      const page = await experiments.searchExperiments(searchArgs(args));
+    r.route(["GET", "POST"], "experiments/search", S.searchExperiments, async ({ args, request }) => {
+      const access = readAccessOfRequest(request);
+      const page = await visiblePage(
+        access,
+        searchArgs(args),
+        (p) => experiments.searchExperiments({ ...searchArgs(args), ...p }),
+        (e) => access.experiment(e.experimentId),
+      );
       return compact({ experiments: page.items.map(experimentToWire), next_page_token: page.nextPageToken });
     });
 

@@ -1,4 +1,6 @@
 // MLflow's model-version routes (`/api/2.0/mlflow/model-versions/…`, and `/ajax-api/…`).
+import { readAccessOfRequest } from "../auth-guard.js";
+import { visiblePage } from "../../governance/visible.js";
 import type { RoutePlugin } from "../server.js";
 import type { RegistryDeps } from "../../registry/registry-deps.js";
 import {
@@ -68,13 +70,20 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         }),
       ),
     }));
-    r.route(["GET", "POST"], "model-versions/search", S.searchModelVersions, async ({ args }) => {
-      const page = await searchModelVersions(deps, {
+    r.route(["GET", "POST"], "model-versions/search", S.searchModelVersions, async ({ args, request }) => {
+      const search = {
         filter: optionalString(args, "filter"),
         maxResults: optionalInt(args, "max_results"),
         orderBy: stringList(args, "order_by"),
         pageToken: optionalString(args, "page_token"),
-      });
+      };
+      const access = readAccessOfRequest(request);
+      const page = await visiblePage(
+        access,
+        search,
+        (p) => searchModelVersions(deps, { ...search, ...p }),
+        (v) => access.version(v),
+      );
       return {
         model_versions: page.items.map(wireModelVersion),
         ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),

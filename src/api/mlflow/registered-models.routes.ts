@@ -1,5 +1,7 @@
 // MLflow's registered-model routes (`/api/2.0/mlflow/registered-models/…`, and `/ajax-api/…`), including
 // aliases and get-latest-versions (POST, with GET kept for older clients).
+import { readAccessOfRequest } from "../auth-guard.js";
+import { visibleModel, visibleModels, visibleVersions } from "../../governance/visible.js";
 import type { RoutePlugin } from "../server.js";
 import type { RegistryDeps } from "../../registry/registry-deps.js";
 import {
@@ -30,8 +32,13 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       });
       return { registered_model: wireRegisteredModel(model) };
     });
-    r.route("GET", "registered-models/get", S.getRegisteredModel, async ({ args }) => ({
-      registered_model: wireRegisteredModel(await getRegisteredModel(deps, requiredString(args, "name"))),
+    r.route("GET", "registered-models/get", S.getRegisteredModel, async ({ args, request }) => ({
+      registered_model: wireRegisteredModel(
+        await visibleModel(
+          readAccessOfRequest(request),
+          await getRegisteredModel(deps, requiredString(args, "name")),
+        ),
+      ),
     }));
     r.route("POST", "registered-models/rename", S.renameRegisteredModel, async ({ args, ctx }) => ({
       registered_model: wireRegisteredModel(
@@ -53,29 +60,40 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       await deleteRegisteredModel(deps, ctx, requiredString(args, "name"));
       return {};
     });
-    r.route(["GET", "POST"], "registered-models/search", S.searchRegisteredModels, async ({ args }) => {
-      const page = await searchRegisteredModels(deps, {
-        filter: optionalString(args, "filter"),
-        maxResults: optionalInt(args, "max_results"),
-        orderBy: stringList(args, "order_by"),
-        pageToken: optionalString(args, "page_token"),
-      });
-      return {
-        registered_models: page.items.map(wireRegisteredModel),
-        ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
-      };
-    });
+    r.route(
+      ["GET", "POST"],
+      "registered-models/search",
+      S.searchRegisteredModels,
+      async ({ args, request }) => {
+        const search = {
+          filter: optionalString(args, "filter"),
+          maxResults: optionalInt(args, "max_results"),
+          orderBy: stringList(args, "order_by"),
+          pageToken: optionalString(args, "page_token"),
+        };
+        const page = await visibleModels(readAccessOfRequest(request), search, (p) =>
+          searchRegisteredModels(deps, { ...search, ...p }),
+        );
+        return {
+          registered_models: page.items.map(wireRegisteredModel),
+          ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
+        };
+      },
+    );
     // The 3.x client POSTs and falls back to GET only on ENDPOINT_NOT_FOUND; 2.x clients GET.
     r.route(
       ["POST", "GET"],
       "registered-models/get-latest-versions",
       S.getLatestVersions,
-      async ({ args }) => ({
+      async ({ args, request }) => ({
         model_versions: (
-          await getLatestVersions(deps, {
-            name: requiredString(args, "name"),
-            stages: stringList(args, "stages"),
-          })
+          await visibleVersions(
+            readAccessOfRequest(request),
+            await getLatestVersions(deps, {
+              name: requiredString(args, "name"),
+              stages: stringList(args, "stages"),
+            }),
+          )
         ).map(wireModelVersion),
       }),
     );
