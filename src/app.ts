@@ -20,6 +20,8 @@ import { serverInfoRoutes } from "./api/mlflow/server-info.routes.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
+import { uiArtifactRoutes } from "./api/mlflow/ui-artifacts.routes.js";
+import { versionFilesUri } from "./registry/version-files.js";
 import { createSqlLoggedModelStore } from "./tracking/sql-logged-model-store.js";
 import { createLoggedModelService } from "./tracking/logged-models.js";
 import { createRunModelService } from "./tracking/run-models.js";
@@ -163,6 +165,11 @@ export async function createApp(
       metricRoutes(runs),
       serverInfoRoutes(),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
+      uiArtifactRoutes({
+        proxy: artifactProxy,
+        versionFilesUri: (name, version) => versionFilesUri(registry, name, version),
+        serveArtifacts: config.serveArtifacts,
+      }),
       loggedModelsRoutes(loggedModels, runModels, artifactProxy),
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),

@@ -1,10 +1,11 @@
 // Builds the HTTP server (Fastify) from already-constructed services. It never listens: the CLI does, and
 // tests call `inject` or listen on port 0. Cross-cutting HTTP rules live here: request ids, Host check,
-// JSON-only bodies for the MLflow API, security headers, errors.
+// cross-site write refusal, security headers, errors.
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../core/logger.js";
 import { newRequestId } from "../core/ids.js";
 import { handleError, sendError } from "./error-handler.js";
+import { crossSiteRefusal } from "./cross-site-check.js";
 import { createHostCheck } from "./host-check.js";
 import { checkRequestValue, parseJsonBody } from "./request-values.js";
 import { installOpenApi } from "./openapi/openapi-document.js";
@@ -85,23 +86,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
         `Host '${request.headers.host ?? ""}' is not served here; start the server with --allowed-hosts to add it.`,
       );
     }
-    // A browser page on another origin may POST text/plain without a CORS preflight (CVE-2023-43472):
-    // API calls with a body must say they are JSON. Artifact uploads (raw bytes) are the exception.
-    const hasBody =
-      (request.headers["content-length"] !== "0" && request.headers["content-length"] !== undefined) ||
-      request.headers["transfer-encoding"] !== undefined;
-    if (
-      hasBody &&
-      request.method !== "GET" &&
-      request.method !== "PUT" &&
-      /^\/(ajax-)?api\//.test(request.url) &&
-      !/^\/(ajax-)?api\/[\d.]+\/mlflow-artifacts\//.test(request.url)
-    ) {
-      const type = (request.headers["content-type"] ?? "").split(";")[0]?.trim().toLowerCase();
-      if (type !== "application/json") {
-        return sendError(reply, "BAD_REQUEST", "Content-Type must be application/json for this request.");
-      }
-    }
+    // Cross-site writes (CSRF): decided on the matched route, see cross-site-check.ts.
+    const crossSite = crossSiteRefusal(request, options.allowedHosts);
+    if (crossSite !== undefined) return sendError(reply, "BAD_REQUEST", crossSite);
     return undefined;
   });
 

@@ -1,6 +1,7 @@
-// Serves the web UI (the Vite build in ui/dist) at `/`, with a single-page-app fallback: any other GET that
-// is not an API path gets index.html so deep links (/runs/…, /models/…) work on reload. API paths are never
-// shadowed: an unknown /api/… or /ajax-api/… path still answers ENDPOINT_NOT_FOUND as JSON.
+// Serves the web UI (the Vite build in ui/dist) at `/`, with a single-page-app fallback so deep links
+// (/runs/…, /models/…) work on reload. The fallback is an allow-list of the UI's own pages: any other path
+// (/api/…, /get-artifact, a stale /assets/… file, whatever MLflow or a later version adds) answers
+// ENDPOINT_NOT_FOUND as JSON, so no API-shaped path can ever get the page — or skip the API's login.
 import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -9,8 +10,18 @@ import type { FastifyReply } from "fastify";
 import { sendError } from "./error-handler.js";
 import type { RoutePlugin } from "./server.js";
 
-/** Paths owned by the server itself; the SPA fallback must never answer them. */
-const RESERVED = /^\/(api|ajax-api|health|version|metrics)(\/|$|\?)/;
+/** The first path segments of the UI's pages (ui/src/app.tsx); test/api/ui-routes.test.ts keeps them in step. */
+export const UI_PAGES = [
+  "experiments",
+  "runs",
+  "compare",
+  "models",
+  "governance",
+  "login",
+  "deployments",
+  "monitoring",
+] as const;
+const PAGE = new RegExp(`^/(${UI_PAGES.join("|")})(/|$)`);
 
 // The UI only loads its own scripts and styles; images come from same-origin blobs (artifact previews).
 const CSP =
@@ -59,8 +70,7 @@ export function uiRoutes(options: { uiDir: string }): RoutePlugin {
     app.get("/", page, async (_request, reply) => sendIndex(reply));
     app.get("/*", page, async (request, reply) => {
       const urlPath = request.url.split("?")[0] ?? "";
-      // A missing file with an extension (a stale asset) is a 404, not HTML served as a script.
-      if (RESERVED.test(urlPath) || /\.[a-z0-9]{1,8}$/i.test(urlPath)) {
+      if (!PAGE.test(urlPath)) {
         return sendError(reply, "ENDPOINT_NOT_FOUND", `No endpoint GET ${urlPath}.`);
       }
       return sendIndex(reply);

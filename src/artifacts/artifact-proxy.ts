@@ -1,7 +1,7 @@
 // The proxied artifact service behind `/api/2.0/mlflow-artifacts/…` and a run's artifact listing: size limits,
 // run artifact roots, and the audit record for deletions. Bytes and path safety belong to the repository;
 // HTTP belongs to artifacts.routes.ts.
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import { FlowgateError, notFound } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
@@ -27,6 +27,12 @@ export interface ArtifactProxy {
   listRunArtifacts(runId: string, path: string): Promise<ArtifactListing>;
   /** Lists `path` under an `mlflow-artifacts:` root URI (a run's or a logged model's). */
   listUnderUri(rootUri: string, path: string): Promise<ArtifactListing>;
+  /** Opens the file at `path` under an `mlflow-artifacts:` root URI (a run's or a model version's). */
+  downloadUnderUri(rootUri: string, path: string): Promise<ArtifactFile>;
+  /** A run's artifact_uri; RESOURCE_DOES_NOT_EXIST when there is no such run. */
+  runArtifactUri(runId: string): Promise<string>;
+  /** Stores `body` (at most `maxBytes`) as the file `path` under an `mlflow-artifacts:` root URI. */
+  uploadUnderUri(rootUri: string, path: string, body: Buffer, maxBytes: number): Promise<void>;
 }
 
 export interface ArtifactProxyDeps {
@@ -69,17 +75,34 @@ export function createArtifactProxy(deps: ArtifactProxyDeps): ArtifactProxy {
       });
     },
     async listRunArtifacts(runId, path) {
-      const rootUri = await deps.findRunArtifactUri(runId);
-      if (rootUri === undefined) throw notFound(`Run with id=${runId} not found.`);
-      return listUnderUri(rootUri, path);
+      return listUnderUri(await runArtifactUri(runId), path);
     },
     listUnderUri,
+    downloadUnderUri: (rootUri, path) => repo.get(storePath(rootUri, checkArtifactPath(path))),
+    runArtifactUri,
+    async uploadUnderUri(rootUri, path, body, maxBytes) {
+      const target = storePath(rootUri, checkArtifactPath(path));
+      await repo.put(target, Readable.from([body]), {
+        maxBytes: Math.min(maxBytes, maxUploadBytes),
+        expectedBytes: body.length,
+      });
+    },
   };
 
+  async function runArtifactUri(runId: string): Promise<string> {
+    const rootUri = await deps.findRunArtifactUri(runId);
+    if (rootUri === undefined) throw notFound(`Run with id=${runId} not found.`);
+    return rootUri;
+  }
+
+  /** The store path of `relative` (already checked) under an `mlflow-artifacts:` root URI. */
+  function storePath(rootUri: string, relative: string): string {
+    return [artifactUriPath(rootUri, "artifact_uri"), relative].filter((s) => s !== "").join("/");
+  }
+
   async function listUnderUri(rootUri: string, path: string): Promise<ArtifactListing> {
-    const root = artifactUriPath(rootUri, "artifact_uri");
     const relative = checkArtifactPath(path, { allowRoot: true });
-    const listed = (await repo.list([root, relative].filter((s) => s !== "").join("/"))) ?? [];
+    const listed = (await repo.list(storePath(rootUri, relative))) ?? [];
     return {
       rootUri,
       files: listed.map((f) => ({ ...f, path: relative === "" ? f.path : `${relative}/${f.path}` })),

@@ -171,6 +171,9 @@ export const ROUTE_RULES: readonly RouteRule[] = [
   // The run is named in the query and the body is the file's bytes, so no per-experiment grant can be read
   // from the body: the scope falls back to global (a global artifact writer), which is never too wide.
   { methods: ["POST"], url: ml("upload-artifact"), permission: "artifact.write", scope: "run" },
+  // The run is named in the query and the body is the file's bytes, so no per-experiment grant can be read
+  // from the body: the scope falls back to global (a global artifact writer), which is never too wide.
+  { methods: ["POST"], url: ml("upload-artifact"), permission: "artifact.write", scope: "run" },
   {
     methods: GET,
     url: /^\/model-versions\/get-artifact$/,

@@ -1,12 +1,15 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
+import { fileURLToPath } from "node:url";
 import type { FastifyInstance } from "fastify";
 import { buildServer } from "../../src/api/server.js";
-import { uiRoutes } from "../../src/api/ui.routes.js";
+import { UI_PAGES, uiRoutes } from "../../src/api/ui.routes.js";
 import { createLogger } from "../../src/core/logger.js";
+
+const REPO = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 async function serverFor(uiDir: string): Promise<FastifyInstance> {
   return buildServer({
@@ -73,6 +76,40 @@ describe("the web UI served by flowgate server", () => {
       headers: { host: "127.0.0.1" },
     });
     assert.deepEqual(api.json(), { experiments: [] });
+  });
+
+  it("answers only the UI's own pages with the app: any other path, API-shaped or not, is a JSON 404", async () => {
+    for (const url of [
+      "/get-artifact?path=x&run_uuid=y",
+      "/model-versions/get-artifact?path=x&name=m&version=1",
+      "/graphql",
+      "/static-files/index.html",
+      "/v1/traces",
+      "/mlflow/api/2.0/mlflow/experiments/search",
+      "/%61pi/2.0/mlflow/nothing",
+      "/favicon.ico",
+      "/experimentsx",
+    ]) {
+      const res = await app.inject({ url, headers: { host: "127.0.0.1" } });
+      assert.equal(res.statusCode, 404, url);
+      assert.match(res.headers["content-type"] as string, /application\/json/, url);
+      assert.equal(res.json().error_code, "ENDPOINT_NOT_FOUND", url);
+    }
+  });
+
+  it("serves the app for every page the UI routes (kept in step with ui/src/app.tsx), dots in names included", async () => {
+    const source = readFileSync(path.join(REPO, "ui/src/app.tsx"), "utf8");
+    const pages = new Set(
+      [...source.matchAll(/(?:path === |matchPath\()"\/([\w-]+)/g)].map((m) => m[1] as string),
+    );
+    assert.ok(pages.size >= 5, `found the UI's routes: ${[...pages].join(", ")}`);
+    for (const page of pages) {
+      assert.ok((UI_PAGES as readonly string[]).includes(page), `UI_PAGES lists /${page}`);
+      const res = await app.inject({ url: `/${page}/x`, headers: { host: "127.0.0.1" } });
+      assert.equal(res.statusCode, 200, page);
+    }
+    const dotted = await app.inject({ url: "/models/fraud.v2", headers: { host: "127.0.0.1" } });
+    assert.equal(dotted.statusCode, 200);
   });
 
   it("answers a missing asset with 404, not with HTML a browser would run as a script", async () => {

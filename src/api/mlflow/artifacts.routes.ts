@@ -1,7 +1,6 @@
 // The artifact proxy exactly as MLflow's HttpArtifactRepository calls it (`/api/2.0/mlflow-artifacts/…`, also
 // under `/ajax-api/`): PUT raw bytes, GET bytes as an attachment, DELETE, list with `?path=`, and refusals for
 // multipart and presigned URLs (the client falls back to plain PUT/GET). Plus the run listing `artifacts/list`.
-import path from "node:path";
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ArtifactProxy } from "../../artifacts/artifact-proxy.js";
@@ -9,32 +8,10 @@ import type { ArtifactFileInfo } from "../../artifacts/artifact-repo.js";
 import { checkArtifactPath } from "../../artifacts/safe-path.js";
 import { FlowgateError } from "../../core/errors.js";
 import type { RoutePlugin } from "../server.js";
+import { sendArtifactFile } from "./artifact-response.js";
 import { contextOf, mlflowRouter } from "./mlflow-router.js";
 import { optionalString, requiredRunId } from "./wire-input.js";
 import * as S from "./schemas/artifacts.js";
-
-// Content types by extension. Anything a browser would execute (HTML, SVG, XML, JS) goes out as text/plain:
-// artifacts are user uploads and are never rendered inline (hostile-inputs A.9).
-const CONTENT_TYPES: Record<string, string> = {
-  ".json": "application/json",
-  ".yaml": "text/plain; charset=utf-8",
-  ".yml": "text/plain; charset=utf-8",
-  ".txt": "text/plain; charset=utf-8",
-  ".log": "text/plain; charset=utf-8",
-  ".md": "text/plain; charset=utf-8",
-  ".csv": "text/csv; charset=utf-8",
-  ".png": "image/png",
-  ".jpg": "image/jpeg",
-  ".jpeg": "image/jpeg",
-  ".gif": "image/gif",
-  ".pdf": "application/pdf",
-  ".parquet": "application/octet-stream",
-  ".html": "text/plain; charset=utf-8",
-  ".htm": "text/plain; charset=utf-8",
-  ".svg": "text/plain; charset=utf-8",
-  ".xml": "text/plain; charset=utf-8",
-  ".js": "text/plain; charset=utf-8",
-};
 
 const MPU_UNSUPPORTED = "Multipart upload is not supported for the current artifact repository";
 
@@ -67,12 +44,6 @@ function declaredLength(request: FastifyRequest): number | undefined {
   return Number(header);
 }
 
-function attachmentName(filePath: string): string {
-  const base = path.posix.basename(filePath);
-  const ascii = base.replace(/[^\w.\- ]/g, "_");
-  return `attachment; filename="${ascii}"; filename*=UTF-8''${encodeURIComponent(base)}`;
-}
-
 export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): RoutePlugin {
   return (app: FastifyInstance) => {
     const router = mlflowRouter(app);
@@ -95,7 +66,7 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
       const base = `/${prefix}/2.0/mlflow-artifacts`;
       const artifacts = `${base}/artifacts`;
 
-      app.put(`${artifacts}/*`, { schema: S.uploadArtifact }, async (request) => {
+      app.put(`${artifacts}/*`, { schema: S.uploadArtifact, config: { rawBody: true } }, async (request) => {
         const body = bodyStream(request);
         let artifactPath: string;
         try {
@@ -117,16 +88,7 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
           return wireFiles((await proxy.list(checkArtifactPath(dir, { allowRoot: true }))) ?? []);
         }
         const artifactPath = checkArtifactPath(raw);
-        const file = await proxy.download(artifactPath);
-        const type =
-          CONTENT_TYPES[path.posix.extname(artifactPath).toLowerCase()] ?? "application/octet-stream";
-        return reply
-          .header("content-type", type)
-          .header("content-length", String(file.size))
-          .header("content-disposition", attachmentName(artifactPath))
-          .header("x-content-type-options", "nosniff")
-          .header("content-security-policy", "default-src 'none'; sandbox")
-          .send(file.stream);
+        return sendArtifactFile(reply, artifactPath, await proxy.download(artifactPath));
       };
       app.get(artifacts, { schema: S.listProxyArtifacts }, download);
       app.get(`${artifacts}/*`, { schema: S.downloadArtifact }, download);
