@@ -1,6 +1,8 @@
 """Seed a Flowgate server with a small, real demo through the real `mlflow` client: an experiment of training
 runs (params, metric histories, tags, a text/JSON/PNG artifact each) and a registered model with three
-versions moved through Staging and Production, with the champion alias. Idempotent: does nothing when the
+versions moved through Staging and Production, with the champion alias. Two of the registered versions are
+tree ensembles (RandomForest, GradientBoosting): with mlflow 3.17 they only save with skops<0.15
+(scripts/setup-python.sh pins it), and the demo must keep showing it. Idempotent: does nothing when the
 demo experiment already has runs.
 
     .venvs/mlflow3/bin/python scripts/demo_seed.py http://127.0.0.1:5000 [--if-empty]
@@ -58,6 +60,7 @@ def main(url: str, only_if_empty: bool = False) -> None:
     import mlflow
     from mlflow import MlflowClient
     from sklearn.datasets import make_classification
+    from sklearn.ensemble import GradientBoostingClassifier, RandomForestClassifier
     from sklearn.linear_model import LogisticRegression
     from sklearn.metrics import f1_score, roc_auc_score
 
@@ -84,21 +87,31 @@ def main(url: str, only_if_empty: bool = False) -> None:
 
     registered = []
     settings = [(c, d) for d in ("v2024-01-15", "v2024-02-01") for c in (0.01, 0.1, 1.0, 10.0)]
+    # The first two registered runs train tree ensembles instead of a logistic regression.
+    trees = {("v2024-02-01", 0.1): "random-forest", ("v2024-02-01", 1.0): "gradient-boosting"}
     with tempfile.TemporaryDirectory() as tmp:
         for i, (c, data_version) in enumerate(settings):
-            with mlflow.start_run(run_name=f"logreg-C{c}-{data_version[1:8]}") as run:
-                model = LogisticRegression(C=c, max_iter=200).fit(train, y_train)
+            family = trees.get((data_version, c), "logreg")
+            with mlflow.start_run(run_name=f"{family}-C{c}-{data_version[1:8]}") as run:
+                if family == "random-forest":
+                    model = RandomForestClassifier(n_estimators=30, max_depth=5, random_state=7)
+                elif family == "gradient-boosting":
+                    model = GradientBoostingClassifier(n_estimators=40, max_depth=3, random_state=7)
+                else:
+                    model = LogisticRegression(C=c, max_iter=200)
+                model.fit(train, y_train)
                 proba = model.predict_proba(test)[:, 1]
                 auc = float(roc_auc_score(y_test, proba))
                 f1 = float(f1_score(y_test, model.predict(test)))
-                mlflow.log_params({"C": c, "solver": "lbfgs", "max_iter": 200, "data_version": data_version})
+                mlflow.log_params({"C": c, "solver": "lbfgs", "max_iter": 200, "data_version": data_version,
+                                   "model_family": family})
                 mlflow.set_tags({"data_version": data_version, "git_commit": f"3f9c2a{i}e7b1d", "team": "risk"})
                 for step in range(20):
                     mlflow.log_metric("train_loss", 0.7 * (0.85 ** step) + 0.05 / (c + 0.1) + 0.002 * i, step=step)
                 mlflow.log_metrics({"val_auc": auc, "val_f1": f1})
                 notes = os.path.join(tmp, f"notes-{i}.txt")
                 with open(notes, "w") as fh:
-                    fh.write(f"Logistic regression with C={c} on data {data_version}.\nAUC {auc:.4f}, F1 {f1:.4f}\n")
+                    fh.write(f"{family} (C={c}) on data {data_version}.\nAUC {auc:.4f}, F1 {f1:.4f}\n")
                 mlflow.log_artifact(notes, "reports")
                 mlflow.log_dict({"C": c, "auc": auc, "f1": f1, "features": columns}, "reports/summary.json")
                 image = os.path.join(tmp, f"confusion-{i}.png")

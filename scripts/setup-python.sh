@@ -19,6 +19,8 @@ make_venv() {
 # With arguments, only the named venvs (e.g. `setup-python.sh mlflow3`, all the demo seed needs).
 wanted() { [ -z "$ALL_ARGS" ] || [[ " $ALL_ARGS " == *" $1 "* ]]; }
 ALL_ARGS="$*"
-if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; fi
+# skops<0.15: mlflow 3.17 saves sklearn models with skops, and skops 0.15+ refuses to load the tree models
+# (RandomForest, GradientBoosting: "Untrusted types found … sklearn.tree._tree.Tree") it has just written.
+if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; fi
 if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" pandas pytest requests; fi
 if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5"; fi
