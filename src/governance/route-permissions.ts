@@ -168,11 +168,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     scope: "artifact-path",
   },
   { methods: GET, url: /^\/get-artifact$/, permission: "artifact.read", scope: "run" },
-  // The run is named in the query and the body is the file's bytes, so no per-experiment grant can be read
-  // from the body: the scope falls back to global (a global artifact writer), which is never too wide.
-  { methods: ["POST"], url: ml("upload-artifact"), permission: "artifact.write", scope: "run" },
-  // The run is named in the query and the body is the file's bytes, so no per-experiment grant can be read
-  // from the body: the scope falls back to global (a global artifact writer), which is never too wide.
+  // The UI's upload: the run is named in the query, the body is the file's bytes.
   { methods: ["POST"], url: ml("upload-artifact"), permission: "artifact.write", scope: "run" },
   {
     methods: GET,
