@@ -9,6 +9,7 @@ import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import { isUniqueViolation } from "../store/db-errors.js";
 import type { Experiment, Tag, ViewType } from "./entities.js";
+import { checkChosenLocation } from "./experiment-area.js";
 import { checkKey, checkLength, LIMITS } from "./run-validation.js";
 import type { ExperimentStore, RunStore } from "./tracking-store.js";
 import { parseExperimentsFilter, parseExperimentsOrderBy } from "./search/experiments-filter.js";
@@ -136,7 +137,10 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
         return await database.transaction(async (trx) => {
           const experiment = await store.createExperiment(trx, {
             name: input.name,
-            artifactLocation: (id) => location ?? locationFor(id),
+            artifactLocation: (id) => {
+              if (location !== undefined) checkChosenLocation(location, id, deps.defaultArtifactRoot);
+              return location ?? locationFor(id);
+            },
             tags: input.tags,
             time: clock.now(),
           });
