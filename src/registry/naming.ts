@@ -2,12 +2,18 @@
 // what is only warned about (the house rule "name the product, the registry numbers the versions":
 // `fraud_detector_v2_final` → `fraud-detector`).
 import { invalidParameter } from "../core/errors.js";
+import { checkNameShape } from "../core/name-rules.js";
+import { previewText } from "../core/value-preview.js";
 
 const MAX_NAME_LENGTH = 256;
 // eslint-disable-next-line no-control-regex -- control characters are exactly what this refuses
 const FORBIDDEN = /[\u0000-\u001f\u007f/@]/;
 
-/** Refuses names that cannot round-trip through a model URI: empty, too long, `/`, `@` or control characters. */
+/**
+ * Refuses names that cannot round-trip through a model URI (empty, too long, `/`, `@` or control characters)
+ * and names that break the shape rule every name obeys (core/name-rules.ts: NFC, no invisible characters,
+ * single inner spaces, no percent-escapes).
+ */
 export function checkModelName(name: string, field = "name"): string {
   if (name.trim() === "")
     throw invalidParameter(`Invalid '${field}': a registered model name cannot be empty.`);
@@ -18,11 +24,11 @@ export function checkModelName(name: string, field = "name"): string {
   }
   if (FORBIDDEN.test(name)) {
     throw invalidParameter(
-      `Invalid ${field} '${name}': a registered model name may not contain '/', '@' or control characters ` +
+      `Invalid ${field} ${previewText(name)}: a registered model name may not contain '/', '@' or control characters ` +
         "(it must fit in models:/<name>/<version> and models:/<name>@<alias>).",
     );
   }
-  return name;
+  return checkNameShape(name, "registered model name", field);
 }
 
 export interface NameLint {

@@ -17,8 +17,14 @@ import { canonicalStage } from "./stages.js";
 export const SEARCH_MODELS_DEFAULT = 100;
 export const SEARCH_MODELS_LIMIT = 1000;
 
-function duplicate(name: string): Error {
-  return alreadyExists(`Registered Model (name=${name}) already exists.`);
+/** MLflow's words for a taken name; a look-alike (core/name-rules.ts) also names the model it collides with. */
+function duplicate(name: string, existing: string | undefined = name): Error {
+  if (existing === undefined || existing === name)
+    return alreadyExists(`Registered Model (name=${name}) already exists.`);
+  return alreadyExists(
+    `Registered Model (name=${existing}) already exists, and '${name}' counts as the same name: names that ` +
+      "differ only in case, accents, character width or '+' for a space are one name.",
+  );
 }
 
 async function mustGet(deps: RegistryDeps, name: string): Promise<RegisteredModel> {
@@ -37,7 +43,8 @@ export async function createRegisteredModel(
   const lint = lintModelName(name);
   try {
     await deps.database.transaction(async (trx) => {
-      if ((await deps.store.modelId(trx, name)) !== undefined) throw duplicate(name);
+      const taken = await deps.store.modelNameLike(trx, name);
+      if (taken !== undefined) throw duplicate(name, taken);
       const change = { action: "registered_model.create" as const, name, after: { name, tags } };
       await checkChange(deps, trx, ctx, change);
       await deps.store.insertModel(trx, {
@@ -50,8 +57,8 @@ export async function createRegisteredModel(
       await recordChange(deps, trx, ctx, change);
     });
   } catch (err) {
-    // Two creates of one name at once: the unique constraint lets one win; the other is a duplicate.
-    if (isUniqueViolation(err)) throw duplicate(name);
+    // Two creates of one name (or look-alikes) at once: the unique index on name_key lets one win.
+    if (isUniqueViolation(err)) throw duplicate(name, await deps.store.modelNameLike(deps.database.db, name));
     throw err;
   }
   if (lint.warnings.length > 0) {
@@ -77,8 +84,9 @@ export async function renameRegisteredModel(
     await deps.database.transaction(async (trx) => {
       const id = await deps.store.lockModel(trx, req.name);
       if (id === undefined) throw modelNotFound(req.name);
-      if (newName !== req.name && (await deps.store.modelId(trx, newName)) !== undefined)
-        throw duplicate(newName);
+      // Renaming to a look-alike of its own name ("fraud" → "Fraud") is not a collision.
+      const taken = await deps.store.modelNameLike(trx, newName);
+      if (taken !== undefined && taken !== req.name) throw duplicate(newName, taken);
       const change = {
         action: "registered_model.rename" as const,
         name: req.name,
@@ -90,7 +98,8 @@ export async function renameRegisteredModel(
       await recordChange(deps, trx, ctx, change);
     });
   } catch (err) {
-    if (isUniqueViolation(err)) throw duplicate(newName);
+    if (isUniqueViolation(err))
+      throw duplicate(newName, await deps.store.modelNameLike(deps.database.db, newName));
     throw err;
   }
   return mustGet(deps, newName);

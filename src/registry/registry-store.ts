@@ -49,6 +49,8 @@ export interface RegistryStore {
   findModel(ex: Executor, name: string): Promise<RegisteredModel | undefined>;
   /** The id of the model with that name (a cheap existence check). */
   modelId(ex: Executor, name: string): Promise<number | undefined>;
+  /** The name of the model that counts as the same name as `name` (core/name-rules.ts nameKey), if any. */
+  modelNameLike(ex: Executor, name: string): Promise<string | undefined>;
   /**
    * Takes the model's row lock (a no-op UPDATE) and returns its id. Every transaction that changes a
    * model's versions or aliases calls this FIRST, so they serialise per model in one lock order.

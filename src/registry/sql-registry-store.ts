@@ -2,6 +2,7 @@
 // versions and aliases in sql-version-store.ts, reads of tracking/logged-model tables in
 // sql-registry-foreign.ts. Rows (snake_case) become entities only in these files (sql-registry-rows.ts).
 import { sql } from "kysely";
+import { nameKey } from "../core/name-rules.js";
 import type { LoggedModelStore } from "../tracking/logged-model-store.js";
 import type { RegistryStore } from "./registry-store.js";
 import { hydrateModels } from "./sql-registry-rows.js";
@@ -30,6 +31,14 @@ export function createSqlRegistryStore(loggedModels: LoggedModelStore): Registry
         .executeTakeFirst();
       return row === undefined ? undefined : Number(row.id);
     },
+    async modelNameLike(ex, name) {
+      const row = await ex
+        .selectFrom("registered_models")
+        .select("name")
+        .where("name_key", "=", nameKey(name))
+        .executeTakeFirst();
+      return row?.name;
+    },
     async lockModel(ex, name) {
       const row = await ex
         .updateTable("registered_models")
@@ -44,6 +53,7 @@ export function createSqlRegistryStore(loggedModels: LoggedModelStore): Registry
         .insertInto("registered_models")
         .values({
           name: m.name,
+          name_key: nameKey(m.name),
           creation_timestamp: m.now,
           last_updated_timestamp: m.now,
           description: m.description,
@@ -64,7 +74,7 @@ export function createSqlRegistryStore(loggedModels: LoggedModelStore): Registry
     async renameModel(ex, id, newName, now) {
       await ex
         .updateTable("registered_models")
-        .set({ name: newName, last_updated_timestamp: now })
+        .set({ name: newName, name_key: nameKey(newName), last_updated_timestamp: now })
         .where("id", "=", id)
         .execute();
     },

@@ -6,6 +6,8 @@ import type { GovernanceSchema } from "./schema-governance.js";
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
   name: string;
+  /** core/name-rules.ts nameKey(name), unique (migration 0007); NULL only for pre-0007 look-alikes. */
+  name_key: string | null;
   artifact_location: string;
   lifecycle_stage: string;
   creation_time: number;
@@ -113,6 +115,8 @@ export interface LoggedModelKeyValueTable {
 export interface RegisteredModelsTable {
   id: Generated<number>;
   name: string;
+  /** core/name-rules.ts nameKey(name), unique (migration 0007); NULL only for pre-0007 look-alikes. */
+  name_key: string | null;
   creation_timestamp: number;
   last_updated_timestamp: number;
   description: string | null;

@@ -8,6 +8,7 @@ import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import { isUniqueViolation } from "../store/db-errors.js";
+import { checkNameShape } from "../core/name-rules.js";
 import type { Experiment, Tag, ViewType } from "./entities.js";
 import { checkChosenLocation } from "./experiment-area.js";
 import { checkKey, checkLength, LIMITS } from "./run-validation.js";
@@ -54,6 +55,17 @@ export interface ExperimentServiceDeps {
 function checkName(name: string, field: string): void {
   if (name.trim() === "") throw invalidParameter(`Invalid experiment name '${name}': it must not be empty.`);
   checkLength(name, field, LIMITS.maxExperimentNameLength);
+  checkNameShape(name, "experiment name", field);
+}
+
+/** MLflow's words for a taken name; a look-alike also names the experiment it collides with. */
+function nameTaken(name: string, existing: string | undefined): Error {
+  if (existing === undefined || existing === name)
+    return alreadyExists(`Experiment(name=${name}) already exists.`);
+  return alreadyExists(
+    `Experiment(name=${existing}) already exists, and '${name}' counts as the same name: names that differ ` +
+      "only in case, accents, character width or '+' for a space are one name.",
+  );
 }
 
 export function createExperimentService(deps: ExperimentServiceDeps): ExperimentService {
@@ -135,6 +147,8 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
       }
       try {
         return await database.transaction(async (trx) => {
+          const taken = await store.experimentNameLike(trx, input.name);
+          if (taken !== undefined) throw nameTaken(input.name, taken);
           const experiment = await store.createExperiment(trx, {
             name: input.name,
             artifactLocation: (id) => {
@@ -153,7 +167,9 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
           return experiment;
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw alreadyExists(`Experiment(name=${input.name}) already exists.`);
+        // A concurrent create of the same (or a look-alike) name won the unique index on name_key.
+        if (isUniqueViolation(err))
+          throw nameTaken(input.name, await store.experimentNameLike(database.db, input.name));
         throw err;
       }
     },
@@ -187,6 +203,9 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
       }
       try {
         await database.transaction(async (trx) => {
+          const taken = await store.experimentNameLike(trx, newName);
+          // Renaming to a look-alike of its own name ("exp" → "Exp") is not a collision.
+          if (taken !== undefined && taken !== before.name) throw nameTaken(newName, taken);
           await store.updateExperiment(trx, experimentId, { name: newName, lastUpdateTime: clock.now() });
           await audit.record(trx, ctx, {
             action: "experiment.rename",
@@ -197,7 +216,8 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
           });
         });
       } catch (err) {
-        if (isUniqueViolation(err)) throw alreadyExists(`Experiment(name=${newName}) already exists.`);
+        if (isUniqueViolation(err))
+          throw nameTaken(newName, await store.experimentNameLike(database.db, newName));
         throw err;
       }
     },

@@ -1,5 +1,6 @@
 // Experiments and experiment tags on SQLite and PostgreSQL (Kysely). Rows become Experiment entities here.
 import { sql } from "kysely";
+import { nameKey } from "../core/name-rules.js";
 import type { Executor } from "../store/database.js";
 import type { ExperimentsTable } from "../store/schema.js";
 import type { Experiment, LifecycleStage, Tag, ViewType } from "./entities.js";
@@ -66,6 +67,7 @@ export function createSqlExperimentStore(): ExperimentStore {
         .insertInto("experiments")
         .values({
           name: input.name,
+          name_key: nameKey(input.name),
           artifact_location: "",
           lifecycle_stage: "active",
           creation_time: input.time,
@@ -97,6 +99,7 @@ export function createSqlExperimentStore(): ExperimentStore {
         .values({
           experiment_id: 0,
           name: "Default",
+          name_key: nameKey("Default"),
           artifact_location: artifactLocation,
           lifecycle_stage: "active",
           creation_time: time,
@@ -113,6 +116,14 @@ export function createSqlExperimentStore(): ExperimentStore {
     },
 
     getExperimentByName: (ex, name) => getBy(ex, "name", name),
+    async experimentNameLike(ex, name) {
+      const row = await ex
+        .selectFrom("experiments")
+        .select("name")
+        .where("name_key", "=", nameKey(name))
+        .executeTakeFirst();
+      return row?.name;
+    },
 
     async searchExperiments(ex, search: ExperimentSearch) {
       let query = ex
@@ -158,7 +169,7 @@ export function createSqlExperimentStore(): ExperimentStore {
         .updateTable("experiments")
         .set({
           last_update_time: patch.lastUpdateTime,
-          ...(patch.name === undefined ? {} : { name: patch.name }),
+          ...(patch.name === undefined ? {} : { name: patch.name, name_key: nameKey(patch.name) }),
           ...(patch.lifecycleStage === undefined ? {} : { lifecycle_stage: patch.lifecycleStage }),
         })
         .where("experiment_id", "=", id)

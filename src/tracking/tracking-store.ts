@@ -44,6 +44,8 @@ export interface ExperimentStore {
   ensureDefaultExperiment(ex: Executor, artifactLocation: string, time: number): Promise<boolean>;
   getExperiment(ex: Executor, experimentId: string): Promise<Experiment | undefined>;
   getExperimentByName(ex: Executor, name: string): Promise<Experiment | undefined>;
+  /** The name of the experiment that counts as the same name as `name` (core/name-rules.ts nameKey). */
+  experimentNameLike(ex: Executor, name: string): Promise<string | undefined>;
   searchExperiments(ex: Executor, search: ExperimentSearch): Promise<Experiment[]>;
   updateExperiment(
     ex: Executor,

@@ -4,6 +4,7 @@ import { sql } from "kysely";
 import { BACKENDS } from "../support/backends.js";
 import { openDatabase } from "../../src/store/database.js";
 import { FlowgateError } from "../../src/core/errors.js";
+import { isUniqueViolation } from "../../src/store/db-errors.js";
 
 for (const backend of BACKENDS) {
   describe(`migrations on ${backend.name}`, () => {
@@ -15,6 +16,52 @@ for (const backend of BACKENDS) {
       const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(second.db);
       assert.ok(rows.rows.some((r) => r.name === "0001-initial"));
       await second.close();
+    });
+
+    it("gives existing names their key in 0007; of names that already collide, the oldest keeps it", async () => {
+      const uri = await backend.freshUri();
+      const db = await openDatabase(uri);
+      // Back to the schema before 0007, with look-alikes created when nothing refused them.
+      for (const table of ["registered_models", "experiments"]) {
+        await sql`drop index ${sql.raw(`${table}_by_name_key`)}`.execute(db.db);
+        await sql`alter table ${sql.table(table)} drop column name_key`.execute(db.db);
+      }
+      await sql`delete from kysely_migration where name = '0007-name-keys'`.execute(db.db);
+      for (const name of ["Prod Model", "prod model", "ｐｒｏｄ ｍｏｄｅｌ", "other"]) {
+        await sql`insert into registered_models (name, creation_timestamp, last_updated_timestamp) values (${name}, 1, 1)`.execute(
+          db.db,
+        );
+        await sql`insert into experiments (name, artifact_location, lifecycle_stage, creation_time, last_update_time) values (${name}, '', 'active', 1, 1)`.execute(
+          db.db,
+        );
+      }
+      await db.close();
+
+      const migrated = await openDatabase(uri);
+      const models = await sql<{ name: string; name_key: string | null }>`
+        select name, name_key from registered_models order by id`.execute(migrated.db);
+      assert.deepEqual(models.rows, [
+        { name: "Prod Model", name_key: "prod model" },
+        { name: "prod model", name_key: null },
+        { name: "ｐｒｏｄ ｍｏｄｅｌ", name_key: null },
+        { name: "other", name_key: "other" },
+      ]);
+      const experiments = await sql<{ name: string; name_key: string | null }>`
+        select name, name_key from experiments where name <> 'Default' order by experiment_id`.execute(
+        migrated.db,
+      );
+      assert.deepEqual(
+        experiments.rows.map((r) => r.name_key),
+        ["prod model", null, null, "other"],
+      );
+      // The index holds from now on: a fourth look-alike cannot be written.
+      await assert.rejects(
+        sql`insert into registered_models (name, name_key, creation_timestamp, last_updated_timestamp) values ('PROD MODEL', 'prod model', 1, 1)`.execute(
+          migrated.db,
+        ),
+        (err: unknown) => isUniqueViolation(err),
+      );
+      await migrated.close();
     });
 
     it("refuses to start on a schema written by a newer Flowgate", async () => {

@@ -6,6 +6,7 @@ import * as governance from "./0003-governance.js";
 import * as webhooks from "./0004-webhooks.js";
 import * as latency from "./0005-latency-measurements.js";
 import * as grantsByModelId from "./0006-grants-by-model-id.js";
+import * as nameKeys from "./0007-name-keys.js";
 
 export interface NumberedMigration {
   name: string;
@@ -18,4 +19,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0004-webhooks", up: webhooks.up },
   { name: "0005-latency-measurements", up: latency.up },
   { name: "0006-grants-by-model-id", up: grantsByModelId.up },
+  { name: "0007-name-keys", up: nameKeys.up },
 ];
