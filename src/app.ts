@@ -17,6 +17,10 @@ import { experimentRoutes } from "./api/mlflow/experiments.routes.js";
 import { runRoutes } from "./api/mlflow/runs.routes.js";
 import { metricRoutes } from "./api/mlflow/metrics.routes.js";
 import { serverInfoRoutes } from "./api/mlflow/server-info.routes.js";
+import { datasetRoutes } from "./api/mlflow/datasets.routes.js";
+import { graphqlRoutes } from "./api/graphql/graphql.routes.js";
+import { queryLimitsFrom } from "./api/graphql/query-limits.js";
+import { createDatasetService } from "./tracking/datasets.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
@@ -146,6 +150,7 @@ export async function createApp(
       },
       setAlias: (ctx, req) => setAlias(registry, ctx, req),
     });
+    const datasets = createDatasetService(database);
     const routes: RoutePlugin[] = [
       (app) => {
         app.get(
@@ -164,6 +169,11 @@ export async function createApp(
       runRoutes(runs),
       metricRoutes(runs),
       serverInfoRoutes(),
+      datasetRoutes(datasets),
+      graphqlRoutes(
+        { experiments, runs, artifacts: artifactProxy, registry, datasets },
+        queryLimitsFrom(env),
+      ),
       artifactsRoutes(artifactProxy, config.serveArtifacts),
       uiArtifactRoutes({
         proxy: artifactProxy,

@@ -1,7 +1,7 @@
 // Builds the HTTP server (Fastify) from already-constructed services. It never listens: the CLI does, and
 // tests call `inject` or listen on port 0. Cross-cutting HTTP rules live here: request ids, Host check,
 // cross-site write refusal, security headers, errors.
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from "fastify";
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from "fastify";
 import type { Logger } from "../core/logger.js";
 import { newRequestId } from "../core/ids.js";
 import { handleError, sendError } from "./error-handler.js";
@@ -45,7 +45,7 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 1000 },
     // Fastify logs "incoming request" and "request completed" separately; one line per request (below) is
     // what an operator reads, with everything on it.
-    disableRequestLogging: true,
+    logController: new LogController({ disableRequestLogging: true }),
   });
   app.addHook("onResponse", async (request, reply) => {
     request.log.info(

@@ -71,6 +71,12 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     permission: "experiment.write",
     scope: "experiment",
   },
+  {
+    methods: ["POST"],
+    url: ml("experiments/search-datasets"),
+    permission: "experiment.read",
+    scope: "experiments",
+  },
   { methods: WRITE, url: ml("runs/create"), permission: "experiment.write", scope: "experiment" },
   { methods: ANY, url: ml("runs/search"), permission: "experiment.read", scope: "experiments" },
   {
@@ -250,6 +256,10 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     scope: "any",
   },
   { methods: ANY, url: native("webhooks(/.*)?"), permission: "webhook.manage", scope: "global" },
+
+  // GraphQL: any login may ask; each resolver checks the objects it reads with the caller's read access
+  // (src/api/graphql/resolvers.ts), as the REST route for the same object would.
+  { methods: ["GET", "POST"], url: /^\/graphql$/, permission: "authenticated", scope: "global" },
 
   // The web UI's shell and static assets: the data they show comes through the guarded API routes above.
   { methods: GET, url: /^\/(?!api\/|ajax-api\/)/, permission: "public", scope: "global" },
