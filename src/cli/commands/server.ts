@@ -29,11 +29,11 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       "--artifacts-destination <dir>",
-      `where proxied artifacts are stored (default ${DEFAULTS.artifactsDestination})`,
+      `where proxied artifacts are stored: a directory or file:///path (default ${DEFAULTS.artifactsDestination}; s3:// is not supported yet)`,
     )
     .option(
       "--default-artifact-root <uri>",
-      "artifact root for new experiments (default mlflow-artifacts:/ when serving artifacts)",
+      "artifact root for new experiments: mlflow-artifacts:/ (the default when serving artifacts) or file:///path",
     )
     .option("--serve-artifacts", "proxy artifact uploads and downloads through this server (default)")
     .option("--no-serve-artifacts", "do not proxy artifacts; clients write to the artifact root themselves")

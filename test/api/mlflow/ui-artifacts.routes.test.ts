@@ -107,6 +107,15 @@ for (const backend of BACKENDS) {
       assert.equal(res.status, 200);
       assert.equal(await res.text(), "artifact_path: model");
       assert.match(res.headers.get("content-disposition") ?? "", /^attachment/);
+      // A `runs:/` source is a reference, located when read.
+      const byRef = await call(server, "POST", `${API}/model-versions/create`, {
+        name,
+        source: `runs:/${run.runId}/model`,
+        run_id: run.runId,
+      });
+      assert.equal(byRef.status, 200, JSON.stringify(byRef.body));
+      const second = await query({ path: "MLmodel", name, version: "2" });
+      assert.equal(await second.text(), "artifact_path: model");
       assert.equal((await errorOf(await query({ path: "MLmodel", name, version: "9" }))).status, 404);
       assert.equal((await errorOf(await query({ path: "MLmodel", name, version: "x" }))).status, 400);
       assert.equal((await errorOf(await query({ path: "../MLmodel", name, version: "1" }))).status, 400);
