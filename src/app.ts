@@ -18,6 +18,7 @@ import { runRoutes } from "./api/mlflow/runs.routes.js";
 import { metricRoutes } from "./api/mlflow/metrics.routes.js";
 import { serverInfoRoutes } from "./api/mlflow/server-info.routes.js";
 import { datasetRoutes } from "./api/mlflow/datasets.routes.js";
+import { loggedModelFileRoutes } from "./api/mlflow/logged-model-files.routes.js";
 import { graphqlRoutes } from "./api/graphql/graphql.routes.js";
 import { queryLimitsFrom } from "./api/graphql/query-limits.js";
 import { createDatasetService } from "./tracking/datasets.js";
@@ -181,6 +182,7 @@ export async function createApp(
         serveArtifacts: config.serveArtifacts,
       }),
       loggedModelsRoutes(loggedModels, runModels, artifactProxy),
+      loggedModelFileRoutes(loggedModels, artifactProxy),
       registeredModelRoutes(registry),
       modelVersionRoutes(registry),
       flowgateRegistryRoutes(registry, artifactRepo),
