@@ -7,8 +7,10 @@ export function VirtualRows(props: {
   rowHeight: number;
   height: number;
   renderRow: (index: number) => ReactNode;
-  onNearEnd?: () => void;
+  onNearEnd?: (() => void) | undefined;
   label: string;
+  /** An extra class for a row (e.g. a group header). */
+  rowClass?: (index: number) => string | undefined;
 }) {
   const ref = useRef<HTMLDivElement>(null);
   const [scrollTop, setScrollTop] = useState(0);
@@ -26,7 +28,7 @@ export function VirtualRows(props: {
         key={i}
         role="row"
         aria-rowindex={i + 2}
-        className="vrow"
+        className={`vrow ${props.rowClass?.(i) ?? ""}`}
         style={{ transform: `translateY(${i * rowHeight}px)`, height: rowHeight }}
       >
         {props.renderRow(i)}

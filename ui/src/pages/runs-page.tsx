@@ -1,26 +1,34 @@
-// Runs of one experiment: server-side paging and filtering with MLflow's runs search grammar, sorting by
-// any attribute/param/metric, chosen param/metric/tag columns, and a virtualized table that stays fast on
-// tens of thousands of runs. Selected runs (2–10) open the compare page. State lives in the URL.
-import { Fragment, useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
+// Runs of one experiment: server-side paging and filtering with MLflow's runs search grammar (the typed filter
+// plus quick status / start-time / lifecycle filters, all sent to the server), sorting by any
+// attribute/param/metric, chosen columns, group-by on a param or tag, and three views: a virtualized table
+// that stays fast on tens of thousands of runs, a chart view plotting each metric across runs, and a compact
+// list. Selected runs (2–10) open the compare page. State lives in the URL.
+import { useCallback, useEffect, useMemo, useRef, useState, type FormEvent } from "react";
 import { ApiError, mlflow } from "../api/client";
-import { num, type Experiment, type Run } from "../api/mlflow-types";
-import { StatusBadge } from "../components/badges";
+import type { Experiment, Run } from "../api/mlflow-types";
+import { RunsChartView } from "../components/runs-chart-view";
+import { RunsListView } from "../components/runs-list-view";
+import { PREFIX, RunsTable, type Column, type ColumnKind } from "../components/runs-table";
 import { Async, CodeHint, Empty, ErrorState } from "../components/states";
-import { VirtualRows } from "../components/virtual-rows";
-import { formatDuration, formatNumber, formatTime, quoteKey } from "../lib/format";
-import { Link, navigate, pathOf, type Location } from "../lib/router";
+import { Link, navigate, type Location } from "../lib/router";
+import {
+  STATUSES,
+  TIME_RANGES,
+  composeFilter,
+  groupByParam,
+  groupRuns,
+  parseGroupBy,
+  runViewType,
+} from "../lib/run-groups";
+import { assignRunColors } from "../lib/run-color";
 import { useAsync } from "../lib/use-async";
 
 const PAGE_SIZE = 200;
-const ROW_HEIGHT = 34;
-
-type ColumnKind = "metric" | "param" | "tag";
-interface Column {
-  kind: ColumnKind;
-  key: string;
-}
-
-const PREFIX: Record<ColumnKind, string> = { metric: "metrics", param: "params", tag: "tags" };
+const VIEWS = [
+  { value: "table", label: "Table" },
+  { value: "chart", label: "Chart" },
+  { value: "list", label: "List" },
+] as const;
 
 function parseColumns(text: string | null): Column[] | undefined {
   if (text === null) return undefined;
@@ -40,13 +48,14 @@ function columnsParam(cols: Column[]): string {
   return cols.map((c) => `${c.kind[0]}:${encodeURIComponent(c.key)}`).join(",");
 }
 
-function cellValue(run: Run, col: Column): string {
-  if (col.kind === "metric") {
-    const m = run.data?.metrics?.find((x) => x.key === col.key);
-    return m ? formatNumber(num(m.value)) : "";
-  }
-  const list = col.kind === "param" ? run.data?.params : run.data?.tags;
-  return list?.find((x) => x.key === col.key)?.value ?? "";
+/** Re-renders every half minute so relative times ("3 minutes ago") stay true. */
+function useNow(): number {
+  const [now, setNow] = useState(Date.now);
+  useEffect(() => {
+    const t = setInterval(() => setNow(Date.now()), 30_000);
+    return () => clearInterval(t);
+  }, []);
+  return now;
 }
 
 interface RunsState {
@@ -59,7 +68,17 @@ interface RunsState {
 export function RunsPage({ experimentId, location }: { experimentId: string; location: Location }) {
   const filter = location.query.get("filter") ?? "";
   const order = location.query.get("order") ?? "";
+  const view = location.query.get("view") ?? "table";
+  const status = location.query.get("status");
+  const since = location.query.get("since");
+  const lifecycle = location.query.get("lifecycle");
+  const groupBy = parseGroupBy(location.query.get("group"));
   const chosen = parseColumns(location.query.get("cols"));
+  const now = useNow();
+  // The start-time bound is fixed when the filters change, not on every tick of the clock.
+  const [filterTime, setFilterTime] = useState(Date.now);
+  useEffect(() => setFilterTime(Date.now()), [since]);
+  const serverFilter = composeFilter(filter, status, since, filterTime);
   const experiment = useAsync(
     () => mlflow.get<{ experiment: Experiment }>("experiments/get", { experiment_id: experimentId }),
     [experimentId],
@@ -79,11 +98,11 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
       try {
         const page = await mlflow.post<{ runs?: Run[]; next_page_token?: string }>("runs/search", {
           experiment_ids: [experimentId],
-          filter,
+          filter: serverFilter,
           max_results: PAGE_SIZE,
           order_by: order ? [order] : [],
           page_token: token,
-          run_view_type: "ACTIVE_ONLY",
+          run_view_type: runViewType(lifecycle),
         });
         if (gen !== generation.current) return;
         setState((s) => ({
@@ -97,15 +116,15 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
         setState((s) => ({ ...s, runs: token ? s.runs : [], loading: false, error }));
       }
     },
-    [experimentId, filter, order],
+    [experimentId, serverFilter, order, lifecycle],
   );
 
   useEffect(() => {
     generation.current++;
     setState({ runs: [], nextToken: undefined, loading: true, error: undefined });
     void fetchPage(undefined, generation.current);
-    setDraft(filter);
-  }, [fetchPage, filter]);
+  }, [fetchPage]);
+  useEffect(() => setDraft(filter), [filter]);
 
   const loadMore = useCallback(() => {
     setState((s) => {
@@ -124,6 +143,14 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
     }
     return { metric: [...found.metric].sort(), param: [...found.param].sort(), tag: [...found.tag].sort() };
   }, [state.runs]);
+
+  // Before the views render: each loaded run gets its colour, distinct from those of its neighbours.
+  useMemo(() => assignRunColors(state.runs.slice(0, 500).map((r) => r.info.run_id)), [state.runs]);
+
+  const groups = useMemo(
+    () => (groupBy ? groupRuns(state.runs, groupBy) : undefined),
+    [state.runs, groupBy?.kind, groupBy?.key],
+  );
 
   const columns: Column[] = chosen ?? [
     ...keys.metric.slice(0, 3).map((key) => ({ kind: "metric" as const, key })),
@@ -162,23 +189,14 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
     setQuery({ cols: columnsParam(next) || "," });
   };
 
-  const toggleRun = (id: string) =>
-    setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= 10 ? s : [...s, id]));
-
-  const template = `36px minmax(160px,2fr) 90px 160px 72px 90px ${columns.map(() => "minmax(90px,1fr)").join(" ")}`;
-  const filterError = state.error instanceof ApiError && state.error.status === 400 ? state.error : undefined;
-
-  const header = (label: string, field: string) => {
-    const s = sortState(field);
-    return (
-      <div role="columnheader" aria-sort={s ?? "none"} className="th">
-        <button type="button" className="sort" onClick={() => sortBy(field)} title={`Sort by ${label}`}>
-          {label}
-          {s === "ascending" ? " ▲" : s === "descending" ? " ▼" : ""}
-        </button>
-      </div>
-    );
+  const selection = {
+    selected,
+    toggle: (id: string) =>
+      setSelected((s) => (s.includes(id) ? s.filter((x) => x !== id) : s.length >= 10 ? s : [...s, id])),
   };
+
+  const filterError = state.error instanceof ApiError && state.error.status === 400 ? state.error : undefined;
+  const quickFilters = status !== null || since !== null || (lifecycle !== null && lifecycle !== "active");
 
   return (
     <section aria-labelledby="h-runs">
@@ -222,32 +240,133 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
         )}
       </form>
 
-      <div className="toolbar">
-        <details className="columns-picker">
-          <summary>Columns ({columns.length})</summary>
-          <div className="picker-body">
-            {(["metric", "param", "tag"] as const).map((kind) => (
-              <fieldset key={kind}>
-                <legend>{PREFIX[kind]}</legend>
-                {keys[kind].length === 0 && <span className="muted small">none in loaded runs</span>}
-                {keys[kind].map((key) => (
-                  <label key={key} className="check">
-                    <input
-                      type="checkbox"
-                      checked={columns.some((c) => c.kind === kind && c.key === key)}
-                      onChange={() => toggleColumn({ kind, key })}
-                    />
-                    {key}
-                  </label>
-                ))}
-              </fieldset>
+      <div className="toolbar quick-filters">
+        <span className="field">
+          <label htmlFor="runs-status">Status</label>
+          <select
+            id="runs-status"
+            value={status ?? ""}
+            onChange={(e) => setQuery({ status: e.target.value })}
+          >
+            <option value="">Any</option>
+            {STATUSES.map((s) => (
+              <option key={s} value={s}>
+                {s.charAt(0) + s.slice(1).toLowerCase()}
+              </option>
             ))}
-          </div>
-        </details>
+          </select>
+        </span>
+        <span className="field">
+          <label htmlFor="runs-since">Created</label>
+          <select id="runs-since" value={since ?? ""} onChange={(e) => setQuery({ since: e.target.value })}>
+            <option value="">Any time</option>
+            {TIME_RANGES.map((r) => (
+              <option key={r.value} value={r.value}>
+                {r.label}
+              </option>
+            ))}
+          </select>
+        </span>
+        <span className="field">
+          <label htmlFor="runs-lifecycle">State</label>
+          <select
+            id="runs-lifecycle"
+            value={lifecycle ?? "active"}
+            onChange={(e) =>
+              setQuery({ lifecycle: e.target.value === "active" ? undefined : e.target.value })
+            }
+          >
+            <option value="active">Active</option>
+            <option value="deleted">Deleted</option>
+            <option value="all">All</option>
+          </select>
+        </span>
+        <span className="field">
+          <label htmlFor="runs-group">Group by</label>
+          <select
+            id="runs-group"
+            value={groupBy ? groupByParam(groupBy) : ""}
+            onChange={(e) => setQuery({ group: e.target.value })}
+          >
+            <option value="">No grouping</option>
+            {keys.param.length > 0 && (
+              <optgroup label="Parameters">
+                {keys.param.map((k) => (
+                  <option key={`p:${k}`} value={`p:${k}`}>
+                    {k}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+            {keys.tag.length > 0 && (
+              <optgroup label="Tags">
+                {keys.tag.map((k) => (
+                  <option key={`t:${k}`} value={`t:${k}`}>
+                    {k}
+                  </option>
+                ))}
+              </optgroup>
+            )}
+          </select>
+        </span>
+        {quickFilters && (
+          <button
+            type="button"
+            className="secondary"
+            onClick={() => setQuery({ status: undefined, since: undefined, lifecycle: undefined })}
+          >
+            Reset filters
+          </button>
+        )}
+      </div>
+
+      <div className="toolbar">
+        <div className="segmented" role="group" aria-label="View">
+          {VIEWS.map((v) => (
+            <button
+              key={v.value}
+              type="button"
+              aria-pressed={view === v.value}
+              className={view === v.value ? undefined : "secondary"}
+              onClick={() => setQuery({ view: v.value === "table" ? undefined : v.value })}
+            >
+              {v.label}
+            </button>
+          ))}
+        </div>
+        {view === "table" && (
+          <details className="columns-picker">
+            <summary>Columns ({columns.length})</summary>
+            <div className="picker-body">
+              {(["metric", "param", "tag"] as const).map((kind) => (
+                <fieldset key={kind}>
+                  <legend>{PREFIX[kind]}</legend>
+                  {keys[kind].length === 0 && <span className="muted small">none in loaded runs</span>}
+                  {keys[kind].map((key) => (
+                    <label key={key} className="check">
+                      <input
+                        type="checkbox"
+                        checked={columns.some((c) => c.kind === kind && c.key === key)}
+                        onChange={() => toggleColumn({ kind, key })}
+                      />
+                      {key}
+                    </label>
+                  ))}
+                </fieldset>
+              ))}
+            </div>
+          </details>
+        )}
         <span className="muted" aria-live="polite">
           {state.runs.length} run{state.runs.length === 1 ? "" : "s"} loaded
-          {state.nextToken ? " (scroll for more)" : ""}
+          {groups ? ` in ${groups.length} group${groups.length === 1 ? "" : "s"}` : ""}
+          {state.nextToken ? (view === "table" ? " (scroll for more)" : "") : ""}
         </span>
+        {state.nextToken && view !== "table" && (
+          <button type="button" className="secondary" onClick={loadMore} disabled={state.loading}>
+            Load more runs
+          </button>
+        )}
         <button
           type="button"
           disabled={selected.length < 2}
@@ -262,8 +381,8 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
       {!state.loading &&
         state.error === undefined &&
         state.runs.length === 0 &&
-        (filter ? (
-          <Empty title="No runs match this filter." />
+        (serverFilter || lifecycle ? (
+          <Empty title="No runs match these filters." />
         ) : (
           <Empty title="This experiment has no runs yet.">
             <p>Log one with the mlflow client:</p>
@@ -271,81 +390,23 @@ export function RunsPage({ experimentId, location }: { experimentId: string; loc
 python -c "import mlflow; mlflow.set_experiment(experiment_id='${experimentId}'); mlflow.start_run(); mlflow.log_metric('rmse', 0.78)"`}</CodeHint>
           </Empty>
         ))}
-      {state.runs.length > 0 && (
-        <div className="table-scroll">
-          <div
-            role="table"
-            aria-label="Runs"
-            aria-rowcount={state.runs.length + 1}
-            className="vtable"
-            style={{ ["--cols" as string]: template }}
-          >
-            <div role="rowgroup">
-              <div role="row" aria-rowindex={1} className="vrow head">
-                <div role="columnheader" className="th">
-                  <span className="sr-only">Select</span>
-                </div>
-                {header("Run", "attributes.run_name")}
-                {header("Status", "attributes.status")}
-                {header("Created", "attributes.start_time")}
-                <div role="columnheader" className="th">
-                  Duration
-                </div>
-                {header("User", "attributes.user_id")}
-                {columns.map((c) => (
-                  <Fragment key={`${c.kind}:${c.key}`}>
-                    {header(c.key, `${PREFIX[c.kind]}.${quoteKey(c.key)}`)}
-                  </Fragment>
-                ))}
-              </div>
-            </div>
-            <VirtualRows
-              label="Run rows"
-              count={state.runs.length}
-              rowHeight={ROW_HEIGHT}
-              height={Math.max(300, window.innerHeight - 330)}
-              onNearEnd={state.nextToken ? loadMore : undefined}
-              renderRow={(i) => {
-                const r = state.runs[i];
-                if (!r) return null;
-                const id = r.info.run_id;
-                return (
-                  <>
-                    <div role="cell">
-                      <input
-                        type="checkbox"
-                        aria-label={`Select run ${r.info.run_name ?? id} for comparison`}
-                        checked={selected.includes(id)}
-                        disabled={!selected.includes(id) && selected.length >= 10}
-                        onChange={() => toggleRun(id)}
-                      />
-                    </div>
-                    <div role="cell" className="ellipsis">
-                      <Link to={pathOf("runs", id)}>{r.info.run_name || id}</Link>
-                    </div>
-                    <div role="cell">
-                      <StatusBadge status={r.info.status} />
-                    </div>
-                    <div role="cell">{formatTime(r.info.start_time)}</div>
-                    <div role="cell">{formatDuration(r.info.start_time, r.info.end_time)}</div>
-                    <div role="cell" className="ellipsis">
-                      {r.info.user_id}
-                    </div>
-                    {columns.map((c) => (
-                      <div
-                        role="cell"
-                        key={`${c.kind}:${c.key}`}
-                        className={`ellipsis ${c.kind === "metric" ? "num" : ""}`}
-                      >
-                        {cellValue(r, c)}
-                      </div>
-                    ))}
-                  </>
-                );
-              }}
-            />
-          </div>
-        </div>
+      {state.runs.length > 0 && view === "table" && (
+        <RunsTable
+          runs={state.runs}
+          groups={groups}
+          columns={columns}
+          selection={selection}
+          sortState={sortState}
+          sortBy={sortBy}
+          onNearEnd={state.nextToken ? loadMore : undefined}
+          now={now}
+        />
+      )}
+      {state.runs.length > 0 && view === "chart" && (
+        <RunsChartView runs={state.runs} groups={groups} selection={selection} />
+      )}
+      {state.runs.length > 0 && view === "list" && (
+        <RunsListView runs={state.runs} groups={groups} selection={selection} now={now} />
       )}
       {state.loading && (
         <p className="muted" role="status">
