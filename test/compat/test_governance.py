@@ -221,3 +221,80 @@ def test_every_mutating_call_leaves_exactly_one_audit_record(flowgate_auth, worl
         before = count()
         step(client)
         assert count() == before + 1
+
+
+def test_scoped_callers_see_only_their_grant_through_the_client(flowgate_auth, world, monkeypatch):
+    """A model-scoped reader, an experiment-scoped data scientist and a service account on one model, as the
+    real client sees them: lists hold only the granted objects, and the service account downloads a released
+    version (models:/ URI through the artifact proxy) but not an unreleased one."""
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.exceptions import MlflowException
+
+    server = flowgate_auth
+    tag = uuid.uuid4().hex[:6]
+    mine, other = f"scoped-a-{tag}", f"scoped-b-{tag}"
+    admin = MlflowClient(server.url)
+    _as(monkeypatch, server, world, "admin", "basic")
+    for name in (mine, other):
+        admin.create_registered_model(name)
+        admin.create_model_version(name, f"{world['artifact_uri']}/model", run_id=world["run_id"])
+        admin.create_model_version(name, f"{world['artifact_uri']}/model", run_id=world["run_id"])
+    released = requests.post(
+        f"{server.url}/api/2.0/mlflow/model-versions/transition-stage",
+        json={"name": mine, "version": "1", "stage": "Production", "archive_existing_versions": False},
+        headers={**ADMIN_HEADERS, "X-Flowgate-Reason": "release"},
+        timeout=30,
+    )
+    assert released.status_code == 200, released.text
+    exp_mine = admin.create_experiment(f"scoped-exp-{tag}")
+    admin.create_experiment(f"other-exp-{tag}")
+    for user, grant in [
+        (f"mr-{tag}", {"role": "reader", "scope_type": "registered_model", "scope_id": mine}),
+        (f"ds-{tag}", {"role": "data-scientist", "scope_type": "experiment", "scope_id": exp_mine}),
+    ]:
+        assert _api(server, "POST", "users", ADMIN_HEADERS, username=user, password=PASSWORD).status_code == 200
+        assert _api(server, "POST", f"users/{user}/grants", ADMIN_HEADERS, **grant).status_code == 200
+    svc = f"svc-{tag}"
+    assert _api(server, "POST", "users", ADMIN_HEADERS, username=svc, kind="service").status_code == 200
+    assert _api(server, "POST", f"users/{svc}/grants", ADMIN_HEADERS, role="service",
+                scope_type="registered_model", scope_id=mine).status_code == 200
+    token = _api(server, "POST", "tokens", ADMIN_HEADERS, name="scorer", username=svc).json()["token"]
+
+    def login(user=None, bearer=None):
+        for var in ("MLFLOW_TRACKING_USERNAME", "MLFLOW_TRACKING_PASSWORD", "MLFLOW_TRACKING_TOKEN"):
+            monkeypatch.delenv(var, raising=False)
+        if bearer is not None:
+            monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", bearer)
+        else:
+            monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", user)
+            monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", PASSWORD)
+        return MlflowClient(server.url)
+
+    def denied(call):
+        with pytest.raises(MlflowException) as err:
+            call()
+        assert err.value.error_code == "PERMISSION_DENIED", str(err.value)
+
+    reader = login(f"mr-{tag}")
+    assert [m.name for m in reader.search_registered_models()] == [mine]
+    assert sorted((v.name, v.version) for v in reader.search_model_versions()) == [(mine, "1"), (mine, "2")]
+    assert reader.search_model_versions(f"name = '{other}'") == []
+    denied(lambda: reader.get_registered_model(other))
+
+    scientist = login(f"ds-{tag}")
+    assert [e.experiment_id for e in scientist.search_experiments()] == [exp_mine]
+    denied(lambda: scientist.get_experiment_by_name(f"other-exp-{tag}"))
+    run = scientist.create_run(exp_mine)
+    scientist.log_metric(run.info.run_id, "loss", 0.5)
+    assert scientist.get_run(run.info.run_id).data.metrics == {"loss": 0.5}
+
+    service = login(bearer=token)
+    assert [v.version for v in service.search_model_versions(f"name = '{mine}'")] == ["1"]
+    assert [v.version for v in service.get_latest_versions(mine)] == ["1"]
+    mlflow.set_tracking_uri(server.url)
+    local = mlflow.artifacts.download_artifacts(f"models:/{mine}/1")
+    assert open(f"{local}/MLmodel").read() == "artifact body"
+    with pytest.raises(MlflowException) as err:
+        mlflow.artifacts.download_artifacts(f"models:/{mine}/2")
+    assert err.value.error_code == "PERMISSION_DENIED", str(err.value)
