@@ -44,6 +44,12 @@ for (const backend of BACKENDS) {
     });
 
     it("rolls Production back to the previous version in one click", async () => {
+      // The demo deprecates version 1, and a deprecated version is never offered: lift the deprecation first.
+      await call(server, "DELETE", "/api/2.0/mlflow/model-versions/delete-tag", {
+        name: "fraud-detector",
+        version: "1",
+        key: "deprecated",
+      });
       await page.getByRole("link", { name: "fraud-detector" }).first().click();
       await page
         .getByPlaceholder("Why roll back (kept in the audit log)")

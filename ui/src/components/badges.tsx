@@ -25,7 +25,7 @@ export function LifecycleBadges({ tags }: { tags: { key: string; value: string }
   const past = sunset !== undefined && !Number.isNaN(Date.parse(sunset)) && Date.parse(sunset) < Date.now();
   return (
     <>
-      {deprecated !== undefined && deprecated !== "false" && (
+      {deprecated !== undefined && isDeprecated(tags) && (
         <span className="badge warn" title={deprecated === "true" ? "deprecated" : deprecated}>
           deprecated
         </span>
@@ -60,4 +60,10 @@ export function TagList({
         ))}
     </>
   );
+}
+
+/** Whether the house tag `deprecated` marks this model or version (any value but "false"). */
+export function isDeprecated(tags: { key: string; value: string }[] | undefined): boolean {
+  const value = tags?.find((t) => t.key === "deprecated")?.value;
+  return value !== undefined && value !== "false";
 }

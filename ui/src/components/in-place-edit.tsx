@@ -11,7 +11,6 @@ export function EditableDescription(props: {
   value: string | undefined;
   save: (text: string) => Promise<unknown>;
   onSaved: () => void;
-  disabledReason?: string | undefined;
 }) {
   const [draft, setDraft] = useState<string>();
   const [busy, setBusy] = useState(false);
@@ -40,8 +39,6 @@ export function EditableDescription(props: {
           type="button"
           className="secondary small-button"
           onClick={() => setDraft(props.value ?? "")}
-          disabled={props.disabledReason !== undefined}
-          title={props.disabledReason}
           aria-label={`Edit ${props.label.toLowerCase()}`}
         >
           Edit
@@ -81,7 +78,6 @@ export function EditableTags(props: {
   setTag: (key: string, value: string) => Promise<unknown>;
   deleteTag: (key: string) => Promise<unknown>;
   onSaved: () => void;
-  disabledReason?: string | undefined;
 }) {
   const [key, setKey] = useState("");
   const [value, setValue] = useState("");
@@ -90,7 +86,6 @@ export function EditableTags(props: {
   const shown = (props.tags ?? []).filter(
     (t) => !t.key.startsWith("mlflow.") && !t.key.startsWith("flowgate."),
   );
-  const disabled = busy || props.disabledReason !== undefined;
   const run = async (action: () => Promise<unknown>) => {
     setBusy(true);
     setError(undefined);
@@ -122,9 +117,9 @@ export function EditableTags(props: {
             <button
               type="button"
               className="link remove"
-              disabled={disabled}
+              disabled={busy}
               aria-label={`Remove tag ${t.key}`}
-              title={props.disabledReason ?? `Remove tag ${t.key}`}
+              title={`Remove tag ${t.key}`}
               onClick={() => void run(() => props.deleteTag(t.key))}
             >
               ×
@@ -139,20 +134,19 @@ export function EditableTags(props: {
           value={key}
           onChange={(e) => setKey(e.target.value)}
           required
-          disabled={disabled}
+          disabled={busy}
         />
         <input
           aria-label="Tag value"
           placeholder="value"
           value={value}
           onChange={(e) => setValue(e.target.value)}
-          disabled={disabled}
+          disabled={busy}
         />
-        <button type="submit" className="secondary" disabled={disabled || key.trim() === ""}>
+        <button type="submit" className="secondary" disabled={busy || key.trim() === ""}>
           Set tag
         </button>
       </form>
-      {props.disabledReason && <p className="muted small">Editing is disabled: {props.disabledReason}</p>}
       {error && (
         <p className="field-error" role="alert">
           {error}

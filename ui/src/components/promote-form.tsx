@@ -127,17 +127,22 @@ export function PromoteForm(props: {
           />
         </>
       )}
-      <label htmlFor={`${id}-reason`}>
-        Reason {needsReason && <span className="muted">(required for protected targets)</span>}
-      </label>
+      <label htmlFor={`${id}-reason`}>Reason</label>
       <textarea
         id={`${id}-reason`}
         value={reason}
         onChange={(e) => setReason(e.target.value)}
         rows={2}
         required={needsReason}
+        aria-describedby={needsReason ? `${id}-reason-hint` : undefined}
         placeholder="Why this version should go there"
       />
+      {/* In the field's column, so a protected target does not widen the label column and shift the fields. */}
+      {needsReason && (
+        <span id={`${id}-reason-hint`} className="muted small field-hint">
+          Required for protected targets.
+        </span>
+      )}
       <div className="actions">
         <button
           type="submit"

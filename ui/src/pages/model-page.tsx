@@ -5,7 +5,8 @@ import { Fragment, useState } from "react";
 import { mlflow, errorText } from "../api/client";
 import { tagValue, type ModelVersion, type RegisteredModel, type Run } from "../api/mlflow-types";
 import { useCurrentSession, whyNot } from "../api/session";
-import { AliasChip, LifecycleBadges, StageBadge, TagList } from "../components/badges";
+import { AliasChip, LifecycleBadges, StageBadge, TagList, isDeprecated } from "../components/badges";
+import { EditableDescription, EditableTags } from "../components/in-place-edit";
 import { PromoteForm } from "../components/promote-form";
 import { Async, Empty } from "../components/states";
 import { formatTime } from "../lib/format";
@@ -89,7 +90,13 @@ export function ModelPage({ name }: { name: string }) {
         const prod = versions.find((v) => v.current_stage === "Production");
         const rollbackTo = prod
           ? versions
-              .filter((v) => v.current_stage === "Archived" && Number(v.version) < Number(prod.version))
+              // A deprecated version is not a safe place to go back to.
+              .filter(
+                (v) =>
+                  v.current_stage === "Archived" &&
+                  Number(v.version) < Number(prod.version) &&
+                  !isDeprecated(v.tags),
+              )
               .sort((a, b) => Number(b.version) - Number(a.version))[0]
           : undefined;
         const rollbackBlocked = whyNot(session, "model.promote");
@@ -102,7 +109,12 @@ export function ModelPage({ name }: { name: string }) {
             <h1 id="h-model">
               {model.name} <LifecycleBadges tags={model.tags} />
             </h1>
-            <p>{model.description || <span className="muted">No description.</span>}</p>
+            <EditableDescription
+              label="Model description"
+              value={model.description}
+              save={(description) => mlflow.patch("registered-models/update", { name, description })}
+              onSaved={state.reload}
+            />
             <dl className="facts">
               <dt>Created</dt>
               <dd>{formatTime(model.creation_timestamp)}</dd>
@@ -118,7 +130,12 @@ export function ModelPage({ name }: { name: string }) {
               </dd>
               <dt>Tags</dt>
               <dd>
-                <TagList tags={model.tags} />
+                <EditableTags
+                  tags={model.tags}
+                  setTag={(key, value) => mlflow.post("registered-models/set-tag", { name, key, value })}
+                  deleteTag={(key) => mlflow.delete("registered-models/delete-tag", { name, key })}
+                  onSaved={state.reload}
+                />
               </dd>
             </dl>
 
@@ -158,7 +175,9 @@ export function ModelPage({ name }: { name: string }) {
                     {rollbackBlocked && <span className="muted small"> Disabled: {rollbackBlocked}</span>}
                   </>
                 ) : (
-                  <span className="muted small">No earlier archived version to roll back to.</span>
+                  <span className="muted small">
+                    No earlier archived version to roll back to (deprecated versions are skipped).
+                  </span>
                 )}
               </div>
             )}
@@ -173,7 +192,7 @@ export function ModelPage({ name }: { name: string }) {
               </Empty>
             ) : (
               <div className="table-scroll">
-                <table className="grid">
+                <table className="grid stack-narrow versions">
                   <thead>
                     <tr>
                       <th scope="col">Version</th>
@@ -204,15 +223,15 @@ export function ModelPage({ name }: { name: string }) {
                       return (
                         <Fragment key={v.version}>
                           <tr>
-                            <td>
+                            <td data-label="Version">
                               <Link to={pathOf("models", name, "versions", v.version)}>
                                 Version {v.version}
                               </Link>
                             </td>
-                            <td>
+                            <td data-label="Stage">
                               <StageBadge stage={v.current_stage} />
                             </td>
-                            <td>
+                            <td data-label="Aliases">
                               {[
                                 ...new Set([
                                   ...(v.aliases ?? []),
@@ -222,8 +241,10 @@ export function ModelPage({ name }: { name: string }) {
                                 <AliasChip key={a} alias={a} />
                               ))}
                             </td>
-                            <td className="nowrap">{formatTime(v.creation_timestamp)}</td>
-                            <td>
+                            <td data-label="Created" className="nowrap">
+                              {formatTime(v.creation_timestamp)}
+                            </td>
+                            <td data-label="Source run">
                               {v.run_id ? (
                                 <Link to={pathOf("runs", v.run_id)}>
                                   {run?.info.run_name ?? v.run_id.slice(0, 8)}
@@ -232,19 +253,23 @@ export function ModelPage({ name }: { name: string }) {
                                 <span className="muted">–</span>
                               )}
                             </td>
-                            <td className="mono">{dataVersion ?? <span className="muted">–</span>}</td>
-                            <td className="mono">
+                            <td data-label="Data version" className="mono">
+                              {dataVersion ?? <span className="muted">–</span>}
+                            </td>
+                            <td data-label="Git commit" className="mono">
                               {commit ? commit.slice(0, 10) : <span className="muted">–</span>}
                             </td>
-                            <td className="wrap">{v.description}</td>
-                            <td className="small">
+                            <td data-label="Description" className="wrap">
+                              {v.description}
+                            </td>
+                            <td data-label="Tags" className="small">
                               <LifecycleBadges tags={v.tags} />
                               <TagList
                                 tags={v.tags}
                                 hide={["deprecated", "sunset_on", "data_version", "git_commit"]}
                               />
                             </td>
-                            <td>
+                            <td data-label="Actions">
                               <button
                                 type="button"
                                 className="secondary"

@@ -14,7 +14,8 @@ import {
 import type { ModelVersion } from "../api/mlflow-types";
 import { useCurrentSession, whyNot } from "../api/session";
 import { ArtifactBrowser } from "../components/artifact-browser";
-import { AliasChip, LifecycleBadges, StageBadge, TagList } from "../components/badges";
+import { AliasChip, LifecycleBadges, StageBadge } from "../components/badges";
+import { EditableDescription, EditableTags } from "../components/in-place-edit";
 import { PromoteForm } from "../components/promote-form";
 import { SignatureView } from "../components/signature-view";
 import { Async } from "../components/states";
@@ -184,7 +185,12 @@ export function VersionPage({ name, version }: { name: string; version: string }
             ))}{" "}
             <LifecycleBadges tags={mv.tags} />
           </h1>
-          <p>{mv.description || <span className="muted">No description.</span>}</p>
+          <EditableDescription
+            label="Version description"
+            value={mv.description}
+            save={(description) => mlflow.patch("model-versions/update", { name, version, description })}
+            onSaved={state.reload}
+          />
           <dl className="facts">
             <dt>Created</dt>
             <dd>
@@ -208,7 +214,12 @@ export function VersionPage({ name, version }: { name: string; version: string }
             </dd>
             <dt>Tags</dt>
             <dd>
-              <TagList tags={mv.tags} />
+              <EditableTags
+                tags={mv.tags}
+                setTag={(key, value) => mlflow.post("model-versions/set-tag", { name, version, key, value })}
+                deleteTag={(key) => mlflow.delete("model-versions/delete-tag", { name, version, key })}
+                onSaved={state.reload}
+              />
             </dd>
           </dl>
 
