@@ -234,6 +234,7 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     url: native("models/:name/versions/:version/gate-evaluations"),
     permission: "model.read",
     scope: "model-path",
+    version: true,
   },
   {
     methods: ["POST"],

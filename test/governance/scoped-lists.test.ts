@@ -230,6 +230,10 @@ for (const backend of BACKENDS) {
         await status("GET", `${NATIVE}/registered-models/${w.a.model}/versions/2`, {}, w.svca),
         200,
       );
+      const gates = (version: string) =>
+        status("GET", `${NATIVE}/models/${w.a.model}/versions/${version}/gate-evaluations`, {}, w.svca);
+      assert.equal(await gates("1"), 200);
+      assert.equal(await gates("3"), 403);
     });
 
     it("transition requests are listed and read only for models the caller may read", async () => {
