@@ -39,7 +39,8 @@ export function submitPrediction(
   } else {
     prepared = { kind: "tensor", body: input.body, params };
   }
-  if (!model.runtime.ready()) {
+  // A runtime that is recovering (a replacement worker loading) takes the request: it waits, bounded, in the queue.
+  if (!model.runtime.ready() && !model.runtime.recovering()) {
     const error = new FlowgateError(
       "TEMPORARILY_UNAVAILABLE",
       `Model ${model.name} version ${model.version} is not ready; retry shortly.`,

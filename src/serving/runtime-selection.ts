@@ -22,6 +22,8 @@ export interface RuntimeOptions {
   python: string;
   workerPath: string;
   workers: number;
+  /** Longest a request waits for a replacement Python worker when none is ready. */
+  workerWaitSeconds: number;
   onnxThreads: number;
   cacheDir: string;
   logger: Logger;
@@ -114,6 +116,7 @@ async function startPython(meta: ModelMetadata, options: RuntimeOptions): Promis
     workerPath: options.workerPath,
     modelPath: meta.dir,
     workers: options.workers,
+    replacementWaitMs: options.workerWaitSeconds * 1000,
     logger: options.logger,
   });
 }

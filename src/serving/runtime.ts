@@ -20,6 +20,10 @@ export interface ModelRuntime {
   predictBatch(inputs: readonly RuntimeInput[]): Promise<PredictionResult[]>;
   /** True while the runtime can take work (Python: at least one worker loaded). */
   ready(): boolean;
+  /** True while not ready but a replacement is on its way (Python: a worker loading after a crash). */
+  recovering(): boolean;
+  /** Why the runtime is not ready, for /health; undefined when it is. */
+  notReadyReason(): string | undefined;
   /** Details for /metadata (worker pids, ONNX inputs, threads…). */
   describe(): Record<string, unknown>;
   close(): Promise<void>;

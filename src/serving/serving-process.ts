@@ -16,6 +16,8 @@ export interface ServeOptions {
   host: string;
   port: number;
   workers: number;
+  /** Longest a request waits for a replacement Python worker when none is ready (then 503). */
+  workerWaitSeconds: number;
   runtime: RuntimeChoice;
   maxBatchSize: number;
   maxBatchDelayMs: number;
@@ -56,6 +58,11 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
     bodyTimeoutSeconds: options.bodyTimeoutSeconds,
     headersTimeoutSeconds: options.headersTimeoutSeconds,
     isReady: () => ready && models.primary()?.runtime.ready() === true,
+    isServing: () => ready,
+    notReadyReason: () =>
+      ready
+        ? (models.primary()?.runtime.notReadyReason() ?? "The model is not loaded yet.")
+        : "The model is not loaded yet.",
   });
   let address: string;
   try {
@@ -102,6 +109,7 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
       python: options.python,
       workerPath: options.workerPath,
       workers: options.workers,
+      workerWaitSeconds: options.workerWaitSeconds,
       onnxThreads: options.onnxThreads,
       cacheDir: options.cacheDir,
       logger: log,

@@ -13,6 +13,8 @@ function scriptedRuntime(slots = 1) {
     kind: "onnx",
     slots,
     ready: () => true,
+    recovering: () => false,
+    notReadyReason: () => undefined,
     describe: () => ({}),
     close: async () => undefined,
     async predictBatch(inputs) {

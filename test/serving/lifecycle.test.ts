@@ -15,6 +15,7 @@ function options(modelUri: string) {
     host: "127.0.0.1",
     port: 0,
     workers: 1,
+    workerWaitSeconds: 30,
     runtime: "python" as const,
     maxBatchSize: 64,
     maxBatchDelayMs: 2,

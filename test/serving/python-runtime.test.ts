@@ -191,3 +191,49 @@ describe("python runtime limits", () => {
     }
   });
 });
+
+describe("python runtime: every worker crashed", () => {
+  test("requests wait for a replacement that is loading instead of failing at once; /health says why", async () => {
+    // One row per batch, so the two crash requests go to the two workers.
+    const server = await serveForTest(await modelDir("custom"), { workers: 2, maxBatchSize: 1 });
+    try {
+      const crashes = await Promise.all(
+        [0, 1].map(() => post(`${server.url}/invocations`, { ...ROWS, params: { exit_code: 17 } })),
+      );
+      for (const r of crashes) {
+        assert.equal(r.status, 503, r.text);
+        assert.match(r.json.message, /worker .* exited \(code 17/);
+      }
+      // Both replacements are loading now (importing mlflow and loading the model takes seconds).
+      const health = await fetch(`${server.url}/health`);
+      assert.equal(health.status, 503);
+      const why = (await health.json()) as { error_code: string; message: string };
+      assert.equal(why.error_code, "TEMPORARILY_UNAVAILABLE");
+      assert.match(why.message, /^python worker restarting after crash \(exit code 17\), [12] of 2 loading$/);
+      // Requests sent while no worker is ready are held until a replacement has loaded, then answered.
+      const waited = await Promise.all(
+        Array.from({ length: 6 }, () => post(`${server.url}/invocations`, ROWS)),
+      );
+      for (const r of waited) assert.equal(r.status, 200, r.text);
+      assert.equal((await fetch(`${server.url}/health`)).status, 200);
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test("the wait is bounded: with --worker-wait 0 a request finds no worker and gets a 503 that says why", async () => {
+    const server = await serveForTest(await modelDir("custom"), { workers: 1, workerWaitSeconds: 0 });
+    try {
+      const crash = await post(`${server.url}/invocations`, { ...ROWS, params: { exit_code: 17 } });
+      assert.equal(crash.status, 503);
+      const r = await post(`${server.url}/invocations`, ROWS);
+      assert.equal(r.status, 503, r.text);
+      assert.match(
+        r.json.message,
+        /No Python worker is ready \(python worker restarting after crash \(exit code 17\), 1 of 1 loading\)/,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+});

@@ -14,6 +14,7 @@ interface ServeFlags {
   host: string;
   port: string;
   workers: string;
+  workerWait: string;
   envManager: string;
   runtime: string;
   maxBatchSize: string;
@@ -43,6 +44,11 @@ export function registerModelsServeCommand(program: Command): void {
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
     .option("-w, --workers <n>", "Python worker processes (python runtime)", "2")
+    .option(
+      "--worker-wait <seconds>",
+      "longest a request waits for a replacement Python worker when none is ready (503 beyond)",
+      "30",
+    )
     .option("--env-manager <manager>", "only 'local': run in the current Python environment", "local")
     .option("--runtime <runtime>", "auto | onnx | python", "auto")
     .option("--max-batch-size <rows>", "most rows coalesced into one model call", "64")
@@ -98,6 +104,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     host: flags.host,
     port: positive(flags.port, "--port", true),
     workers: positive(flags.workers, "--workers"),
+    workerWaitSeconds: positive(flags.workerWait, "--worker-wait", true),
     runtime: flags.runtime as RuntimeChoice,
     maxBatchSize: positive(flags.maxBatchSize, "--max-batch-size"),
     maxBatchDelayMs: positive(flags.maxBatchDelayMs, "--max-batch-delay-ms", true),

@@ -45,6 +45,14 @@ export class OnnxRuntime implements ModelRuntime {
     return true;
   }
 
+  recovering(): boolean {
+    return false;
+  }
+
+  notReadyReason(): string | undefined {
+    return undefined;
+  }
+
   describe(): Record<string, unknown> {
     return {
       onnx_inputs: this.plan.inputNames,

@@ -1,6 +1,7 @@
 // The Python runtime: a pool of worker processes running `mlflow.pyfunc.load_model` in the user's Python. One
 // batch per worker at a time. A worker that dies is replaced (its in-flight requests get 503); a worker that
-// failed to load is never reused — a new process is started instead, with backoff.
+// failed to load is never reused — a new process is started instead, with backoff. While no worker is ready but
+// a replacement is on its way, batches wait for it (at most `replacementWaitMs`) instead of failing at once.
 import { ERROR_STATUS, FlowgateError, type ErrorCode } from "../../core/errors.js";
 import type { ModelRuntime, PredictionResult, RuntimeInput } from "../runtime.js";
 import type { WorkerItem } from "./worker-protocol.js";
@@ -8,6 +9,8 @@ import { WorkerProcess, type WorkerSpawnOptions } from "./worker-process.js";
 
 export interface PythonRuntimeOptions extends WorkerSpawnOptions {
   workers: number;
+  /** Longest a batch waits for a replacement worker when none is ready. */
+  replacementWaitMs: number;
 }
 
 const MAX_RESPAWN_DELAY_MS = 30_000;
@@ -17,6 +20,12 @@ export class PythonRuntime implements ModelRuntime {
   private readonly workers: WorkerProcess[] = [];
   private closing = false;
   private respawnFailures = 0;
+  /** Replacements scheduled (backoff) but not yet started. */
+  private scheduled = 0;
+  /** How the last worker ended, for /health. */
+  private lastExit: { code: number | null; signal: string | null; failedToLoad: boolean } | undefined;
+  /** Batches waiting for a worker; woken whenever a worker becomes ready, fails or exits. */
+  private readonly waiters = new Set<() => void>();
   /** Workers replaced after a crash, for /metadata and tests. */
   replaced = 0;
 
@@ -43,6 +52,22 @@ export class PythonRuntime implements ModelRuntime {
     return this.workers.some((w) => w.state === "ready");
   }
 
+  recovering(): boolean {
+    return !this.closing && (this.scheduled > 0 || this.workers.some((w) => w.state === "loading"));
+  }
+
+  notReadyReason(): string | undefined {
+    if (this.ready()) return undefined;
+    if (this.closing) return "the Python workers are shutting down";
+    const loading = this.workers.filter((w) => w.state === "loading").length + this.scheduled;
+    const exit = this.lastExit;
+    const how =
+      exit === undefined
+        ? "python workers starting"
+        : `python worker restarting after ${exit.failedToLoad ? "failing to load the model" : "crash"} (${exit.signal === null ? `exit code ${String(exit.code)}` : `signal ${exit.signal}`})`;
+    return `${how}, ${loading} of ${this.options.workers} loading`;
+  }
+
   describe(): Record<string, unknown> {
     return {
       python: this.options.python,
@@ -52,10 +77,12 @@ export class PythonRuntime implements ModelRuntime {
   }
 
   async predictBatch(inputs: readonly RuntimeInput[]): Promise<PredictionResult[]> {
-    const ready = this.workers.filter((w) => w.state === "ready");
-    const worker = ready.find((w) => !w.busy) ?? ready[0];
+    const worker = this.pick() ?? (await this.waitForWorker(this.options.replacementWaitMs));
     if (worker === undefined) {
-      const error = new FlowgateError("TEMPORARILY_UNAVAILABLE", "No Python worker is ready (a replacement is loading); retry shortly.");
+      const error = new FlowgateError(
+        "TEMPORARILY_UNAVAILABLE",
+        `No Python worker is ready (${this.notReadyReason() ?? "none"}); waited up to ${this.options.replacementWaitMs / 1000} s for a replacement. Retry shortly.`,
+      );
       return inputs.map(() => ({ ok: false, error }));
     }
     const answer = await worker.predict(inputs.map(toItem));
@@ -65,8 +92,37 @@ export class PythonRuntime implements ModelRuntime {
     );
   }
 
+  private pick(): WorkerProcess | undefined {
+    const ready = this.workers.filter((w) => w.state === "ready");
+    return ready.find((w) => !w.busy) ?? ready[0];
+  }
+
+  /** Waits until a worker is ready, nothing is on its way any more, or `ms` have passed. */
+  private async waitForWorker(ms: number): Promise<WorkerProcess | undefined> {
+    const deadline = Date.now() + ms;
+    for (;;) {
+      const worker = this.pick();
+      const left = deadline - Date.now();
+      if (worker !== undefined || !this.recovering() || left <= 0) return worker;
+      await new Promise<void>((resolve) => {
+        const wake = (): void => {
+          clearTimeout(timer);
+          this.waiters.delete(wake);
+          resolve();
+        };
+        const timer = setTimeout(wake, left);
+        this.waiters.add(wake);
+      });
+    }
+  }
+
+  private wakeWaiters(): void {
+    for (const wake of [...this.waiters]) wake();
+  }
+
   async close(): Promise<void> {
     this.closing = true;
+    this.wakeWaiters();
     await Promise.all(this.workers.map((w) => w.stop(5_000)));
   }
 
@@ -75,7 +131,10 @@ export class PythonRuntime implements ModelRuntime {
     this.workers.push(worker);
     this.options.logger.info({ worker_pid: worker.pid, model_path: this.options.modelPath }, "python worker starting");
     worker.loaded.then(
-      () => (this.respawnFailures = 0),
+      () => {
+        this.respawnFailures = 0;
+        this.wakeWaiters();
+      },
       (err: unknown) => this.options.logger.error({ worker_pid: worker.pid, err: (err as Error).message }, "python worker failed to load the model"),
     );
     void worker.exited.then(({ code, signal }) => {
@@ -85,11 +144,16 @@ export class PythonRuntime implements ModelRuntime {
       this.options.logger.warn({ worker_pid: worker.pid, code, signal }, "python worker exited; starting a replacement");
       this.replaced++;
       const failedToLoad = worker.state === "failed";
+      this.lastExit = { code, signal, failedToLoad };
       if (failedToLoad) this.respawnFailures++;
       const delay = Math.min(MAX_RESPAWN_DELAY_MS, this.respawnFailures === 0 ? 0 : 250 * 2 ** this.respawnFailures);
+      this.scheduled++;
       setTimeout(() => {
+        this.scheduled--;
         if (!this.closing) this.spawn();
+        this.wakeWaiters();
       }, delay).unref();
+      this.wakeWaiters();
     });
     return worker;
   }

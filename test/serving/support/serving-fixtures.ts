@@ -55,6 +55,7 @@ export async function serveForTest(
     host: "127.0.0.1",
     port: 0,
     workers: 1,
+    workerWaitSeconds: 30,
     runtime: "auto",
     maxBatchSize: 64,
     maxBatchDelayMs: 2,
@@ -88,7 +89,7 @@ export async function post(
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- tests read arbitrary response JSON
 ): Promise<{ status: number; headers: Headers; text: string; json: any }> {
   const payload = typeof body === "string" || body instanceof Uint8Array ? body : JSON.stringify(body);
-  const response = await fetch(url, { method: "POST", headers, body: payload });
+  const response = await fetch(url, { method: "POST", headers, body: payload as string });
   const text = await response.text();
   let json: unknown;
   try {
