@@ -7,6 +7,7 @@ import type { Cell, ModelInput } from "./frame.js";
 import { submitPrediction, type HostedModel, type HostedModels } from "./hosted-model.js";
 import type { PredictionResult } from "./runtime.js";
 import { checkTensor, type CheckedTensor } from "./tensor-shape.js";
+import { describeViolation, modelParams, routeSchema, SERVING_SCHEMAS } from "./openapi.js";
 
 interface InferTensor {
   name: string;
@@ -28,48 +29,85 @@ export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
   const lookup = (params: { name: string; version?: string }): HostedModel | undefined =>
     models.find(params.name, params.version);
 
-  app.get("/v2", async () => ({ name: "flowgate", version: FLOWGATE_VERSION, extensions: [] }));
-  app.get("/v2/health/live", async () => ({ live: true }));
-  app.get("/v2/health/ready", async (_req, reply) =>
+  app.get("/v2", { schema: routeSchema(SERVING_SCHEMAS.oipServer) }, async () => ({
+    name: "flowgate",
+    version: FLOWGATE_VERSION,
+    extensions: [],
+  }));
+  app.get("/v2/health/live", { schema: routeSchema(SERVING_SCHEMAS.oipLive) }, async () => ({ live: true }));
+  app.get("/v2/health/ready", { schema: routeSchema(SERVING_SCHEMAS.oipReady) }, async (_req, reply) =>
     reply.status(options.isReady() ? 200 : 503).send({ ready: options.isReady() }),
   );
 
   for (const prefix of ["/v2/models/:name", "/v2/models/:name/versions/:version"]) {
-    app.get<{ Params: { name: string; version?: string } }>(prefix, async (request, reply) => {
-      const model = lookup(request.params);
-      if (model === undefined)
-        return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
-      return metadataOf(model, models);
-    });
-    app.get<{ Params: { name: string; version?: string } }>(`${prefix}/ready`, async (request, reply) => {
-      const model = lookup(request.params);
-      const ready = model?.runtime.ready() === true;
-      return reply
-        .status(ready ? 200 : model === undefined ? 404 : 503)
-        .send({ name: request.params.name, ready });
-    });
-    app.post<{ Params: { name: string; version?: string } }>(`${prefix}/infer`, async (request, reply) => {
-      const model = lookup(request.params);
-      if (model === undefined)
-        return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
-      try {
-        const body = JSON.parse((request.body as Buffer).toString("utf8")) as unknown;
-        const input = toModelInput(body, model);
-        const result = await options.await(submitPrediction(model, input, request.log));
-        if (!result.ok) throw result.error;
-        const id = (body as { id?: unknown }).id;
-        return {
-          model_name: model.name,
-          model_version: model.version,
-          ...(typeof id === "string" ? { id } : {}),
-          outputs: toTensors(JSON.parse(result.predictions) as unknown),
-        };
-      } catch (err) {
-        if (err instanceof FlowgateError) return oipError(reply, err.status, err.message);
-        if (err instanceof SyntaxError) return oipError(reply, 400, `Malformed JSON body: ${err.message}`);
-        throw err;
-      }
-    });
+    const params = modelParams(prefix.includes(":version"));
+    app.get<{ Params: { name: string; version?: string } }>(
+      prefix,
+      { schema: routeSchema(SERVING_SCHEMAS.oipModel, params) },
+      async (request, reply) => {
+        const model = lookup(request.params);
+        if (model === undefined)
+          return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
+        return metadataOf(model, models);
+      },
+    );
+    app.get<{ Params: { name: string; version?: string } }>(
+      `${prefix}/ready`,
+      { schema: routeSchema(SERVING_SCHEMAS.oipModelReady, params) },
+      async (request, reply) => {
+        const model = lookup(request.params);
+        const ready = model?.runtime.ready() === true;
+        return reply
+          .status(ready ? 200 : model === undefined ? 404 : 503)
+          .send({ name: request.params.name, ready });
+      },
+    );
+    app.post<{ Params: { name: string; version?: string } }>(
+      `${prefix}/infer`,
+      {
+        schema: routeSchema(SERVING_SCHEMAS.oipInfer, params),
+        // The raw body is parsed here so that Fastify validates the JSON with the documented schema; the handler
+        // answers a violation in the protocol's {error} form.
+        attachValidation: true,
+        preValidation: async (request, reply) => {
+          try {
+            request.body = JSON.parse(
+              (request.body as Buffer | undefined)?.toString("utf8") ?? "",
+            ) as unknown;
+          } catch (err) {
+            return oipError(reply, 400, `Malformed JSON body: ${(err as Error).message}`);
+          }
+        },
+      },
+      async (request, reply) => {
+        const model = lookup(request.params);
+        if (model === undefined)
+          return oipError(reply, 404, `Model '${request.params.name}' is not served here.`);
+        if (request.validationError !== undefined) {
+          return oipError(
+            reply,
+            400,
+            `Invalid inference request: ${describeViolation(request.validationError)}.`,
+          );
+        }
+        try {
+          const body = request.body;
+          const input = toModelInput(body, model);
+          const result = await options.await(submitPrediction(model, input, request.log));
+          if (!result.ok) throw result.error;
+          const id = (body as { id?: unknown }).id;
+          return {
+            model_name: model.name,
+            model_version: model.version,
+            ...(typeof id === "string" ? { id } : {}),
+            outputs: toTensors(JSON.parse(result.predictions) as unknown),
+          };
+        } catch (err) {
+          if (err instanceof FlowgateError) return oipError(reply, err.status, err.message);
+          throw err;
+        }
+      },
+    );
   }
 }
 

@@ -17,6 +17,7 @@ import type { HostedModels } from "./hosted-model.js";
 import { submitPrediction } from "./hosted-model.js";
 import type { ServingMetrics } from "./metrics.js";
 import { registerOipV2 } from "./oip-v2.js";
+import { installServingOpenApi, routeSchema, SERVING_SCHEMAS } from "./openapi.js";
 import type { PredictionResult } from "./runtime.js";
 import { checkContentType, parseInvocation } from "./scoring-protocol.js";
 
@@ -33,6 +34,10 @@ export interface ServingServerOptions {
   headersTimeoutSeconds: number;
   /** False until the model is loaded, and again once shutdown starts. */
   isReady: () => boolean;
+  /** True once the model is loaded until shutdown starts, even while its runtime recovers from a crash. */
+  isServing: () => boolean;
+  /** Why not ready, for /health (e.g. a Python worker restarting after a crash). */
+  notReadyReason: () => string;
 }
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
@@ -90,7 +95,12 @@ export async function buildServingServer(options: ServingServerOptions): Promise
     },
     return503OnClosing: true,
     forceCloseConnections: "idle",
+    // Validation must not rewrite what the client sent (no coercion of "4" to 4, no defaults, nothing removed).
+    ajv: { customOptions: { coerceTypes: false, useDefaults: false, removeAdditional: false } },
   });
+  // Response schemas document the routes; bodies are serialised exactly as the handlers build them.
+  app.setSerializerCompiler(() => (data) => JSON.stringify(data));
+  await installServingOpenApi(app);
 
   // Every body is read raw (Fastify enforces bodyLimit on the wire bytes first); compressed bodies are inflated
   // with the same limit on their output, so a zip bomb gets 413 before any parsing.
@@ -159,15 +169,27 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       new FlowgateError("INTERNAL_ERROR", `Internal error; see the server log for request id ${request.id}.`),
     );
   });
-  app.setNotFoundHandler((request, reply) =>
-    sendFlowgateError(
+  app.setNotFoundHandler((request, reply) => {
+    const url = request.url.split("?")[0] ?? "";
+    // As Flask answers MLflow's scoring server: a known path with another method is a 405 with Allow.
+    const allowed = ["GET", "HEAD", "POST"].filter(
+      (method) => app.findRoute({ method: method, url }) !== null,
+    );
+    if (allowed.length > 0) {
+      reply.header("allow", allowed.join(", "));
+      return reply
+        .status(405)
+        .type("application/json")
+        .send({
+          error_code: "BAD_REQUEST",
+          message: `Method ${request.method} is not allowed on ${url}; use ${allowed.join(" or ")}.`,
+        });
+    }
+    return sendFlowgateError(
       reply,
-      new FlowgateError(
-        "ENDPOINT_NOT_FOUND",
-        `No endpoint ${request.method} ${request.url.split("?")[0] ?? ""}.`,
-      ),
-    ),
-  );
+      new FlowgateError("ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${url}.`),
+    );
+  });
 
   /** Waits for a queued prediction, but never past the request timeout (→ 504, and the request leaves the queue). */
   const awaitResult = (submitted: {
@@ -196,11 +218,13 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       : reply
           .status(503)
           .type("application/json")
-          .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: "The model is not loaded yet." });
-  app.get("/ping", health);
-  app.get("/health", health);
-  app.get("/version", async (_req, reply) => reply.type("text/plain").send(FLOWGATE_VERSION));
-  app.get("/metadata", async () => ({
+          .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: options.notReadyReason() });
+  app.get("/ping", { schema: routeSchema(SERVING_SCHEMAS.ping) }, health);
+  app.get("/health", { schema: routeSchema(SERVING_SCHEMAS.health) }, health);
+  app.get("/version", { schema: routeSchema(SERVING_SCHEMAS.version) }, async (_req, reply) =>
+    reply.type("text/plain").send(FLOWGATE_VERSION),
+  );
+  app.get("/metadata", { schema: routeSchema(SERVING_SCHEMAS.metadata) }, async () => ({
     flowgate_version: FLOWGATE_VERSION,
     ready: options.isReady(),
     models: models.all().map((m) => ({
@@ -215,13 +239,13 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       ...m.runtime.describe(),
     })),
   }));
-  app.get("/metrics", async (_req, reply) =>
+  app.get("/metrics", { schema: routeSchema(SERVING_SCHEMAS.metrics) }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
-  app.post("/invocations", async (request, reply) => {
+  app.post("/invocations", { schema: routeSchema(SERVING_SCHEMAS.invocations) }, async (request, reply) => {
     const model = models.primary();
-    if (model === undefined || !options.isReady()) {
+    if (model === undefined || !options.isServing()) {
       throw new FlowgateError("TEMPORARILY_UNAVAILABLE", "The model is not loaded yet; retry shortly.");
     }
     const mime = checkContentType(request.headers["content-type"]);

@@ -25,15 +25,15 @@ const LYING_TENSORS: { tensor: Record<string, unknown>; message: RegExp }[] = [
   },
   {
     tensor: { name: "x", shape: [2.5, 2], datatype: "FP32", data: [1, 2, 3, 4, 5] },
-    message: /non-negative integer/,
+    message: /'inputs\[0\]\.shape\[0\]' must be integer/,
   },
   {
     tensor: { name: "x", shape: [-1, 4], datatype: "FP32", data: [1, 2, 3, 4] },
-    message: /non-negative integer/,
+    message: /'inputs\[0\]\.shape\[0\]' must be >= 0/,
   },
   {
     tensor: { name: "x", shape: ["4"], datatype: "FP32", data: [1, 2, 3, 4] },
-    message: /non-negative integer/,
+    message: /'inputs\[0\]\.shape\[0\]' must be integer/,
   },
   {
     tensor: { name: "x", shape: [2], datatype: "FP32", data: [1, "two"] },
@@ -41,7 +41,7 @@ const LYING_TENSORS: { tensor: Record<string, unknown>; message: RegExp }[] = [
   },
   {
     tensor: { name: "x", shape: [1], datatype: "FLOAT", data: [1] },
-    message: /'datatype' must be one of BOOL/,
+    message: /'inputs\[0\]\.datatype' must be equal to one of the allowed values/,
   },
 ];
 
