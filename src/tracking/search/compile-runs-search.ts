@@ -1,6 +1,7 @@
 // Compiles a parsed runs search into one SQL query over runs, latest_metrics, params and run_tags that means
-// the same on SQLite and PostgreSQL. Metric, param and tag filters are inner joins (one row per run and key),
-// so a metric filter can use the latest_metrics (key, value) index; other order_by keys are LEFT JOINs.
+// the same on SQLite and PostgreSQL. Metric, param and tag clauses are grouped per key (one row per run and
+// key): a group on an order_by key is an inner join, so the engine can walk the (key, value) index; the
+// other groups are one subquery per table however many clauses there are; other order_by keys are LEFT JOINs.
 // Order as MLflow's SQL store: each key's values first, then NaN, then missing; ties by start_time DESC, run_id.
 import { sql, type RawBuilder, type SqlBool } from "kysely";
 import type { Executor } from "../../store/database.js";
@@ -76,108 +77,150 @@ async function runIdsByDatasetContext(
   return [...ids];
 }
 
-/** How a filter is applied: a condition on `r`, or an inner join that keeps only runs with a matching row. */
-type Filter =
-  | { type: "where"; condition: RawBuilder<SqlBool> }
-  | {
-      type: "join";
-      join: RawBuilder<unknown>;
-      /** The same test as a correlated EXISTS, for when the join would not help the order. */
-      exists: RawBuilder<SqlBool>;
-      kind: "metric" | "param" | "tag";
-      key: string;
-      maybeNaN: boolean;
-    };
-
 const KEY_TABLES = { metric: "latest_metrics", param: "params", tag: "run_tags" } as const;
 
+type KeyKind = keyof typeof KEY_TABLES;
+type KeyClause = Extract<RunClause, { kind: KeyKind }>;
+
 /**
- * A filter on a key that is also an order_by key becomes an inner join, so the engine can walk the
- * (key, value) index in order; any other key filter becomes a correlated EXISTS, so the default order
- * (start_time DESC) can walk the runs index and stop at the page size.
+ * All the comparisons a filter makes on one key of one kind. Each run has at most one row per key (the
+ * tables' primary key is (run_id, key)), so they all test that one row: `params.p > 'a' AND params.p < 'c'`
+ * is one row test, not two joins.
  */
-async function filterFor(
-  ex: Executor,
-  experimentIds: number[],
-  clause: RunClause,
-  index: number,
-  orderBy: readonly RunOrderBy[],
-): Promise<Filter> {
-  const filter = await keyFilterFor(ex, experimentIds, clause, index);
-  if (filter.type === "where" || orderBy.some((o) => o.kind === filter.kind && o.key === filter.key))
-    return filter;
-  return { type: "where", condition: filter.exists };
+interface KeyGroup {
+  kind: KeyKind;
+  key: string;
+  clauses: KeyClause[];
 }
 
-async function keyFilterFor(
+/** A key group joined to `r` (the order follows its value) under `alias`. */
+interface JoinedKey {
+  kind: KeyKind;
+  key: string;
+  alias: string;
+  /** Whether a joined metric row may hold NaN (only `!=` lets NaN through). */
+  maybeNaN: boolean;
+}
+
+/** The row test of a key group on the row aliased `alias`. */
+function rowTest(group: KeyGroup, alias: string): RawBuilder<SqlBool> {
+  const tests = group.clauses.map((clause) => {
+    if (clause.comparator === "IS NOT NULL") return sql<SqlBool>`1 = 1`;
+    const cmp = sqlComparison(sql.ref(`${alias}.value`), clause.comparator, clause.value);
+    if (clause.kind !== "metric") return cmp;
+    // NaN satisfies only != (as IEEE comparison does); it is stored as 0 with is_nan = 1.
+    const nan = sql.ref(`${alias}.is_nan`);
+    return clause.comparator === "!="
+      ? sql<SqlBool>`(${nan} = 1 or ${cmp})`
+      : sql<SqlBool>`(${nan} = 0 and ${cmp})`;
+  });
+  return sql<SqlBool>`${sql.ref(`${alias}.key`)} = ${group.key} and ${sql.join(tests, sql` and `)}`;
+}
+
+/**
+ * The runs that pass every group of one table, as one condition on `r`. One group is a correlated EXISTS,
+ * so the default order (start_time DESC) can walk the runs index and stop at the page size. Several groups
+ * are ONE grouped subquery — the runs with a passing row for each of the K keys — instead of K semi-joins:
+ * PostgreSQL plans K semi-joins by searching join orders, which took minutes for a hundred of them.
+ */
+function tableCondition(kind: KeyKind, groups: KeyGroup[]): RawBuilder<SqlBool> {
+  const table = sql.raw(KEY_TABLES[kind]);
+  if (groups.length === 1) {
+    const [group] = groups as [KeyGroup];
+    return sql<SqlBool>`exists (select 1 from ${table} f where f.run_id = r.run_id and ${rowTest(group, "f")})`;
+  }
+  const anyKey = sql.join(
+    groups.map((g) => sql`(${rowTest(g, "f")})`),
+    sql` or `,
+  );
+  const keys = sql.join(groups.map((g) => g.key));
+  return sql<SqlBool>`r.run_id in (select f.run_id from ${table} f where f.key in (${keys}) and (${anyKey}) group by f.run_id having count(*) = ${groups.length})`;
+}
+
+/** `params.a IS NULL AND params.b IS NULL`: the runs with none of those keys, in one NOT EXISTS per table. */
+function missingKeysCondition(kind: KeyKind, keys: string[]): RawBuilder<SqlBool> {
+  const table = sql.raw(KEY_TABLES[kind]);
+  return sql<SqlBool>`not exists (select 1 from ${table} f where f.run_id = r.run_id and f.key in (${sql.join(keys)}))`;
+}
+
+/** A condition on `r` for an attribute or dataset clause. */
+async function attributeCondition(
   ex: Executor,
   experimentIds: number[],
-  clause: RunClause,
-  index: number,
-): Promise<Filter> {
-  switch (clause.kind) {
-    case "metric": {
-      // An inner join on latest_metrics lets the engine drive the query from the (key, value) index.
-      // NaN satisfies only != (as IEEE comparison does); it is stored as 0 with is_nan = 1.
-      const alias = sql.raw(`f${index}`);
-      const cmp = sqlComparison(sql.ref(`f${index}.value`), clause.comparator, clause.value);
-      const cond =
-        clause.comparator === "!="
-          ? sql<SqlBool>`(${alias}.is_nan = 1 or ${cmp})`
-          : sql<SqlBool>`${alias}.is_nan = 0 and ${cmp}`;
-      return {
-        type: "join",
-        join: sql`join latest_metrics ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
-        exists: sql<SqlBool>`exists (select 1 from latest_metrics ${alias} where ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond})`,
-        kind: "metric",
-        key: clause.key,
-        maybeNaN: clause.comparator === "!=",
-      };
-    }
-    case "param":
-    case "tag": {
-      const table = sql.raw(KEY_TABLES[clause.kind]);
-      if (clause.comparator === "IS NULL") {
-        return {
-          type: "where",
-          condition: sql<SqlBool>`not exists (select 1 from ${table} f where f.run_id = r.run_id and f.key = ${clause.key})`,
-        };
-      }
-      const alias = sql.raw(`f${index}`);
-      const cond =
-        clause.comparator === "IS NOT NULL"
-          ? sql<SqlBool>`1 = 1`
-          : sqlComparison(sql.ref(`f${index}.value`), clause.comparator, clause.value);
-      return {
-        type: "join",
-        join: sql`join ${table} ${alias} on ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond}`,
-        exists: sql<SqlBool>`exists (select 1 from ${table} ${alias} where ${alias}.run_id = r.run_id and ${alias}.key = ${clause.key} and ${cond})`,
-        kind: clause.kind,
-        key: clause.key,
-        maybeNaN: false,
-      };
-    }
-    case "attribute":
-      return {
-        type: "where",
-        condition: sqlComparison(
-          sql.ref(`r.${ATTRIBUTE_COLUMNS[clause.key] ?? "run_id"}`),
-          clause.comparator,
-          clause.value,
-        ),
-      };
-    case "dataset": {
-      if (clause.key === "context") {
-        const ids = await runIdsByDatasetContext(ex, experimentIds, clause);
-        return { type: "where", condition: sqlComparison(sql.ref("r.run_id"), "IN", ids) };
-      }
-      const cmp = sqlComparison(sql.ref(`d.${clause.key}`), clause.comparator, clause.value);
-      return {
-        type: "where",
-        condition: sql<SqlBool>`r.run_id in (select i.run_id from run_inputs i join datasets d on d.dataset_id = i.dataset_id where ${cmp})`,
-      };
+  clause: Exclude<RunClause, KeyClause>,
+): Promise<RawBuilder<SqlBool>> {
+  if (clause.kind === "attribute") {
+    return sqlComparison(
+      sql.ref(`r.${ATTRIBUTE_COLUMNS[clause.key] ?? "run_id"}`),
+      clause.comparator,
+      clause.value,
+    );
+  }
+  if (clause.key === "context") {
+    const ids = await runIdsByDatasetContext(ex, experimentIds, clause);
+    return sqlComparison(sql.ref("r.run_id"), "IN", ids);
+  }
+  const cmp = sqlComparison(sql.ref(`d.${clause.key}`), clause.comparator, clause.value);
+  return sql<SqlBool>`r.run_id in (select i.run_id from run_inputs i join datasets d on d.dataset_id = i.dataset_id where ${cmp})`;
+}
+
+interface CompiledFilter {
+  conditions: RawBuilder<SqlBool>[];
+  joins: RawBuilder<unknown>[];
+  joined: JoinedKey[];
+}
+
+/**
+ * Compiles the clauses: attributes and datasets become conditions on `r`; key clauses are grouped per key;
+ * a group on a key the results are ordered by becomes an inner join, so the engine can walk the (key, value)
+ * index in order; the other groups become one condition per table (see tableCondition).
+ */
+async function compileFilter(
+  ex: Executor,
+  experimentIds: number[],
+  clauses: readonly RunClause[],
+  orderBy: readonly RunOrderBy[],
+): Promise<CompiledFilter> {
+  const conditions: RawBuilder<SqlBool>[] = [];
+  const groups = new Map<string, KeyGroup>();
+  const missing: Record<KeyKind, string[]> = { metric: [], param: [], tag: [] };
+  for (const clause of clauses) {
+    if (clause.kind === "attribute" || clause.kind === "dataset") {
+      conditions.push(await attributeCondition(ex, experimentIds, clause));
+    } else if (clause.comparator === "IS NULL") {
+      missing[clause.kind].push(clause.key);
+    } else {
+      const id = `${clause.kind}\u0000${clause.key}`;
+      const group = groups.get(id) ?? { kind: clause.kind, key: clause.key, clauses: [] };
+      group.clauses.push(clause);
+      groups.set(id, group);
     }
   }
+  const joins: RawBuilder<unknown>[] = [];
+  const joined: JoinedKey[] = [];
+  const rest: Record<KeyKind, KeyGroup[]> = { metric: [], param: [], tag: [] };
+  for (const group of groups.values()) {
+    if (!orderBy.some((o) => o.kind === group.kind && o.key === group.key)) {
+      rest[group.kind].push(group);
+      continue;
+    }
+    const alias = `f${joined.length}`;
+    const table = sql.raw(KEY_TABLES[group.kind]);
+    joins.push(
+      sql`join ${table} ${sql.raw(alias)} on ${sql.raw(alias)}.run_id = r.run_id and ${rowTest(group, alias)}`,
+    );
+    joined.push({
+      kind: group.kind,
+      key: group.key,
+      alias,
+      maybeNaN: group.kind === "metric" && group.clauses.every((c) => c.comparator === "!="),
+    });
+  }
+  for (const kind of ["metric", "param", "tag"] as const) {
+    if (rest[kind].length > 0) conditions.push(tableCondition(kind, rest[kind]));
+    if (missing[kind].length > 0) conditions.push(missingKeysCondition(kind, missing[kind]));
+  }
+  return { conditions, joins, joined };
 }
 
 interface OrderPart {
@@ -185,7 +228,7 @@ interface OrderPart {
   terms: RawBuilder<unknown>[];
 }
 
-function orderPart(order: RunOrderBy, index: number, dialect: Dialect, filters: Filter[]): OrderPart {
+function orderPart(order: RunOrderBy, index: number, dialect: Dialect, joined: JoinedKey[]): OrderPart {
   const dir = sql.raw(order.ascending ? "asc" : "desc");
   const collate = sql.raw(`collate ${dialect.binaryCollation}`);
   if (order.kind === "attribute") {
@@ -202,12 +245,9 @@ function orderPart(order: RunOrderBy, index: number, dialect: Dialect, filters: 
   }
   // A filter on the same key already joined its row: every run in the result has it, so the order needs no
   // null handling (nor NaN handling unless the filter was !=), and can follow the (key, value) index.
-  const filterIndex = filters.findIndex(
-    (f) => f.type === "join" && f.kind === order.kind && f.key === order.key,
-  );
-  const filter = filters[filterIndex];
-  if (filter?.type === "join") {
-    const alias = sql.raw(`f${filterIndex}`);
+  const filter = joined.find((j) => j.kind === order.kind && j.key === order.key);
+  if (filter !== undefined) {
+    const alias = sql.raw(filter.alias);
     const value =
       order.kind === "metric" ? sql`${alias}.value ${dir}` : sql`${alias}.value ${collate} ${dir}`;
     return { join: undefined, terms: filter.maybeNaN ? [sql`${alias}.is_nan`, value] : [value] };
@@ -236,19 +276,14 @@ export async function searchRunIds(ex: Executor, dialect: Dialect, search: RunSe
     .map(experimentIdNumber)
     .filter((id): id is number => id !== undefined);
   if (experimentIds.length === 0) return [];
+  const filter = await compileFilter(ex, experimentIds, search.clauses, search.orderBy);
   const conditions: RawBuilder<SqlBool>[] = [
     sql<SqlBool>`r.experiment_id in (${sql.join(experimentIds)})`,
     sql<SqlBool>`r.lifecycle_stage in (${sql.join(lifecycleStagesOf(search.viewType))})`,
+    ...filter.conditions,
   ];
-  const filters: Filter[] = [];
-  for (const [i, clause] of search.clauses.entries())
-    filters.push(await filterFor(ex, experimentIds, clause, i, search.orderBy));
-  for (const f of filters) if (f.type === "where") conditions.push(f.condition);
-  const parts = search.orderBy.map((o, i) => orderPart(o, i, dialect, filters));
-  const joins = [
-    ...filters.flatMap((f) => (f.type === "join" ? [f.join] : [])),
-    ...parts.flatMap((p) => (p.join === undefined ? [] : [p.join])),
-  ];
+  const parts = search.orderBy.map((o, i) => orderPart(o, i, dialect, filter.joined));
+  const joins = [...filter.joins, ...parts.flatMap((p) => (p.join === undefined ? [] : [p.join]))];
   const terms = parts.flatMap((p) => p.terms);
   if (!search.orderBy.some((o) => o.kind === "attribute" && o.key === "start_time")) {
     terms.push(sql`r.start_time desc`);
