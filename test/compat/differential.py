@@ -44,7 +44,8 @@ def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, seconds: f
         try:
             if requests.get(f"{url}/health", timeout=1).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):
+            # Not up yet, or too busy to answer within a second on a loaded machine.
             pass
         time.sleep(0.2)
     process.kill()

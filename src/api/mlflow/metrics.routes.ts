@@ -42,7 +42,8 @@ export function metricRoutes(runs: RunService) {
           optionalInt(args, "max_results"),
         );
         await checkRunsReadable(request, runs, runIds);
-        return { metrics: metrics.map(metricToWire) };
+        // protobuf-JSON, as MLflow answers: no points is `{}`.
+        return metrics.length === 0 ? {} : { metrics: metrics.map(metricToWire) };
       },
     );
 

@@ -91,6 +91,8 @@ for (const backend of BACKENDS) {
       assert.equal(res.status, 200);
       assert.deepEqual(stepsOf(res.body), steps10());
       assert.ok(res.body.metrics.every((m: { run_id: string }) => m.run_id === b));
+      const none = await call(server, "GET", INTERVAL, { run_ids: MISSING_RUN, metric_key: "loss" });
+      assert.deepEqual(none.body, {}, "protobuf-JSON leaves the empty list out, as MLflow does");
     });
 
     it("get-history-bulk returns whole histories ordered by run, then time, capped by max_results", async () => {
