@@ -70,7 +70,9 @@ export async function createApp(
   clock: Clock = systemClock,
   env: NodeJS.ProcessEnv = process.env,
 ): Promise<App> {
-  const database = await openDatabase(config.backendStoreUri);
+  const database = await openDatabase(config.backendStoreUri, {
+    statementTimeoutMs: config.statementTimeoutSeconds * 1000,
+  });
   try {
     const audit = createAuditLog(clock);
     const trackingStore = createSqlTrackingStore(database.dialect);

@@ -33,6 +33,8 @@ export interface ServerConfig {
   cacheDir: string;
   /** Key file sealing webhook secrets at rest, when FLOWGATE_SECRET_KEY is not set (created on first start). */
   secretKeyFile: string;
+  /** PostgreSQL cancels a statement running longer than this (seconds; 0 = never); see store/database.ts. */
+  statementTimeoutSeconds: number;
 }
 
 export const DEFAULTS = {
@@ -42,6 +44,7 @@ export const DEFAULTS = {
   port: 5000,
   maxJsonBodyBytes: 4 * 1024 * 1024,
   maxArtifactBytes: 10 * 1024 * 1024 * 1024,
+  statementTimeoutSeconds: 30,
 } as const;
 
 export interface ServerFlags {
@@ -58,6 +61,7 @@ export interface ServerFlags {
   python?: string | undefined;
   cacheDir?: string | undefined;
   maxArtifactBytes?: string | undefined;
+  statementTimeout?: string | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -101,7 +105,22 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       flags.cacheDir ?? env.FLOWGATE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "flowgate"),
     ),
     secretKeyFile: path.resolve(env.FLOWGATE_SECRET_KEY_FILE ?? defaultSecretKeyFile(backendStoreUri)),
+    statementTimeoutSeconds: seconds(
+      flags.statementTimeout ?? env.FLOWGATE_STATEMENT_TIMEOUT,
+      "--statement-timeout",
+      DEFAULTS.statementTimeoutSeconds,
+    ),
   };
+}
+
+/** A whole number of seconds, 0 or more (0 = no limit). */
+function seconds(raw: string | undefined, flag: string, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 0) {
+    throw invalidParameter(`Invalid ${flag} '${raw}': give a whole number of seconds (0 for no limit).`);
+  }
+  return value;
 }
 
 /** `s3:`, `gs:`, `mlflow-artifacts:`…; undefined for a plain path (a one-letter "scheme" is a Windows drive). */

@@ -205,7 +205,7 @@ export async function searchRegisteredModels(
     maxResultsLimit: SEARCH_MODELS_LIMIT,
   };
   return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
-    deps.store.searchModels(deps.database.db, conditions, orderBy, offset, limit),
+    deps.store.searchModels(deps.database.searchDb, conditions, orderBy, offset, limit),
   );
 }
 

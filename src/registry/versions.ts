@@ -226,7 +226,7 @@ export async function searchModelVersions(
     maxResultsLimit: SEARCH_VERSIONS_LIMIT,
   };
   return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
-    deps.store.searchVersions(deps.database.db, conditions, orderBy, offset, limit),
+    deps.store.searchVersions(deps.database.searchDb, conditions, orderBy, offset, limit),
   );
 }
 

@@ -14,6 +14,12 @@ export type Executor = Kysely<Schema> | Transaction<Schema>;
 
 export interface Database {
   readonly db: Kysely<Schema>;
+  /**
+   * The executor for searches (runs, experiments, registry, logged models). On PostgreSQL it has its own
+   * small pool: however many slow searches arrive at once, they wait for each other, and the main pool's
+   * connections stay free for every other request. On SQLite (one connection, synchronous) it is `db`.
+   */
+  readonly searchDb: Kysely<Schema>;
   readonly dialect: Dialect;
   /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T>;
@@ -42,12 +48,25 @@ function openSqlite(uri: string): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new SqliteDialect({ database: sqlite }) });
 }
 
-function openPostgres(uri: string): Kysely<Schema> {
+/** How the PostgreSQL pools are sized and bounded. */
+export interface DatabaseOptions {
+  /**
+   * PostgreSQL cancels any statement that runs longer (ms), so one costly query cannot hold a connection
+   * and its CPU indefinitely; db-errors.ts reports the cancellation as a 400. 0 turns it off.
+   */
+  statementTimeoutMs?: number;
+}
+
+export const POOL_SIZES = { main: 10, search: 4 } as const;
+
+function openPostgres(uri: string, max: number, statementTimeoutMs: number): Kysely<Schema> {
   // MLflow users write SQLAlchemy URIs such as postgresql+psycopg2://; the driver part means nothing here.
   const connectionString = uri.replace(/^postgres(ql)?(\+\w+)?:\/\//, "postgresql://");
   const pool = new pg.Pool({
     connectionString,
-    max: 10,
+    max,
+    // Sent as a startup parameter: every connection of the pool has it from its first statement on.
+    ...(statementTimeoutMs > 0 ? { statement_timeout: statementTimeoutMs } : {}),
     types: {
       // int8 → number: our int8 columns are ms timestamps, steps and ids, all well inside 2^53.
       getTypeParser: ((oid: number, format?: "text" | "binary"): unknown =>
@@ -59,30 +78,47 @@ function openPostgres(uri: string): Kysely<Schema> {
   return new Kysely<Schema>({ dialect: new PostgresDialect({ pool }) });
 }
 
-export async function openDatabase(uri: string): Promise<Database> {
+export async function openDatabase(uri: string, options: DatabaseOptions = {}): Promise<Database> {
+  const timeout = options.statementTimeoutMs ?? 0;
   let db: Kysely<Schema>;
+  let searchDb: Kysely<Schema>;
   let dialect: Dialect;
   if (uri.startsWith("sqlite:")) {
     db = openSqlite(uri);
+    searchDb = db;
     dialect = sqliteDialect;
   } else if (/^postgres(ql)?(\+\w+)?:\/\//.test(uri)) {
-    db = openPostgres(uri);
+    // Migrations run without the statement timeout: building an index over a large table may take longer.
+    const migrator = openPostgres(uri, 1, 0);
+    try {
+      await migrateToLatest(migrator, postgresDialect);
+    } finally {
+      await migrator.destroy();
+    }
+    db = openPostgres(uri, POOL_SIZES.main, timeout);
+    searchDb = openPostgres(uri, POOL_SIZES.search, timeout);
     dialect = postgresDialect;
   } else {
     throw invalidParameter(
       `Unsupported backend store URI '${uri}': use sqlite:///<path> or postgresql://user:password@host:port/db.`,
     );
   }
-  try {
-    await migrateToLatest(db, dialect);
-  } catch (err) {
-    await db.destroy();
-    throw err;
+  if (dialect.engine === "sqlite") {
+    try {
+      await migrateToLatest(db, dialect);
+    } catch (err) {
+      await db.destroy();
+      throw err;
+    }
   }
   return {
     db,
+    searchDb,
     dialect,
     transaction: (fn) => db.transaction().execute(fn),
-    close: () => db.destroy(),
+    close: async () => {
+      await db.destroy();
+      if (searchDb !== db) await searchDb.destroy();
+    },
   };
 }

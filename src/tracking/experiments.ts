@@ -185,7 +185,7 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
     async searchExperiments(request) {
       const maxResults = checkMaxResults(request.maxResults, 1000, MAX_EXPERIMENTS_PER_PAGE);
       const offset = decodePageToken(request.pageToken);
-      const rows = await store.searchExperiments(database.db, {
+      const rows = await store.searchExperiments(database.searchDb, {
         viewType: request.viewType ?? "ACTIVE_ONLY",
         clauses: parseExperimentsFilter(request.filter),
         orderBy: parseExperimentsOrderBy(request.orderBy ?? []),

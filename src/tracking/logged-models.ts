@@ -217,7 +217,7 @@ export function createLoggedModelService(deps: LoggedModelServiceDeps): LoggedMo
       }
       const maxResults = checkMaxResults(input.maxResults, 50, 10000);
       const offset = decodePageToken(input.pageToken);
-      const rows = await store.search(database.db, {
+      const rows = await store.search(database.searchDb, {
         experimentIds: input.experimentIds,
         filter: parseLoggedModelFilter(input.filter),
         datasets: input.datasets,

@@ -436,7 +436,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
       checkSearchExperimentIds(request.experimentIds);
       const maxResults = checkMaxResults(request.maxResults, 1000, MAX_RUNS_PER_PAGE);
       const offset = decodePageToken(request.pageToken);
-      const runIds = await store.searchRunIds(database.db, {
+      const runIds = await store.searchRunIds(database.searchDb, {
         experimentIds: request.experimentIds,
         viewType: request.runViewType ?? "ACTIVE_ONLY",
         clauses: parseRunsFilter(request.filter),
@@ -445,7 +445,7 @@ export function createRunService(deps: RunServiceDeps): RunService {
         limit: maxResults + 1,
       });
       const page = pageOf(runIds, offset, maxResults);
-      return { items: await store.getRuns(database.db, page.items), nextPageToken: page.nextPageToken };
+      return { items: await store.getRuns(database.searchDb, page.items), nextPageToken: page.nextPageToken };
     },
   };
 }

@@ -50,6 +50,22 @@ describe("server configuration", () => {
     );
   });
 
+  it("takes the PostgreSQL statement timeout from --statement-timeout or FLOWGATE_STATEMENT_TIMEOUT (30 s by default)", () => {
+    assert.equal(loadServerConfig({}, {}).statementTimeoutSeconds, DEFAULTS.statementTimeoutSeconds);
+    assert.equal(loadServerConfig({}, { FLOWGATE_STATEMENT_TIMEOUT: "5" }).statementTimeoutSeconds, 5);
+    assert.equal(
+      loadServerConfig({ statementTimeout: "0" }, { FLOWGATE_STATEMENT_TIMEOUT: "5" })
+        .statementTimeoutSeconds,
+      0,
+    );
+    for (const bad of ["-1", "1.5", "soon"]) {
+      assert.throws(
+        () => loadServerConfig({ statementTimeout: bad }, {}),
+        (err: unknown) => err instanceof FlowgateError && /--statement-timeout/.test(err.message),
+      );
+    }
+  });
+
   it("refuses a port or byte limit that is not a whole number in range, naming it", () => {
     assert.throws(() => loadServerConfig({ port: 70000 }, {}), /Invalid port 70000/);
     for (const bad of ["0", "-5", "1.5", "10GB"]) {

@@ -17,6 +17,7 @@ interface ServerOptions {
   python?: string;
   cacheDir?: string;
   maxArtifactBytes?: string;
+  statementTimeout?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -57,6 +58,10 @@ export function registerServerCommand(program: Command): void {
       "largest artifact upload accepted, in bytes; 413 beyond (default FLOWGATE_MAX_ARTIFACT_BYTES or 10 GiB)",
     )
     .option(
+      "--statement-timeout <seconds>",
+      "PostgreSQL cancels a query running longer and the request gets a 400 (default FLOWGATE_STATEMENT_TIMEOUT or 30; 0 = no limit)",
+    )
+    .option(
       "--cache-dir <dir>",
       "scratch and ONNX conversion cache (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate)",
     )
@@ -73,6 +78,7 @@ export function registerServerCommand(program: Command): void {
         python: opts.python,
         cacheDir: opts.cacheDir,
         maxArtifactBytes: opts.maxArtifactBytes,
+        statementTimeout: opts.statementTimeout,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {
