@@ -22,6 +22,7 @@ import { loggedModelFileRoutes } from "./api/mlflow/logged-model-files.routes.js
 import { graphqlRoutes } from "./api/graphql/graphql.routes.js";
 import { queryLimitsFrom } from "./api/graphql/query-limits.js";
 import { createDatasetService } from "./tracking/datasets.js";
+import { createSqlDatasetStore } from "./tracking/sql-dataset-store.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
@@ -153,7 +154,7 @@ export async function createApp(
       },
       setAlias: (ctx, req) => setAlias(registry, ctx, req),
     });
-    const datasets = createDatasetService(database);
+    const datasets = createDatasetService(database, createSqlDatasetStore());
     const routes: RoutePlugin[] = [
       (app) => {
         app.get(

@@ -58,7 +58,7 @@ const UNRESTRICTED: ReadAccess = {
   unrestricted: true,
   experiment: () => true,
   model: () => true,
-  modelNamed: async () => true,
+  versionNamed: async () => true,
   version: async () => true,
   artifact: async () => true,
 };
@@ -266,6 +266,7 @@ export function createAuthGuard(deps: {
           request.readAccess = readAccessOf(request.principal.grants, {
             isProtectedAlias: deps.isProtectedAlias,
             modelIdOf: (name) => deps.scopes.modelIdOf(db(), name),
+            findVersion: (name, version) => deps.scopes.findVersion(db(), name, { version }),
             versionsStoredIn: (x, experimentId) => deps.scopes.versionsStoredIn(x, experimentId),
           });
         }

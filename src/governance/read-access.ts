@@ -24,8 +24,8 @@ export interface ReadAccess {
   readonly unrestricted: boolean;
   experiment(experimentId: string | number): boolean;
   model(registeredModelId: number): boolean;
-  /** The same, for a model known by name (a model that is not there is readable only to the unrestricted). */
-  modelNamed(name: string): Promise<boolean>;
+  /** A version known by name and number (a transition request's); one that is not there counts as unreleased. */
+  versionNamed(name: string, version: number): Promise<boolean>;
   /** THE rule for versions: readable model, and released when only the service role grants the read. */
   version(version: VersionRef): Promise<boolean>;
   /** A file or folder of the artifact store, by its store path (`<experiment>/<run>/artifacts/…`). */
@@ -36,6 +36,7 @@ export interface ReadAccessDeps {
   /** Whether `alias` is a protected alias of model `name` (its promotion policy says so). */
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
   modelIdOf(name: string): Promise<number | undefined>;
+  findVersion(name: string, version: number): Promise<VersionRef | undefined>;
   /** Live versions whose files lie in experiment `experimentId`'s area of the artifact store. */
   versionsStoredIn(x: Executor, experimentId: string): Promise<StoredVersionRef[]>;
 }
@@ -78,10 +79,12 @@ export function readAccessOf(grants: readonly Grant[], deps: ReadAccessDeps): Re
     unrestricted,
     experiment,
     model,
-    async modelNamed(name) {
+    async versionNamed(name, number) {
       if (unrestricted) return true;
+      const found = await deps.findVersion(name, number);
+      if (found !== undefined) return version(found);
       const id = await deps.modelIdOf(name);
-      return id !== undefined && model(id);
+      return id !== undefined && version({ registeredModelId: id, name, currentStage: "None", aliases: [] });
     },
     version,
     async artifact(x, storePath) {

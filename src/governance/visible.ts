@@ -89,16 +89,21 @@ export function readableExperiment<E extends { experimentId: string; name: strin
   return e;
 }
 
-/** Items that name a registered model (transition requests): those of models the caller may read. */
-export function ofReadableModels<T extends { name: string }>(
+/** Items about one model version (transition requests): those of versions the caller may read. */
+export function ofReadableVersions<T extends { name: string; version: number }>(
   access: ReadAccess,
   items: readonly T[],
 ): Promise<T[]> {
-  return keep(items, (item) => access.modelNamed(item.name));
+  return keep(items, (item) => access.versionNamed(item.name, item.version));
 }
 
-/** One item that names a registered model, if the caller may read that model. */
-export async function readableOfModel<T extends { name: string }>(access: ReadAccess, item: T): Promise<T> {
-  if (!(await access.modelNamed(item.name))) throw notReadable(`registered model '${item.name}'`);
+/** One item about a model version, if the caller may read that version. */
+export async function readableOfVersion<T extends { name: string; version: number }>(
+  access: ReadAccess,
+  item: T,
+): Promise<T> {
+  if (!(await access.versionNamed(item.name, item.version))) {
+    throw notReadable(`version ${item.version} of registered model '${item.name}'`);
+  }
   return item;
 }

@@ -3,7 +3,7 @@
 // `mlflow.data.context` tag (training, eval…) if it has one.
 import { invalidParameter } from "../core/errors.js";
 import type { Database } from "../store/database.js";
-import type { Tag } from "./entities.js";
+import type { DatasetStore } from "./sql-dataset-store.js";
 import { experimentIdNumber } from "./sql-experiment-store.js";
 
 const MAX_EXPERIMENTS = 20;
@@ -21,7 +21,7 @@ export interface DatasetService {
   searchDatasets(experimentIds: readonly string[]): Promise<DatasetSummary[]>;
 }
 
-export function createDatasetService(database: Database): DatasetService {
+export function createDatasetService(database: Database, store: DatasetStore): DatasetService {
   return {
     async searchDatasets(experimentIds) {
       if (experimentIds.length === 0) {
@@ -34,25 +34,10 @@ export function createDatasetService(database: Database): DatasetService {
         );
       }
       const ids = experimentIds.map(experimentIdNumber).filter((id): id is number => id !== undefined);
-      if (ids.length === 0) return [];
-      const rows = await database.db
-        .selectFrom("datasets")
-        .innerJoin("run_inputs", "run_inputs.dataset_id", "datasets.dataset_id")
-        .select(["datasets.experiment_id", "datasets.name", "datasets.digest", "run_inputs.tags"])
-        .where("datasets.experiment_id", "in", ids)
-        .orderBy("datasets.experiment_id")
-        .orderBy("datasets.name")
-        .orderBy("datasets.digest")
-        .execute();
       const seen = new Map<string, DatasetSummary>();
-      for (const row of rows) {
-        const context = (JSON.parse(row.tags) as Tag[]).find((t) => t.key === CONTEXT_TAG)?.value;
-        const summary = {
-          experimentId: String(row.experiment_id),
-          name: row.name,
-          digest: row.digest,
-          context,
-        };
+      for (const use of await store.datasetUses(database.db, ids)) {
+        const context = use.tags.find((t) => t.key === CONTEXT_TAG)?.value;
+        const summary = { experimentId: use.experimentId, name: use.name, digest: use.digest, context };
         const key = JSON.stringify([summary.experimentId, summary.name, summary.digest, context ?? null]);
         if (!seen.has(key)) seen.set(key, summary);
         if (seen.size === MAX_SUMMARIES) break;

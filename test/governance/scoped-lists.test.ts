@@ -244,6 +244,8 @@ for (const backend of BACKENDS) {
       assert.deepEqual(await names(adminHeaders), [w.a.model, w.b.model]);
       assert.deepEqual(await names(w.mo), [w.a.model]);
       assert.deepEqual(await names(w.eve), []);
+      // A service account reads requests of released versions only: model-a's is for version 2 (champion).
+      assert.deepEqual(await names(w.svc), [w.a.model]);
       const filtered = await ok(
         w.server,
         "GET",
@@ -256,6 +258,7 @@ for (const backend of BACKENDS) {
       const ofB = (all.requests as Array<{ id: number; name: string }>).find((r) => r.name === w.b.model);
       assert.ok(ofB !== undefined);
       assert.equal(await status("GET", `${NATIVE}/transition-requests/${ofB.id}`, {}, w.mo), 403);
+      assert.equal(await status("GET", `${NATIVE}/transition-requests/${ofB.id}`, {}, w.svc), 403);
       assert.equal(await status("GET", `${NATIVE}/transition-requests/${ofB.id}`, {}, adminHeaders), 200);
     });
 

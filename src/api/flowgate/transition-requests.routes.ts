@@ -1,7 +1,7 @@
 // Native API for transition requests: create (with a reason), list (pending by default), get, approve,
 // reject, cancel.
 import { readAccessOfRequest } from "../auth-guard.js";
-import { ofReadableModels, readableOfModel } from "../../governance/visible.js";
+import { ofReadableVersions, readableOfVersion } from "../../governance/visible.js";
 import { invalidParameter } from "../../core/errors.js";
 import type { ApprovalService } from "../../governance/approvals.js";
 import { targetLabel } from "../../governance/policies.js";
@@ -59,7 +59,7 @@ export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): 
       if (status !== "all" && !STATUSES.includes(status as RequestStatus)) {
         throw invalidParameter(`Invalid status '${status}': use ${STATUSES.join(", ")} or all.`);
       }
-      const list = await ofReadableModels(
+      const list = await ofReadableVersions(
         readAccessOfRequest(request),
         await approvals.list({
           status: status === "all" ? undefined : (status as RequestStatus),
@@ -75,7 +75,7 @@ export function transitionRequestsRoutes(deps: { approvals: ApprovalService }): 
       N.getTransitionRequest,
       async ({ params, request }) => ({
         request: requestJson(
-          await readableOfModel(readAccessOfRequest(request), await approvals.get(idOf(params.id))),
+          await readableOfVersion(readAccessOfRequest(request), await approvals.get(idOf(params.id))),
         ),
       }),
     );
