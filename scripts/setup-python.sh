@@ -22,5 +22,7 @@ ALL_ARGS="$*"
 # skops<0.15: mlflow 3.17 saves sklearn models with skops, and skops 0.15+ refuses to load the tree models
 # (RandomForest, GradientBoosting: "Untrusted types found … sklearn.tree._tree.Tree") it has just written.
 if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; fi
-if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" pandas pytest requests; fi
+# sqlalchemy<2.1: mlflow 2.22's own server (the compat suite's reference for the 2.x client) imports a
+# pool class SQLAlchemy 2.1 removed.
+if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests; fi
 if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5"; fi

@@ -40,7 +40,7 @@ export function checkMaxResults(value: number | undefined, defaultValue: number,
   if (value === undefined) return defaultValue;
   if (!Number.isInteger(value) || value < 1 || value > limit) {
     throw invalidParameter(
-      `Invalid value ${value} for parameter 'max_results': it must be between 1 and ${limit}.`,
+      `Invalid value ${value} for parameter 'max_results' supplied: it must be between 1 and ${limit}.`,
     );
   }
   return value;

@@ -18,7 +18,7 @@ export function checkAliasName(alias: string): string {
   }
   if (!/^[\w-]*$/.test(alias)) {
     throw invalidParameter(
-      `Invalid alias '${alias}': an alias may contain only letters, digits, underscores and dashes.`,
+      `Invalid alias name: '${alias}'. Names may only contain alphanumerics, underscores (_), and dashes (-).`,
     );
   }
   if (alias.toLowerCase() === "latest") {

@@ -7,6 +7,7 @@
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
 import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
+import { decodeUntilStable } from "../artifacts/safe-path.js";
 import { parseModelUri, resolveModelUri } from "./model-uri.js";
 import type { RegistryStore } from "./registry-store.js";
 
@@ -16,6 +17,29 @@ export interface VersionSource {
   storageLocation: string;
   runId: string | null;
   modelId: string | null;
+}
+
+/** A source Flowgate will not register, in MLflow's words where MLflow refuses it too, then ours. */
+function refusedSource(source: string, why: FlowgateError): Error {
+  const ours =
+    "Flowgate registers mlflow-artifacts:/ URIs inside its artifact store and runs:/ or models:/ URIs " +
+    `(${why.message})`;
+  const decoded = decodeUntilStable(source);
+  if (decoded.split("/").includes("..")) {
+    return invalidParameter(
+      `Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ` +
+        "ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path " +
+        `references present. Please provide an absolute path. ${ours}`,
+    );
+  }
+  if (!/^[a-z][a-z0-9+.-]*:/i.test(source) || /^file:/i.test(source)) {
+    return invalidParameter(
+      `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id ` +
+        "request parameter has to be specified and the local path has to be contained within the artifact " +
+        `directory of the run specified by the run_id. ${ours}`,
+    );
+  }
+  return invalidParameter(`Invalid model version source: '${source}'. ${ours}`);
 }
 
 /** MLflow's words for a source that does not lie with the run or logged model the request names. */
@@ -35,12 +59,8 @@ export async function resolveVersionSource(
   try {
     parsed = parseModelUri(req.source);
   } catch (err) {
-    if (err instanceof FlowgateError && err.code === "INVALID_PARAMETER_VALUE") {
-      throw invalidParameter(
-        `Invalid model version source '${req.source}': it must be an mlflow-artifacts:/ URI inside this server's ` +
-          `artifact store, or a runs:/ or models:/ URI that resolves to one (${err.message})`,
-      );
-    }
+    if (err instanceof FlowgateError && err.code === "INVALID_PARAMETER_VALUE")
+      throw refusedSource(req.source, err);
     throw err;
   }
   if (parsed.kind === "run") return runReference(store, ex, req, parsed.runId);
@@ -108,7 +128,8 @@ async function runReference(
   return {
     source: req.source,
     storageLocation,
-    runId: req.runId ?? sourceRunId,
+    // The run_id is the request's, as in MLflow (2.x stores none when none is sent; 3.x requires it).
+    runId: req.runId ?? null,
     modelId: req.modelId ?? null,
   };
 }

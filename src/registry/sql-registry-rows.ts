@@ -84,7 +84,13 @@ export async function latestVersionRows(
       sql<number>`(select max(m2.version) from model_versions m2 where m2.registered_model_id = mv.registered_model_id and m2.current_stage = mv.current_stage)`,
     );
   if (stages !== undefined) q = q.where("mv.current_stage", "in", [...stages]);
-  return await q.orderBy("mv.version", "asc").execute();
+  // MLflow's order: the stages as first met walking the versions upwards, i.e. by each stage's lowest version.
+  return await q
+    .orderBy(
+      sql`(select min(m3.version) from model_versions m3 where m3.registered_model_id = mv.registered_model_id and m3.current_stage = mv.current_stage)`,
+    )
+    .orderBy("mv.version", "asc")
+    .execute();
 }
 
 export async function hydrateModels(ex: Executor, rows: ModelRow[]): Promise<RegisteredModel[]> {

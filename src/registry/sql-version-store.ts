@@ -126,8 +126,8 @@ export function sqlVersionMethods(): VersionMethods {
       return rows.map((r) => Number(r.version));
     },
     async latestVersions(ex, registeredModelId, stages) {
-      const found = await hydrateVersions(ex, await latestVersionRows(ex, [registeredModelId], stages));
-      return stages.flatMap((s) => found.filter((v) => v.currentStage === s));
+      // In latestVersionRows' order, MLflow's (not the order the stages were asked in).
+      return hydrateVersions(ex, await latestVersionRows(ex, [registeredModelId], stages));
     },
     async setVersionTag(ex, registeredModelId, version, key, value) {
       await ex

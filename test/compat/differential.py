@@ -6,7 +6,8 @@ server's own store, so ids the scenario reads from one answer are that server's 
 recorded; the two records are then compared after the values that are bound to differ (ids, timestamps,
 page tokens, the artifact root) are replaced by placeholders, in order of first appearance.
 
-Error messages compare as "Flowgate's starts with MLflow's": Flowgate may add a hint after MLflow's text.
+Error messages compare as "Flowgate's starts with MLflow's": Flowgate may add a hint after MLflow's text
+(two exceptions, see _messages_agree: MLflow's Python-set key lists and its "supplied:" hints).
 """
 import os
 import re
@@ -42,10 +43,9 @@ def wait_healthy(url: str, process: subprocess.Popen, log_path: Path, seconds: f
         if process.poll() is not None:
             raise RuntimeError(f"server exited: {log_path.read_text()[-4000:]}")
         try:
-            if requests.get(f"{url}/health", timeout=1).status_code == 200:
+            if requests.get(f"{url}/health", timeout=5).status_code == 200:
                 return
-        except (requests.ConnectionError, requests.Timeout):
-            # Not up yet, or too busy to answer within a second on a loaded machine.
+        except requests.RequestException:  # not listening yet, or still loading its app
             pass
         time.sleep(0.2)
     process.kill()
@@ -143,10 +143,15 @@ class Normalizer:
         if isinstance(obj, str):
             for root, placeholder in self.roots:
                 obj = obj.replace(root, placeholder)
-            # Longest first, so an id that contains another is replaced whole.
+            # Longest first, so an id that contains another is replaced whole. Short ids (experiment ids
+            # such as "1") only as a whole value or a whole path segment, never inside other text.
             for value in sorted(self.ids, key=len, reverse=True):
-                if value in obj:
+                if obj == value:
+                    obj = self.ids[value]
+                elif len(value) >= 8:
                     obj = obj.replace(value, self.ids[value])
+                else:
+                    obj = re.sub(rf"(?<=[:/]){re.escape(value)}(?=/|$)", self.ids[value], obj)
         return obj
 
 
@@ -157,8 +162,20 @@ def normalize(records, roots=()):
     return [{**r, "body": n.apply(r["body"])} for r in records]
 
 
+SUPPLIED = re.compile(r"^Invalid value .* for parameter '([^']+)' supplied:")
+
+
 def _messages_agree(ref, ours) -> bool:
-    return isinstance(ref, str) and isinstance(ours, str) and ours.startswith(ref.rstrip("."))
+    if not (isinstance(ref, str) and isinstance(ours, str)):
+        return False
+    # MLflow prints its valid keys as a Python set, whose order changes from one process to the next.
+    ref = ref.split(" Valid keys are")[0]
+    # After "supplied:" MLflow prints its validator's hint and the value as its JSON parser saw it.
+    supplied = SUPPLIED.match(ref)
+    if supplied:
+        ours_supplied = SUPPLIED.match(ours)
+        return ours_supplied is not None and ours_supplied.group(1) == supplied.group(1)
+    return ours.startswith(ref.rstrip("."))
 
 
 def differences(ref_records, our_records, ignore=()):

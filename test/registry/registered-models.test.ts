@@ -151,7 +151,7 @@ for (const backend of BACKENDS) {
       const versions = await call(server, "GET", `${API}/model-versions/search`, {
         filter: "name='with-latest'",
       });
-      assert.deepEqual(versions.body.model_versions, []);
+      assert.deepEqual(versions.body.model_versions ?? [], []);
     });
 
     it("every change is audited in the same transaction, with the actor and request id", async () => {

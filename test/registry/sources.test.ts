@@ -33,7 +33,7 @@ for (const backend of BACKENDS) {
 
     it("no version was created by any refused source", async () => {
       const res = await call(server, "GET", `${API}/model-versions/search`, { filter: "name = 'target'" });
-      assert.deepEqual(res.body.model_versions, []);
+      assert.deepEqual(res.body.model_versions ?? [], []);
     });
 
     it("accepts an mlflow-artifacts source inside the store and hands it back as the download URI", async () => {
@@ -58,7 +58,8 @@ for (const backend of BACKENDS) {
         source: `runs:/${run.runId}/model`,
       });
       assert.equal(res.status, 200);
-      assert.equal(res.body.model_version.run_id, run.runId);
+      // run_id is the request's, as MLflow stores it: none sent, none stored.
+      assert.equal(res.body.model_version.run_id, "");
       const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
         name: "target",
         version: res.body.model_version.version,
@@ -136,7 +137,7 @@ for (const backend of BACKENDS) {
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
       assert.equal(res.body.model_version.source, ghost);
-      assert.equal(res.body.model_version.run_id, "0123456789abcdef0123456789abcdef");
+      assert.equal(res.body.model_version.run_id, "");
       const version = res.body.model_version.version;
       const uri = await call(server, "GET", `${API}/model-versions/get-download-uri`, {
         name: "target",

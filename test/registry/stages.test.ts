@@ -105,10 +105,11 @@ for (const backend of BACKENDS) {
           v.current_stage,
           v.version,
         ]),
+        // MLflow's order: stages as first met walking the versions upwards.
         [
-          ["None", "3"],
           ["Staging", "1"],
           ["Production", "2"],
+          ["None", "3"],
         ],
       );
       const post = await call(server, "POST", `${API}/registered-models/get-latest-versions`, {
@@ -117,7 +118,7 @@ for (const backend of BACKENDS) {
       });
       assert.deepEqual(
         post.body.model_versions.map((v: { version: string }) => v.version),
-        ["2", "1"],
+        ["1", "2"],
       );
     });
 

@@ -34,6 +34,11 @@ export function wireModelVersion(v: ModelVersion): object {
   });
 }
 
+/** A version in search results: MLflow's search leaves its aliases out (get and get-latest-versions list them). */
+export function wireSearchedVersion(v: ModelVersion): object {
+  return wireModelVersion({ ...v, aliases: [] });
+}
+
 export function wireRegisteredModel(m: RegisteredModel): object {
   return protoMessage({
     name: m.name,

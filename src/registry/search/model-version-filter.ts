@@ -29,7 +29,11 @@ function numericValue(value: FilterValue, key: string): number {
         ? Number(value.value)
         : NaN;
   if (!Number.isFinite(n)) {
-    throw invalidParameter(`Invalid value for '${key}' in filter: it must be a number.`);
+    const shown =
+      value.type === "string" ? value.value : value.type === "list" ? value.value.join(", ") : "null";
+    throw invalidParameter(
+      `Invalid value for numeric attribute '${key}': '${shown}'. It must be a number (a quoted integer is taken too).`,
+    );
   }
   return n;
 }
@@ -78,20 +82,26 @@ export function parseModelVersionFilter(filter: string | undefined): ModelVersio
         value: numericValue(value, key),
       };
     }
+    // MLflow's words (it prints its keys as a Python set), then the keys Flowgate takes.
     throw invalidParameter(
-      `Invalid filter key '${key}' for model versions: use name, run_id, source_path, version_number, ` +
-        "creation_timestamp, last_updated_timestamp or tags.<key>.",
+      `Invalid attribute key '${key}' specified. Valid keys are '{'name', 'run_id', 'source_path', 'version_number'}'. ` +
+        "Flowgate also takes creation_timestamp, last_updated_timestamp and tags.<key>.",
     );
   });
 }
 
 export function parseModelVersionOrderBy(clauses: readonly string[]): OrderClause<ModelVersionOrderField>[] {
-  return parseOrderBy<ModelVersionOrderField>(clauses, {
-    name: "name",
-    version_number: "version_number",
-    version: "version_number",
-    creation_timestamp: "creation_timestamp",
-    timestamp: "last_updated_timestamp",
-    last_updated_timestamp: "last_updated_timestamp",
-  });
+  return parseOrderBy<ModelVersionOrderField>(
+    clauses,
+    {
+      name: "name",
+      version_number: "version_number",
+      version: "version_number",
+      creation_timestamp: "creation_timestamp",
+      timestamp: "last_updated_timestamp",
+      last_updated_timestamp: "last_updated_timestamp",
+    },
+    (key) =>
+      `Invalid attribute key '${key}' specified. Valid keys are '{'name', 'version_number', 'creation_timestamp', 'last_updated_timestamp'}'.`,
+  );
 }

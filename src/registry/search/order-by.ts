@@ -9,10 +9,14 @@ export interface OrderClause<F extends string> {
 
 const ATTRIBUTE_PREFIXES: readonly (string | undefined)[] = [undefined, "attribute", "attributes"];
 
-/** `aliases` maps every accepted spelling (e.g. MLflow's `timestamp`) to the field it sorts by. */
+/**
+ * `aliases` maps every accepted spelling (e.g. MLflow's `timestamp`) to the field it sorts by; `refusal`
+ * words an unknown key as MLflow does for that search, before the fields Flowgate takes.
+ */
 export function parseOrderBy<F extends string>(
   clauses: readonly string[],
   aliases: Readonly<Record<string, F>>,
+  refusal: (key: string) => string = (key) => `Invalid order by key '${key}' specified.`,
 ): OrderClause<F>[] {
   return clauses.map((clause) => {
     const { field, ascending } = parseOrderByClause(clause);
@@ -21,7 +25,7 @@ export function parseOrderBy<F extends string>(
     const sortField = known ? aliases[key] : undefined;
     if (sortField === undefined) {
       throw invalidParameter(
-        `Invalid order_by clause '${clause}': use '<field> [ASC|DESC]' with field one of ${Object.keys(aliases).join(", ")}.`,
+        `${refusal(field.key)} Use '<field> [ASC|DESC]' with field one of ${Object.keys(aliases).join(", ")}.`,
       );
     }
     return { field: sortField, ascending };

@@ -19,7 +19,7 @@ const ATTRIBUTE_PREFIXES = [undefined, "attribute", "attributes", "attr"];
 export function stringComparator(comparator: string, key: string): StringComparator {
   if (!STRING_COMPARATORS.includes(comparator)) {
     throw invalidParameter(
-      `Invalid comparator '${comparator}' for '${key}' in filter: use one of ${STRING_COMPARATORS.join(", ")}.`,
+      `Invalid comparator for attribute: ${comparator}. '${key}' takes one of ${STRING_COMPARATORS.join(", ")}.`,
     );
   }
   return comparator as StringComparator;
@@ -48,8 +48,13 @@ export function parseRegisteredModelFilter(filter: string | undefined): Register
     if (ATTRIBUTE_PREFIXES.includes(prefix) && key === "name") {
       return { kind: "name", comparator: stringComparator(comparator, key), value: stringValue(value, key) };
     }
+    if (!ATTRIBUTE_PREFIXES.includes(prefix)) {
+      throw invalidParameter(
+        `Invalid entity type '${prefix ?? ""}'. Valid entity types are ('attribute', 'tag', 'tags'). Filter on name or tags.<key>.`,
+      );
+    }
     throw invalidParameter(
-      `Invalid filter key '${prefix === undefined ? key : `${prefix}.${key}`}' for registered models: use name or tags.<key>.`,
+      `Invalid attribute key '${key}' specified. Valid keys are '{'name'}'. Filter on name or tags.<key>.`,
     );
   });
 }
@@ -57,10 +62,14 @@ export function parseRegisteredModelFilter(filter: string | undefined): Register
 export function parseRegisteredModelOrderBy(
   clauses: readonly string[],
 ): OrderClause<RegisteredModelOrderField>[] {
-  return parseOrderBy<RegisteredModelOrderField>(clauses, {
-    name: "name",
-    timestamp: "last_updated_timestamp",
-    last_updated_timestamp: "last_updated_timestamp",
-    creation_timestamp: "creation_timestamp",
-  });
+  return parseOrderBy<RegisteredModelOrderField>(
+    clauses,
+    {
+      name: "name",
+      timestamp: "last_updated_timestamp",
+      last_updated_timestamp: "last_updated_timestamp",
+      creation_timestamp: "creation_timestamp",
+    },
+    (key) => `Invalid order by key '${key}' specified. Valid keys are '{'name', 'timestamp'}'.`,
+  );
 }
