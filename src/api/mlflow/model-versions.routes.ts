@@ -23,7 +23,8 @@ import {
   requiredString,
   stringList,
 } from "./wire-input.js";
-import { versionArg, wireModelVersion } from "./registry-wire.js";
+import { versionArg, wireModelVersion, wireSearchedVersion } from "./registry-wire.js";
+import { protoMessage } from "./wire-output.js";
 import * as S from "./schemas/registry.js";
 
 export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
@@ -84,10 +85,10 @@ export function modelVersionRoutes(deps: RegistryDeps): RoutePlugin {
         (p) => searchModelVersions(deps, { ...search, ...p }),
         (v) => access.version(v),
       );
-      return {
-        model_versions: page.items.map(wireModelVersion),
-        ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
-      };
+      return protoMessage({
+        model_versions: page.items.map(wireSearchedVersion),
+        next_page_token: page.nextPageToken,
+      });
     });
     r.route("GET", "model-versions/get-download-uri", S.getDownloadUri, async ({ args }) => ({
       artifact_uri: await getDownloadUri(deps, requiredString(args, "name"), versionArg(args)),

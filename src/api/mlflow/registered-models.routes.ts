@@ -19,6 +19,7 @@ import { deleteAlias, getVersionByAlias, setAlias } from "../../registry/aliases
 import { mlflowRouter } from "./mlflow-router.js";
 import { keyValueList, optionalInt, optionalString, requiredString, stringList } from "./wire-input.js";
 import { versionArg, wireModelVersion, wireRegisteredModel } from "./registry-wire.js";
+import { protoMessage } from "./wire-output.js";
 import * as S from "./schemas/registry.js";
 
 export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
@@ -74,10 +75,10 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
         const page = await visibleModels(readAccessOfRequest(request), search, (p) =>
           searchRegisteredModels(deps, { ...search, ...p }),
         );
-        return {
+        return protoMessage({
           registered_models: page.items.map(wireRegisteredModel),
-          ...(page.nextPageToken === undefined ? {} : { next_page_token: page.nextPageToken }),
-        };
+          next_page_token: page.nextPageToken,
+        });
       },
     );
     // The 3.x client POSTs and falls back to GET only on ENDPOINT_NOT_FOUND; 2.x clients GET.
@@ -85,17 +86,18 @@ export function registeredModelRoutes(deps: RegistryDeps): RoutePlugin {
       ["POST", "GET"],
       "registered-models/get-latest-versions",
       S.getLatestVersions,
-      async ({ args, request }) => ({
-        model_versions: (
-          await visibleVersions(
-            readAccessOfRequest(request),
-            await getLatestVersions(deps, {
-              name: requiredString(args, "name"),
-              stages: stringList(args, "stages"),
-            }),
-          )
-        ).map(wireModelVersion),
-      }),
+      async ({ args, request }) =>
+        protoMessage({
+          model_versions: (
+            await visibleVersions(
+              readAccessOfRequest(request),
+              await getLatestVersions(deps, {
+                name: requiredString(args, "name"),
+                stages: stringList(args, "stages"),
+              }),
+            )
+          ).map(wireModelVersion),
+        }),
     );
     r.route("POST", "registered-models/set-tag", S.setRegisteredModelTag, async ({ args, ctx }) => {
       await setRegisteredModelTag(deps, ctx, {
