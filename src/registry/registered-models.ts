@@ -7,6 +7,7 @@ import { searchPage, type SearchRequest } from "./search/search-page.js";
 import type { RequestContext } from "../core/request-context.js";
 import { isUniqueViolation } from "../store/db-errors.js";
 import { STAGES, type ModelVersion, type RegisteredModel } from "./entities.js";
+import { checkDescription } from "./descriptions.js";
 import { checkModelName, lintModelName, type NameLint } from "./naming.js";
 import { checkChange, recordChange, type RegistryDeps } from "./registry-deps.js";
 import { modelNotFound } from "./registry-errors.js";
@@ -39,6 +40,7 @@ export async function createRegisteredModel(
   req: { name: string; description?: string | undefined; tags?: Array<{ key: string; value: string }> },
 ): Promise<{ model: RegisteredModel; lint: NameLint }> {
   const name = checkModelName(req.name);
+  checkDescription(req.description);
   const tags = checkRegistryTags(req.tags ?? []);
   const lint = lintModelName(name);
   try {
@@ -110,6 +112,7 @@ export async function updateRegisteredModel(
   ctx: RequestContext,
   req: { name: string; description: string | null },
 ): Promise<RegisteredModel> {
+  checkDescription(req.description);
   await deps.database.transaction(async (trx) => {
     const id = await deps.store.lockModel(trx, req.name);
     const before = id === undefined ? undefined : await deps.store.findModel(trx, req.name);

@@ -7,6 +7,7 @@ import { searchPage, type SearchRequest } from "./search/search-page.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { Executor } from "../store/database.js";
 import { isRetryableConflict, isUniqueViolation } from "../store/db-errors.js";
+import { checkDescription } from "./descriptions.js";
 import type { ModelVersion } from "./entities.js";
 import { checkChange, recordChange, type RegistryDeps } from "./registry-deps.js";
 import { modelNotFound, versionNotFound } from "./registry-errors.js";
@@ -63,6 +64,7 @@ export async function createModelVersion(
   ctx: RequestContext,
   req: NewVersionRequest,
 ): Promise<ModelVersion> {
+  checkDescription(req.description);
   const tags = checkRegistryTags(req.tags ?? []);
   for (let attempt = 1; ; attempt++) {
     try {
@@ -133,6 +135,7 @@ export async function updateModelVersion(
   ctx: RequestContext,
   req: { name: string; version: number; description: string | null },
 ): Promise<ModelVersion> {
+  checkDescription(req.description);
   await deps.database.transaction(async (trx) => {
     const { id, before } = await lockedVersion(deps, trx, req.name, req.version);
     const change = {
