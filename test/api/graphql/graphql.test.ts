@@ -123,6 +123,20 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    it("runs the MLflow UI's own query shape: named operation, @component directive, input variable", async () => {
+      const res = await call(server, "POST", "/graphql", {
+        operationName: "MlflowGetRunQuery",
+        query: `query MlflowGetRunQuery($data: MlflowGetRunInput!) @component(name: "MLflow.ExperimentRunTracking") {
+          mlflowGetRun(input: $data) { apiError { code message } run { info { runName status } } }
+        }`,
+        variables: { data: { runId } },
+      });
+      assert.deepEqual(res.body, {
+        data: { mlflowGetRun: { apiError: null, run: { info: { runName: "r1", status: "RUNNING" } } } },
+        errors: null,
+      });
+    });
+
     it("answers a failed field with null and MLflow's message, the other fields still resolved", async () => {
       const res = await graphql(
         server,
