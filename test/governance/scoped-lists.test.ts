@@ -236,6 +236,60 @@ for (const backend of BACKENDS) {
       assert.equal(await gates("3"), 403);
     });
 
+    it("lineage, the sunset report, run listings and bulk metric reads follow the same grants", async () => {
+      for (const s of [w.a, w.b]) {
+        await ok(w.server, "POST", `${MLFLOW}/runs/log-parameter`, {
+          run_id: s.runId,
+          key: "seed",
+          value: "7",
+        });
+      }
+      for (const [name, version] of [
+        [w.a.model, "1"],
+        [w.a.model, "3"],
+        [w.b.model, "1"],
+        [w.b.model, "2"],
+      ] as const) {
+        await ok(w.server, "POST", `${MLFLOW}/model-versions/set-tag`, {
+          name,
+          version,
+          key: "sunset_on",
+          value: "2000-01-01",
+        });
+      }
+      const lineage = async (who: Headers) =>
+        versionsOf((await ok(w.server, "GET", `${NATIVE}/lineage`, { param: "seed=7" }, who)).model_versions);
+      assert.deepEqual(await lineage(adminHeaders), [
+        "model-a/1",
+        "model-a/2",
+        "model-a/3",
+        "model-b/1",
+        "model-b/2",
+      ]);
+      assert.deepEqual(await lineage(w.mo), ["model-a/1", "model-a/2", "model-a/3"]);
+      assert.deepEqual(await lineage(w.svc), ["model-a/1", "model-a/2", "model-b/1"]);
+      assert.deepEqual(await lineage(w.eve), []);
+      const sunset = async (who: Headers) =>
+        versionsOf((await ok(w.server, "GET", `${NATIVE}/registry/sunset`, {}, who)).model_versions);
+      assert.deepEqual(await sunset(w.rita), ["model-a/1", "model-a/3"]);
+      assert.deepEqual(await sunset(w.svca), ["model-a/1"]);
+      assert.deepEqual(await sunset(w.svc), ["model-a/1", "model-b/1"]);
+      // A run's file listing and several runs' metrics: every run must be in a readable experiment.
+      const listing = (runId: string, who: Headers) =>
+        status("GET", `${MLFLOW}/artifacts/list`, { run_id: runId }, who);
+      assert.equal(await listing(w.a.runId, w.eve), 200);
+      for (const who of [w.eve, w.mo, w.svc]) assert.equal(await listing(w.b.runId, who), 403);
+      const bulk = (runIds: string[]) =>
+        status(
+          "GET",
+          `${MLFLOW}/metrics/get-history-bulk-interval`,
+          { run_ids: runIds, metric_key: "loss" },
+          w.eve,
+        );
+      assert.equal(await bulk([w.a.runId]), 200);
+      assert.equal(await bulk([w.a.runId, w.b.runId]), 403);
+    });
+
     it("transition requests are listed and read only for models the caller may read", async () => {
       const names = async (who: Headers) => {
         const res = await ok(w.server, "GET", `${NATIVE}/transition-requests`, { status: "all" }, who);
