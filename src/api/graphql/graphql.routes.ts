@@ -28,6 +28,7 @@ import {
   type GraphqlServices,
 } from "./resolvers.js";
 import { MLFLOW_GRAPHQL_SCHEMA } from "./schema.js";
+import * as U from "../mlflow/schemas/ui-routes.js";
 
 function buildMlflowSchema(services: GraphqlServices) {
   const schema = buildSchema(MLFLOW_GRAPHQL_SCHEMA);
@@ -105,7 +106,7 @@ function parseQuery(body: unknown): {
 export function graphqlRoutes(services: GraphqlServices, limits: QueryLimits): RoutePlugin {
   const schema = buildMlflowSchema(services);
   return (app) => {
-    app.post("/graphql", { onRequest: requireJson }, async (request) => {
+    app.post("/graphql", { onRequest: requireJson, schema: U.graphql }, async (request) => {
       const { document, variables, operationName } = parseQuery(request.body);
       const tooBig = queryLimitViolation(document, limits);
       if (tooBig !== undefined) return { data: null, errors: [tooBig] };
@@ -123,7 +124,7 @@ export function graphqlRoutes(services: GraphqlServices, limits: QueryLimits): R
       return { data: result.data ?? null, errors: result.errors?.map((e) => e.message) ?? null };
     });
     // MLflow registers GET /graphql but cannot answer it; say how to ask instead of serving the web UI.
-    app.get("/graphql", async () => {
+    app.get("/graphql", { schema: U.graphqlGet }, async () => {
       throw invalidParameter('Send GraphQL queries as a POST with a JSON body {"query": "…"}.');
     });
   };

@@ -9,6 +9,7 @@ import type { LoggedModelService } from "../../tracking/logged-models.js";
 import type { RoutePlugin } from "../server.js";
 import { sendArtifactFile } from "./artifact-response.js";
 import { optionalString, type WireArgs } from "./wire-input.js";
+import * as U from "./schemas/ui-routes.js";
 
 export function loggedModelFileRoutes(
   models: Pick<LoggedModelService, "get">,
@@ -17,6 +18,7 @@ export function loggedModelFileRoutes(
   return (app) => {
     app.get<{ Params: { model_id: string } }>(
       "/ajax-api/2.0/mlflow/logged-models/:model_id/artifacts/files",
+      { schema: U.getLoggedModelFile },
       async (request, reply) => {
         const given = optionalString((request.query ?? {}) as WireArgs, "artifact_file_path");
         if (given === undefined || given === "") {

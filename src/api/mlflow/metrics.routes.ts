@@ -10,6 +10,8 @@ import { compact } from "./wire-output.js";
 import { metricToWire, runIdOf } from "./runs.routes.js";
 import { checkRunsReadable } from "./run-access.js";
 import * as S from "./schemas/runs.js";
+import * as U from "./schemas/ui-routes.js";
+import { withSchema } from "../openapi/route-schema.js";
 
 export function metricRoutes(runs: RunService) {
   return (app: FastifyInstance): void => {
@@ -47,7 +49,8 @@ export function metricRoutes(runs: RunService) {
       },
     );
 
-    app.get("/ajax-api/2.0/mlflow/metrics/get-history-bulk", async (request) => {
+    const bulk = "/ajax-api/2.0/mlflow/metrics/get-history-bulk";
+    app.get(bulk, withSchema("GET", bulk, U.getHistoryBulk), async (request) => {
       const args = requestArgs(request);
       const runIds = stringList(args, "run_id");
       const metrics = await runs.getMetricHistoryBulk(

@@ -3,6 +3,8 @@
 // The keys are MLflow's; each value says what Flowgate actually does, so a client never picks a path
 // (multipart or presigned uploads, the AI gateway, workspaces) that is not there.
 import type { FastifyInstance } from "fastify";
+import * as U from "./schemas/ui-routes.js";
+import { withSchema } from "../openapi/route-schema.js";
 
 export function serverInfoPayload(): Record<string, unknown> {
   return {
@@ -22,7 +24,8 @@ export function serverInfoPayload(): Record<string, unknown> {
 export function serverInfoRoutes() {
   return (app: FastifyInstance): void => {
     for (const prefix of ["api", "ajax-api"]) {
-      app.get(`/${prefix}/3.0/mlflow/server-info`, async () => serverInfoPayload());
+      const url = `/${prefix}/3.0/mlflow/server-info`;
+      app.get(url, withSchema("GET", url, U.serverInfo), async () => serverInfoPayload());
     }
   };
 }

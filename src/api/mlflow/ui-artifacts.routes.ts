@@ -11,6 +11,7 @@ import type { RoutePlugin } from "../server.js";
 import { sendArtifactFile } from "./artifact-response.js";
 import { versionArg } from "./registry-wire.js";
 import { optionalString, requiredRunId, requiredString, type WireArgs } from "./wire-input.js";
+import * as U from "./schemas/ui-routes.js";
 
 /** MLflow's cap on a UI upload (upload_artifact_handler), whatever --max-artifact-bytes says. */
 const MAX_UI_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -28,7 +29,7 @@ const queryOf = (request: FastifyRequest): WireArgs => (request.query ?? {}) as 
 
 export function uiArtifactRoutes(deps: UiArtifactDeps): RoutePlugin {
   return (app: FastifyInstance) => {
-    app.get("/get-artifact", async (request, reply) => {
+    app.get("/get-artifact", { schema: U.getArtifact }, async (request, reply) => {
       const args = queryOf(request);
       // As MLflow: the path is judged before the run is looked up.
       const path = checkArtifactPath(requiredString(args, "path"));
@@ -36,7 +37,7 @@ export function uiArtifactRoutes(deps: UiArtifactDeps): RoutePlugin {
       return sendArtifactFile(reply, path, await deps.proxy.downloadUnderUri(rootUri, path));
     });
 
-    app.get("/model-versions/get-artifact", async (request, reply) => {
+    app.get("/model-versions/get-artifact", { schema: U.getModelVersionArtifact }, async (request, reply) => {
       const args = queryOf(request);
       const path = checkArtifactPath(requiredString(args, "path"));
       const rootUri = await deps.versionFilesUri(requiredString(args, "name"), versionArg(args));
@@ -56,6 +57,7 @@ export function uiArtifactRoutes(deps: UiArtifactDeps): RoutePlugin {
       "/ajax-api/2.0/mlflow/upload-artifact",
       {
         config: { rawBody: true },
+        schema: U.uploadArtifact,
         onRequest: async (request) => {
           const declared = Number(request.headers["content-length"] ?? "0");
           if (declared > MAX_UI_UPLOAD_BYTES) throw invalidParameter(TOO_LARGE);

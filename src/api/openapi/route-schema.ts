@@ -3,7 +3,7 @@
 // in /api/openapi.json.
 import type { FastifySchema, RouteShorthandOptions } from "fastify";
 import { bodyPresent } from "./validation.js";
-import { ERROR_BODY, type JsonSchema } from "./wire-schema.js";
+import { EMPTY, ERROR_BODY, type JsonSchema } from "./wire-schema.js";
 
 export interface RouteSchema {
   /** The request message: the query string of a GET, the JSON body of any other method. */
@@ -48,14 +48,22 @@ function nullableFields(schema: JsonSchema): JsonSchema {
 }
 
 export function fastifySchema(method: string, url: string, route: RouteSchema): FastifySchema {
-  const args = route.args ?? { type: "object" };
+  const args = route.args ?? EMPTY;
   return {
     tags: [tagOf(url)],
     ...(route.summary === undefined ? {} : { summary: route.summary }),
     ...(route.description === undefined ? {} : { description: route.description }),
-    ...(method === "GET" || method === "HEAD" ? { querystring: args } : { body: nullableFields(args) }),
+    ...(method === "GET" || method === "HEAD"
+      ? route.args === undefined
+        ? {}
+        : { querystring: args }
+      : { body: nullableFields(args) }),
     ...(route.params === undefined ? {} : { params: route.params }),
-    response: { 200: route.response, default: ERROR_BODY },
+    // The native API writes an unset field as JSON null (MLflow's protobuf-JSON leaves it out).
+    response: {
+      200: url.startsWith("/api/flowgate/") ? nullableFields(route.response) : route.response,
+      default: ERROR_BODY,
+    },
   };
 }
 
