@@ -47,7 +47,11 @@ const TENSOR: Schema = {
     name: { type: "string", minLength: 1 },
     shape: { type: "array", maxItems: 32, items: { type: "integer", minimum: 0 } },
     datatype: { type: "string", enum: [...OIP_DATATYPES] },
-    data: { type: "array", description: "Row-major values, flat or nested; as many as the shape's product." },
+    data: {
+      type: "array",
+      minItems: 1,
+      description: "Row-major values, flat or nested; as many as the shape's product.",
+    },
     parameters: { type: "object" },
   },
 };
@@ -107,7 +111,11 @@ export const SERVING_SCHEMAS = {
     tags: ["MLflow scoring"],
     summary: "Liveness and readiness, as MLflow's /ping: 200 once the model is loaded.",
     response: {
-      200: { description: "Ready; the body is an empty line, as MLflow's scoring server answers." },
+      // type null: no content in the document; the body is MLflow's "\n", which is not JSON.
+      200: {
+        type: "null",
+        description: "Ready; the body is an empty line, as MLflow's scoring server answers.",
+      },
       503: READY_ERROR,
     },
   },
@@ -115,7 +123,7 @@ export const SERVING_SCHEMAS = {
     tags: ["MLflow scoring"],
     summary: "The same as /ping; a 503 says why the model cannot answer (e.g. a Python worker restarting).",
     response: {
-      200: { description: "Ready; the body is an empty line." },
+      200: { type: "null", description: "Ready; the body is an empty line." },
       503: READY_ERROR,
     },
   },

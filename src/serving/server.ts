@@ -8,6 +8,7 @@ import Fastify, {
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyReply,
+  type FastifyRequest,
 } from "fastify";
 import { FlowgateError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
@@ -169,27 +170,33 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       new FlowgateError("INTERNAL_ERROR", `Internal error; see the server log for request id ${request.id}.`),
     );
   });
-  app.setNotFoundHandler((request, reply) => {
+  /** As Flask answers MLflow's scoring server: a known path with another method is a 405 with Allow. */
+  const noRoute = (request: FastifyRequest, reply: FastifyReply): FastifyReply => {
     const url = request.url.split("?")[0] ?? "";
-    // As Flask answers MLflow's scoring server: a known path with another method is a 405 with Allow.
     const allowed = ["GET", "HEAD", "POST"].filter(
       (method) => app.findRoute({ method: method, url }) !== null,
     );
-    if (allowed.length > 0) {
-      reply.header("allow", allowed.join(", "));
-      return reply
-        .status(405)
-        .type("application/json")
-        .send({
-          error_code: "BAD_REQUEST",
-          message: `Method ${request.method} is not allowed on ${url}; use ${allowed.join(" or ")}.`,
-        });
+    if (allowed.length === 0) {
+      return sendFlowgateError(
+        reply,
+        new FlowgateError("ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${url}.`),
+      );
     }
-    return sendFlowgateError(
-      reply,
-      new FlowgateError("ENDPOINT_NOT_FOUND", `No endpoint ${request.method} ${url}.`),
-    );
+    reply.header("allow", allowed.join(", "));
+    return reply
+      .status(405)
+      .type("application/json")
+      .send({
+        error_code: "BAD_REQUEST",
+        message: `Method ${request.method} is not allowed on ${url}; use ${allowed.join(" or ")}.`,
+      });
+  };
+  // Answered before body parsing, so that an unrouted request with a body method (QUERY, PUT…) is not first
+  // refused for its content type.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404) return noRoute(request, reply);
   });
+  app.setNotFoundHandler(noRoute);
 
   /** Waits for a queued prediction, but never past the request timeout (→ 504, and the request leaves the queue). */
   const awaitResult = (submitted: {

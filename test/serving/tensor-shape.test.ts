@@ -21,7 +21,7 @@ const LYING_TENSORS: { tensor: Record<string, unknown>; message: RegExp }[] = [
   },
   {
     tensor: { name: "x", shape: [1_000_000_000, 0], datatype: "FP32", data: [] },
-    message: /carries no values/,
+    message: /'inputs\[0\]\.data' must NOT have fewer than 1 items/,
   },
   {
     tensor: { name: "x", shape: [2.5, 2], datatype: "FP32", data: [1, 2, 3, 4, 5] },
