@@ -167,6 +167,58 @@ for (const backend of BACKENDS) {
       await refused400("GET", ARTIFACTS, { path: [w.a.experimentId, w.b.experimentId] }, w.eve);
     });
 
+    it("every route that names its target in a scalar field refuses two values for it, before acting", async () => {
+      const fields: Record<string, { field: string; values: string[]; who: () => Record<string, string> }> = {
+        model: { field: "name", values: [w.a.model, w.b.model], who: () => w.mo },
+        experiment: {
+          field: "experiment_id",
+          values: [w.a.experimentId, w.b.experimentId],
+          who: () => w.eve,
+        },
+        run: { field: "run_id", values: [w.a.runId, w.b.runId], who: () => w.eve },
+        "logged-model": { field: "model_id", values: ["m-a", "m-b"], who: () => w.eve },
+      };
+      // Plausible values for the other fields routes require, so that the two-valued field is what is judged.
+      const fillers = () => ({
+        key: "k",
+        value: "v",
+        version: "1",
+        description: "d",
+        new_name: "stolen",
+        stage: "Production",
+        alias: "x",
+        metric_key: "loss",
+        timestamp: 1,
+        reason: "r",
+        source: `mlflow-artifacts:/${w.a.modelPath}`,
+        path: "MLmodel",
+        model_json: "{}",
+      });
+      const seen = new Set<string>();
+      for (const route of w.server.app.routePermissions()) {
+        const target = route.rule === undefined ? undefined : fields[route.rule.scope];
+        if (target === undefined || route.method === "HEAD" || route.url.includes(":")) continue;
+        // Uploads carry file bytes, not fields: their run is named in the query.
+        if (/upload-artifact|mlflow-artifacts/.test(route.url)) continue;
+        const key = `${route.method} ${route.url}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        const before = await storeSnapshot(w.server);
+        const res = await call(
+          w.server,
+          route.method as Method,
+          route.url,
+          { ...fillers(), [target.field]: target.values },
+          target.who(),
+        );
+        assert.equal(res.status, 400, `${key}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE", key);
+        assert.ok(String(res.body.message).includes(`'${target.field}'`), `${key}: ${res.body.message}`);
+        assert.equal(await storeSnapshot(w.server), before, `${key} wrote to the store`);
+      }
+      assert.ok(seen.size >= 30, `only ${seen.size} routes checked`);
+    });
+
     it("the same run named twice, as the client sends it, is still one run", async () => {
       const res = await call(
         w.server,
