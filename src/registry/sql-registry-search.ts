@@ -2,13 +2,58 @@
 // only place they meet SQL; each comparison is the one all searches share (store/sql-comparison.ts).
 import { sql, type RawBuilder, type SqlBool } from "kysely";
 import { sqlComparison } from "../store/sql-comparison.js";
+import { keyValueFilter, type KeyTest } from "../store/key-value-filter.js";
 import type { RegisteredModelCondition } from "./search/registered-model-filter.js";
 import type { ModelVersionCondition } from "./search/model-version-filter.js";
 
 /** MLflow treats a missing prompt tag as "not a prompt": `!= 'true'` and `= 'false'` match it. */
 const PROMPT_TAG = "mlflow.prompt.is_prompt";
 
-export function registeredModelWhere(condition: RegisteredModelCondition): RawBuilder<SqlBool> {
+/** All the conditions of a registered-model search; the tag comparisons as one (store/key-value-filter.ts). */
+export function registeredModelConditions(
+  conditions: readonly RegisteredModelCondition[],
+): RawBuilder<SqlBool>[] {
+  const tags: KeyTest[] = [];
+  const out: RawBuilder<SqlBool>[] = [];
+  for (const c of conditions) {
+    if (c.kind === "tag" && c.key !== PROMPT_TAG) {
+      tags.push({ key: c.key, test: (value) => sqlComparison(value, c.comparator, c.value) });
+    } else {
+      out.push(registeredModelWhere(c));
+    }
+  }
+  const grouped = keyValueFilter(
+    { table: "registered_model_tags", owner: [["registered_model_id", "rm.id"]] },
+    tags,
+  );
+  return grouped === undefined ? out : [...out, grouped];
+}
+
+/** All the conditions of a model-version search; the tag comparisons as one (store/key-value-filter.ts). */
+export function modelVersionConditions(conditions: readonly ModelVersionCondition[]): RawBuilder<SqlBool>[] {
+  const tags: KeyTest[] = [];
+  const out: RawBuilder<SqlBool>[] = [];
+  for (const c of conditions) {
+    if (c.kind === "tag") {
+      tags.push({ key: c.key, test: (value) => sqlComparison(value, c.comparator, c.value) });
+    } else {
+      out.push(modelVersionWhere(c));
+    }
+  }
+  const grouped = keyValueFilter(
+    {
+      table: "model_version_tags",
+      owner: [
+        ["registered_model_id", "mv.registered_model_id"],
+        ["version", "mv.version"],
+      ],
+    },
+    tags,
+  );
+  return grouped === undefined ? out : [...out, grouped];
+}
+
+function registeredModelWhere(condition: RegisteredModelCondition): RawBuilder<SqlBool> {
   switch (condition.kind) {
     case "name":
       return sqlComparison(sql`rm.name`, condition.comparator, condition.value);
@@ -22,7 +67,7 @@ export function registeredModelWhere(condition: RegisteredModelCondition): RawBu
   }
 }
 
-export function modelVersionWhere(condition: ModelVersionCondition): RawBuilder<SqlBool> {
+function modelVersionWhere(condition: ModelVersionCondition): RawBuilder<SqlBool> {
   switch (condition.kind) {
     case "name":
       return sqlComparison(sql`rm.name`, condition.comparator, condition.value);

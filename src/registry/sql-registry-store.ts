@@ -6,7 +6,7 @@ import { nameKey } from "../core/name-rules.js";
 import type { LoggedModelStore } from "../tracking/logged-model-store.js";
 import type { RegistryStore } from "./registry-store.js";
 import { hydrateModels } from "./sql-registry-rows.js";
-import { registeredModelWhere } from "./sql-registry-search.js";
+import { registeredModelConditions } from "./sql-registry-search.js";
 import { sqlRegistryForeignMethods } from "./sql-registry-foreign.js";
 import { sqlVersionMethods } from "./sql-version-store.js";
 
@@ -116,7 +116,7 @@ export function createSqlRegistryStore(loggedModels: LoggedModelStore): Registry
     },
     async searchModels(ex, conditions, orderBy, offset, limit) {
       let q = ex.selectFrom("registered_models as rm").selectAll("rm");
-      for (const c of conditions) q = q.where(registeredModelWhere(c));
+      for (const c of registeredModelConditions(conditions)) q = q.where(c);
       for (const o of orderBy) q = q.orderBy(`rm.${o.field}`, o.ascending ? "asc" : "desc");
       if (!orderBy.some((o) => o.field === "name")) q = q.orderBy("rm.name", "asc");
       const rows = await q.limit(limit).offset(offset).execute();

@@ -2,7 +2,7 @@
 import { DELETED_STAGE } from "./entities.js";
 import type { RegistryStore } from "./registry-store.js";
 import { hydrateVersions, latestVersionRows, versionsQuery } from "./sql-registry-rows.js";
-import { modelVersionWhere } from "./sql-registry-search.js";
+import { modelVersionConditions } from "./sql-registry-search.js";
 
 /** What a soft-deleted version keeps of its source (as MLflow's "REDACTED-SOURCE-PATH"). */
 const REDACTED = "REDACTED-SOURCE-PATH";
@@ -147,7 +147,7 @@ export function sqlVersionMethods(): VersionMethods {
     },
     async searchVersions(ex, conditions, orderBy, offset, limit) {
       let q = versionsQuery(ex);
-      for (const c of conditions) q = q.where(modelVersionWhere(c));
+      for (const c of modelVersionConditions(conditions)) q = q.where(c);
       const column = { name: "rm.name", version_number: "mv.version" } as const;
       const clauses =
         orderBy.length > 0 ? [...orderBy] : [{ field: "last_updated_timestamp" as const, ascending: false }];

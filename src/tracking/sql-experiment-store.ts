@@ -6,6 +6,7 @@ import type { ExperimentsTable } from "../store/schema.js";
 import type { Experiment, LifecycleStage, Tag, ViewType } from "./entities.js";
 import type { ExperimentSearch, ExperimentStore } from "./tracking-store.js";
 import { sqlComparison } from "../store/sql-comparison.js";
+import { keyValueFilter, type KeyTest } from "../store/key-value-filter.js";
 
 type ExperimentRow = {
   [K in keyof ExperimentsTable]: K extends "experiment_id" ? number : ExperimentsTable[K];
@@ -130,24 +131,23 @@ export function createSqlExperimentStore(): ExperimentStore {
         .selectFrom("experiments as e")
         .selectAll("e")
         .where("e.lifecycle_stage", "in", lifecycleStagesOf(search.viewType));
+      const tagTests: KeyTest[] = [];
       for (const clause of search.clauses) {
         if (clause.kind === "attribute") {
           const cmp = sqlComparison(sql.ref(`e.${clause.key}`), clause.comparator, clause.value);
           query = query.where(cmp);
         } else {
-          const cmp = sqlComparison(sql.ref("t.value"), clause.comparator, clause.value);
-          query = query.where((eb) =>
-            eb.exists(
-              eb
-                .selectFrom("experiment_tags as t")
-                .select(sql`1`.as("one"))
-                .whereRef("t.experiment_id", "=", "e.experiment_id")
-                .where("t.key", "=", clause.key)
-                .where(cmp),
-            ),
-          );
+          tagTests.push({
+            key: clause.key,
+            test: (value) => sqlComparison(value, clause.comparator, clause.value),
+          });
         }
       }
+      const tags = keyValueFilter(
+        { table: "experiment_tags", owner: [["experiment_id", "e.experiment_id"]] },
+        tagTests,
+      );
+      if (tags !== undefined) query = query.where(tags);
       const orderBy =
         search.orderBy.length > 0
           ? [...search.orderBy]
