@@ -347,6 +347,40 @@ for (const backend of BACKENDS) {
       assert.equal(await versionFile("3", w.rita), 200);
     });
 
+    it("no list route, however called, names anything of the B side to a caller scoped to A", async () => {
+      const secrets = [w.b.model, w.b.runId, w.b.experimentName, `secret of b`];
+      const seen = new Set<string>();
+      let answered = 0;
+      for (const route of w.server.app.routePermissions()) {
+        const rule = route.rule;
+        if (rule === undefined || rule.scope !== "any" || !rule.permission.endsWith(".read")) continue;
+        if (route.url.includes(":") || route.method === "HEAD" || seen.has(`${route.method} ${route.url}`))
+          continue;
+        seen.add(`${route.method} ${route.url}`);
+        for (const who of [w.eve, w.mo, w.rita, w.svca]) {
+          for (const args of [
+            {},
+            { status: "all", param: "seed=7", max_results: 1000, uri: `models:/${w.b.model}/1` },
+          ]) {
+            const res = await call(w.server, route.method as "GET" | "POST", route.url, args, who);
+            assert.ok(res.status < 500, `${route.method} ${route.url}: ${res.status}`);
+            // A refusal may quote what the caller sent; only answers are searched.
+            if (res.status !== 200) continue;
+            answered++;
+            const text = JSON.stringify(res.body);
+            for (const secret of secrets) {
+              assert.ok(
+                !text.includes(secret),
+                `${route.method} ${route.url} showed '${secret}': ${text.slice(0, 300)}`,
+              );
+            }
+          }
+        }
+      }
+      assert.ok(seen.size >= 8, `only ${seen.size} list routes`);
+      assert.ok(answered >= 40, `only ${answered} answers searched`);
+    });
+
     it("sending a list parameter twice is a 400 on lists too, never a wider list", async () => {
       const twice = async (
         method: "GET" | "POST",
