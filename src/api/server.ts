@@ -93,9 +93,8 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   });
 
   app.setErrorHandler(handleError);
-  // Before any route: the compilers and the document collect every route as it is registered.
+  // Before any route: the compilers apply to every route.
   installValidation(app);
-  await installOpenApi(app);
   app.setNotFoundHandler((request, reply) =>
     sendError(
       reply,
@@ -105,6 +104,9 @@ export async function buildServer(options: ServerOptions): Promise<FastifyInstan
   );
 
   if (options.guard !== undefined) await options.guard(app);
+  // After the guard (so its own route gets a permission rule), before every other route (so the document
+  // collects them all).
+  await installOpenApi(app);
   app.get(
     "/health",
     { schema: { tags: ["server"], summary: "Liveness: OK.", response: textResponses("OK") } },

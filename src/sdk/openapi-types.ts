@@ -28,11 +28,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -512,11 +508,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -1440,11 +1432,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -4779,11 +4767,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -5263,11 +5247,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -6128,11 +6108,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              files?: {
-                file_size?: number | string;
-                is_dir?: boolean;
-                path?: string;
-              }[];
+              files?: components["schemas"]["FileInfo"][];
               next_page_token?: string;
               root_uri?: string;
             };
@@ -11835,23 +11811,28 @@ export interface components {
     Experiment: {
       artifact_location?: string;
       creation_time?: number | string;
-      experiment_id?: string;
+      experiment_id: string;
       last_update_time?: number | string;
       lifecycle_stage?: string;
-      name?: string;
+      name: string;
       tags?: components["schemas"]["Tag"][];
+    };
+    FileInfo: {
+      file_size?: number | string;
+      is_dir?: boolean;
+      path: string;
     };
     LoggedModel: {
       data?: {
         metrics?: components["schemas"]["Metric"][];
         params?: components["schemas"]["Tag"][];
       };
-      info?: {
+      info: {
         artifact_uri?: string;
         creation_timestamp_ms?: number | string;
         experiment_id?: string;
         last_updated_timestamp_ms?: number | string;
-        model_id?: string;
+        model_id: string;
         model_type?: string;
         name?: string;
         registrations?: {
@@ -11867,12 +11848,12 @@ export interface components {
     Metric: {
       dataset_digest?: string;
       dataset_name?: string;
-      key?: string;
+      key: string;
       model_id?: string;
       run_id?: string;
       step?: number | string;
       timestamp?: number | string;
-      value?: number | ("NaN" | "Infinity" | "-Infinity");
+      value: number | ("NaN" | "Infinity" | "-Infinity");
     };
     ModelVersion: {
       aliases?: string[];
@@ -11881,7 +11862,7 @@ export interface components {
       description?: string;
       last_updated_timestamp?: number | string;
       model_id?: string;
-      name?: string;
+      name: string;
       run_id?: string;
       run_link?: string;
       source?: string;
@@ -11890,18 +11871,18 @@ export interface components {
       tags?: components["schemas"]["Tag"][];
       user_id?: string;
       /** @description The version number, as a string. */
-      version?: string;
+      version: string;
     };
     RegisteredModel: {
       aliases?: {
-        alias?: string;
-        version?: string;
+        alias: string;
+        version: string;
       }[];
       creation_timestamp?: number | string;
       description?: string;
       last_updated_timestamp?: number | string;
       latest_versions?: components["schemas"]["ModelVersion"][];
-      name?: string;
+      name: string;
       tags?: components["schemas"]["Tag"][];
       user_id?: string;
     };
@@ -11911,12 +11892,12 @@ export interface components {
         params?: components["schemas"]["Tag"][];
         tags?: components["schemas"]["Tag"][];
       };
-      info?: components["schemas"]["RunInfo"];
+      info: components["schemas"]["RunInfo"];
       inputs?: {
         dataset_inputs?: {
-          dataset?: {
-            digest?: string;
-            name?: string;
+          dataset: {
+            digest: string;
+            name: string;
             profile?: string;
             schema?: string;
             source?: string;
@@ -11925,12 +11906,12 @@ export interface components {
           tags?: components["schemas"]["Tag"][];
         }[];
         model_inputs?: {
-          model_id?: string;
+          model_id: string;
         }[];
       };
       outputs?: {
         model_outputs?: {
-          model_id?: string;
+          model_id: string;
           step?: number | string;
         }[];
       };
@@ -11938,9 +11919,9 @@ export interface components {
     RunInfo: {
       artifact_uri?: string;
       end_time?: number | string;
-      experiment_id?: string;
+      experiment_id: string;
       lifecycle_stage?: string;
-      run_id?: string;
+      run_id: string;
       run_name?: string;
       run_uuid?: string;
       start_time?: number | string;
@@ -11948,8 +11929,8 @@ export interface components {
       user_id?: string;
     };
     Tag: {
-      key?: string;
-      value?: string;
+      key: string;
+      value: string;
     };
   };
   responses: never;

@@ -142,3 +142,25 @@ describe("the OpenAPI document", () => {
     assert.ok((await res.text()).length < 400);
   });
 });
+
+describe("the OpenAPI document with auth on", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(BACKENDS[0]!, {
+      auth: true,
+      env: { FLOWGATE_ADMIN_USERNAME: "doc-admin", FLOWGATE_ADMIN_PASSWORD: "Kettle-Sunrise-4417-blue" },
+    });
+  });
+  after(() => server.close());
+
+  it("is served without login (it describes the API, not its data)", async () => {
+    const res = await fetch(`${server.url}/api/openapi.json`);
+    assert.equal(res.status, 200);
+    assert.equal(((await res.json()) as { openapi: string }).openapi, "3.1.0");
+  });
+
+  it("is itself a route with a permission rule", () => {
+    const route = server.app.routePermissions().find((r) => r.url === "/api/openapi.json");
+    assert.equal(route?.rule?.permission, "public");
+  });
+});

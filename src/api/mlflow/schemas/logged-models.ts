@@ -19,7 +19,7 @@ const MODEL_ID = message({ model_id: str("The logged model's id, e.g. `m-0123…
 const ONE_MODEL = message({ model: ref("LoggedModel") }, ["model"]);
 const FILES: JsonSchema = message({
   root_uri: str(),
-  files: repeated(message({ path: str(), is_dir: { type: "boolean" }, file_size: int64() })),
+  files: repeated(ref("FileInfo")),
   next_page_token: str(),
 });
 
