@@ -24,6 +24,7 @@ import { queryLimitsFrom } from "./api/graphql/query-limits.js";
 import { createDatasetService } from "./tracking/datasets.js";
 import { createSqlDatasetStore } from "./tracking/sql-dataset-store.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { fileUriDirectory, useFileArtifactRoot } from "./artifacts/artifact-uri.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { uiArtifactRoutes } from "./api/mlflow/ui-artifacts.routes.js";
@@ -100,6 +101,7 @@ export async function createApp(
       tracking: trackingStore,
       audit,
     });
+    useFileArtifactRoot(fileUriDirectory(config.defaultArtifactRoot));
     const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
       repo: artifactRepo,

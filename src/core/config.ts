@@ -2,7 +2,7 @@
 // the defaults match `mlflow server` where MLflow has an equivalent flag.
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { invalidParameter } from "./errors.js";
 
 export interface ServerConfig {
@@ -69,10 +69,12 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   const artifactsDestination = localDestination(
     flags.artifactsDestination ?? env.FLOWGATE_ARTIFACTS_DESTINATION ?? DEFAULTS.artifactsDestination,
   );
-  const defaultArtifactRoot = checkArtifactRootScheme(
-    flags.defaultArtifactRoot ??
-      env.FLOWGATE_DEFAULT_ARTIFACT_ROOT ??
-      (serveArtifacts ? "mlflow-artifacts:/" : `file://${artifactsDestination}`),
+  const defaultArtifactRoot = fileRootUri(
+    checkArtifactRootScheme(
+      flags.defaultArtifactRoot ??
+        env.FLOWGATE_DEFAULT_ARTIFACT_ROOT ??
+        (serveArtifacts ? "mlflow-artifacts:/" : `file://${artifactsDestination}`),
+    ),
   );
   const port = flags.port ?? (env.FLOWGATE_PORT ? Number(env.FLOWGATE_PORT) : DEFAULTS.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
@@ -85,7 +87,9 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   const backendStoreUri = flags.backendStoreUri ?? env.FLOWGATE_BACKEND_STORE_URI ?? DEFAULTS.backendStoreUri;
   return {
     backendStoreUri,
-    artifactsDestination,
+    // With a file: root the clients write there themselves, and that directory is what the server lists.
+    artifactsDestination:
+      schemeOf(defaultArtifactRoot) === "file" ? localDestination(defaultArtifactRoot) : artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,
     host: flags.host ?? env.FLOWGATE_HOST ?? DEFAULTS.host,
@@ -150,6 +154,11 @@ function localDestination(location: string): string {
     );
   }
   return path.resolve(location);
+}
+
+/** A plain-path artifact root as the file:///absolute URI MLflow makes of it; other roots as given. */
+function fileRootUri(root: string): string {
+  return schemeOf(root) === undefined ? pathToFileURL(path.resolve(root)).href : root;
 }
 
 /**

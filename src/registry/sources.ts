@@ -6,7 +6,13 @@
 // reads or fetches what a source names at registration time.
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
-import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
+import path from "node:path";
+import {
+  artifactUri,
+  artifactUriPath,
+  fileArtifactRoot,
+  fileUriDirectory,
+} from "../artifacts/artifact-uri.js";
 import { decodeUntilStable } from "../artifacts/safe-path.js";
 import { parseModelUri, resolveModelUri } from "./model-uri.js";
 import type { RegistryStore } from "./registry-store.js";
@@ -21,22 +27,27 @@ export interface VersionSource {
 
 /** A source Flowgate will not register, in MLflow's words where MLflow refuses it too, then ours. */
 function refusedSource(source: string, why: FlowgateError): Error {
+  const root = fileArtifactRoot();
   const ours =
-    "Flowgate registers mlflow-artifacts:/ URIs inside its artifact store and runs:/ or models:/ URIs " +
+    (root === undefined
+      ? "Flowgate registers mlflow-artifacts:/ URIs inside its artifact store and runs:/ or models:/ URIs "
+      : `Flowgate registers files under its artifact root file://${root} and runs:/ or models:/ URIs `) +
     `(${why.message})`;
   const decoded = decodeUntilStable(source);
+  const local = !/^[a-z][a-z0-9+.-]*:/i.test(decoded) ? decoded : fileUriDirectory(decoded);
+  if (local !== undefined) {
+    // MLflow names the local path as it resolved it.
+    return invalidParameter(
+      `Invalid model version source: '${path.posix.resolve("/", local)}'. To use a local path as a model version ` +
+        "source, the run_id request parameter has to be specified and the local path has to be contained within " +
+        `the artifact directory of the run specified by the run_id. ${ours}`,
+    );
+  }
   if (decoded.split("/").includes("..")) {
     return invalidParameter(
       `Invalid model version source: '${source}'. If supplying a source as an http, https, local file path, ` +
         "ftp, objectstore, or mlflow-artifacts uri, an absolute path must be provided without relative path " +
         `references present. Please provide an absolute path. ${ours}`,
-    );
-  }
-  if (!/^[a-z][a-z0-9+.-]*:/i.test(source) || /^file:/i.test(source)) {
-    return invalidParameter(
-      `Invalid model version source: '${source}'. To use a local path as a model version source, the run_id ` +
-        "request parameter has to be specified and the local path has to be contained within the artifact " +
-        `directory of the run specified by the run_id. ${ours}`,
     );
   }
   return invalidParameter(`Invalid model version source: '${source}'. ${ours}`);

@@ -249,5 +249,9 @@ export async function getDownloadUri(deps: RegistryDeps, name: string, version: 
     if (original === undefined) return v.storageLocation;
     v = original;
   }
-  return v.source.startsWith("models:/") ? v.storageLocation : v.source;
+  if (!v.source.startsWith("models:/")) return v.source;
+  // A logged model's files: where the client wrote them (a file:// root stays file://).
+  const logged =
+    v.modelId === null ? undefined : await deps.store.findLoggedModel(deps.database.db, v.modelId);
+  return logged?.artifactLocation ?? v.storageLocation;
 }

@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { alreadyExists, FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
 import { systemContext, type RequestContext } from "../core/request-context.js";
-import { artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
+import { artifactUri, artifactUriPath, fileArtifactRoot } from "../artifacts/artifact-uri.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import { isUniqueViolation } from "../store/db-errors.js";
@@ -140,7 +140,7 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
       const location =
         input.artifactLocation === undefined || input.artifactLocation === ""
           ? undefined
-          : artifactUri(artifactUriPath(input.artifactLocation, "artifact_location"));
+          : artifactLocationOf(input.artifactLocation);
       for (const [i, tag] of input.tags.entries()) {
         checkKey(tag.key, `tags[${i}].key`);
         checkLength(tag.value, `tags[${i}].value`, LIMITS.maxExperimentTagValueLength);
@@ -254,4 +254,13 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
       });
     },
   };
+}
+
+/** A given artifact_location, checked to lie in this server's store; a file URI under a file root stays one. */
+function artifactLocationOf(location: string): string {
+  const storePath = artifactUriPath(location, "artifact_location");
+  const root = fileArtifactRoot();
+  return root !== undefined && /^file:/i.test(location)
+    ? `file://${[root, storePath].filter((p) => p !== "").join("/")}`
+    : artifactUri(storePath);
 }

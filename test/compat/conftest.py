@@ -144,7 +144,8 @@ def mlflow_file_pair(tmp_path_factory):
     our_tmp = tmp_path_factory.mktemp("flowgate-diff-file")
     our_root = our_tmp / "mlruns"
     ours = start_server(our_tmp, ["--default-artifact-root", our_root.as_uri(), "--no-serve-artifacts"])
-    pair = Pair(ref.url, ours.url, roots=[(ref_root.as_uri(), our_root.as_uri(), "<root>")])
+    pair = Pair(ref.url, ours.url, roots=[(ref_root.as_uri(), our_root.as_uri(), "<root>"),
+                                          (str(ref_root), str(our_root), "<root-dir>")])
     pair.reference_root, pair.flowgate_root = ref_root, our_root
     yield pair
     ref.stop()

@@ -4,6 +4,7 @@ import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import os from "node:os";
 import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
 import { DEFAULTS, loadServerConfig } from "../../src/core/config.js";
 import { FlowgateError } from "../../src/core/errors.js";
 
@@ -117,11 +118,17 @@ describe("server configuration", () => {
         root,
       );
     }
-    for (const root of ["mlflow-artifacts:/", "file:///srv/mlruns", "/srv/mlruns", "./mlruns"]) {
-      assert.equal(
-        loadServerConfig({ defaultArtifactRoot: root, serveArtifacts: false }, {}).defaultArtifactRoot,
-        root,
-      );
+    // A plain path becomes the file:// URI MLflow makes of it, and a file: root is where artifacts are.
+    for (const [root, expected] of [
+      ["mlflow-artifacts:/", "mlflow-artifacts:/"],
+      ["file:///srv/mlruns", "file:///srv/mlruns"],
+      ["/srv/mlruns", "file:///srv/mlruns"],
+      ["./mlruns", pathToFileURL(path.resolve("mlruns")).href],
+    ]) {
+      const config = loadServerConfig({ defaultArtifactRoot: root, serveArtifacts: false }, {});
+      if (expected !== "mlflow-artifacts:/")
+        assert.equal(config.artifactsDestination, fileURLToPath(expected));
+      assert.equal(config.defaultArtifactRoot, expected);
     }
   });
 });
