@@ -1,23 +1,67 @@
 // The audit log: every change, who made it, from what to what and why; filtered on the server by actor,
 // action and target, paged with the server's token.
-import { useState, type FormEvent } from "react";
+import { Fragment, useState, type FormEvent } from "react";
 import { listAudit, type AuditEvent } from "../api/governance-api";
 import { Async } from "../components/states";
 import { formatTime } from "../lib/format";
 import { navigate, type Location } from "../lib/router";
 import { useAsync } from "../lib/use-async";
 
-function short(v: unknown): string {
-  if (v === undefined || v === null) return "";
-  const text = typeof v === "string" ? v : JSON.stringify(v);
-  return text.length > 160 ? `${text.slice(0, 159)}…` : text;
+/** JSON with a space after every comma and colon, so a browser can wrap it between tokens, not mid-word. */
+function spaced(v: unknown): string {
+  return JSON.stringify(v, null, 1).replace(/\n\s*/g, " ");
+}
+
+/** Strings holding JSON (a tag such as mlflow.modelVersions) read as that JSON, at any depth. */
+function unnest(v: unknown): unknown {
+  if (typeof v === "string") {
+    if (!/^\s*[[{]/.test(v)) return v;
+    try {
+      return unnest(JSON.parse(v));
+    } catch {
+      return v;
+    }
+  }
+  if (Array.isArray(v)) return v.map(unnest);
+  if (v !== null && typeof v === "object")
+    return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, unnest(x)]));
+  return v;
+}
+
+const inline = (v: unknown) => (typeof v === "string" ? v : spaced(v));
+const isPair = (x: unknown): x is { key: string; value: unknown } =>
+  x !== null && typeof x === "object" && "key" in x && "value" in x;
+
+/** A before/after value as `key: value` lines (objects, lists of tags) or text, cut at 240 characters. */
+function short(raw: unknown): string {
+  if (raw === undefined || raw === null) return "";
+  const v = unnest(raw);
+  const text =
+    Array.isArray(v) && v.length > 0 && v.every(isPair)
+      ? v.map((t) => `${t.key}: ${inline(t.value)}`).join("\n")
+      : v !== null && typeof v === "object" && !Array.isArray(v)
+        ? Object.entries(v)
+            .map(([k, x]) => `${k}: ${inline(x)}`)
+            .join("\n")
+        : inline(v);
+  return text.length > 240 ? `${text.slice(0, 239)}…` : text;
 }
 
 export function AuditTable({ events, empty }: { events: AuditEvent[]; empty: string }) {
   if (events.length === 0) return <p className="muted">{empty}</p>;
   return (
     <div className="table-scroll">
-      <table className="grid compact audit">
+      <table className="grid compact audit stack-narrow">
+        {/* Fixed column widths: a long value wraps inside its column instead of pushing Reason out of view. */}
+        <colgroup>
+          <col className="c-time" />
+          <col className="c-actor" />
+          <col className="c-action" />
+          <col className="c-target" />
+          <col className="c-before" />
+          <col className="c-after" />
+          <col className="c-reason" />
+        </colgroup>
         <thead>
           <tr>
             <th scope="col">Time (UTC)</th>
@@ -32,15 +76,35 @@ export function AuditTable({ events, empty }: { events: AuditEvent[]; empty: str
         <tbody>
           {events.map((e) => (
             <tr key={e.id || `${e.time}-${e.action}-${e.targetId}`}>
-              <td className="nowrap">{formatTime(e.time)}</td>
-              <td>{e.actor}</td>
-              <td className="mono">{e.action}</td>
-              <td className="mono">
-                {e.targetType} {e.targetId}
+              <td data-label="Time (UTC)" className="nowrap">
+                {formatTime(e.time)}
               </td>
-              <td className="mono small wrap">{short(e.before)}</td>
-              <td className="mono small wrap">{short(e.after)}</td>
-              <td className="wrap">{e.reason}</td>
+              <td data-label="Actor">{e.actor}</td>
+              <td data-label="Action" className="mono">
+                {/* May break after a dot (model_version.<wbr>transition_stage), never inside a name. */}
+                {e.action.split(".").map((part, i) => (
+                  <Fragment key={i}>
+                    {i > 0 && (
+                      <>
+                        .<wbr />
+                      </>
+                    )}
+                    <span className="nowrap">{part}</span>
+                  </Fragment>
+                ))}
+              </td>
+              <td data-label="Target" className="mono">
+                <span className="muted">{e.targetType}</span> {e.targetId}
+              </td>
+              <td data-label="Before" className="mono small change">
+                {short(e.before)}
+              </td>
+              <td data-label="After" className="mono small change">
+                {short(e.after)}
+              </td>
+              <td data-label="Reason" className="wrap">
+                {e.reason}
+              </td>
             </tr>
           ))}
         </tbody>
