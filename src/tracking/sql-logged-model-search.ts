@@ -1,6 +1,7 @@
 // The SQL of a logged-model search: the parsed filter, dataset restrictions and order_by as Kysely
 // conditions over `logged_models lm`, on both engines. Operators come from a whitelist; values are bound.
 import { sql, type RawBuilder } from "kysely";
+import { keyValueFilter, type KeyTest } from "../store/key-value-filter.js";
 import { invalidParameter } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
 import type { FilterClause, FilterOp } from "./logged-model-filter.js";
@@ -52,7 +53,11 @@ function datasetCondition(datasets: LoggedModelQuery["datasets"]): RawBuilder<bo
   return sql<boolean>`(${sql.join(each, sql` OR `)})`;
 }
 
-function clauseCondition(clause: FilterClause, datasets: LoggedModelQuery["datasets"]): RawBuilder<boolean> {
+/** An attribute or metric comparison (params and tags are grouped per table, see searchLoggedModelIds). */
+function clauseCondition(
+  clause: FilterClause & { entity: "attribute" | "metric" },
+  datasets: LoggedModelQuery["datasets"],
+): RawBuilder<boolean> {
   const { entity, key, op, value } = clause;
   switch (entity) {
     case "attribute": {
@@ -62,11 +67,6 @@ function clauseCondition(clause: FilterClause, datasets: LoggedModelQuery["datas
         return compare(sql.ref(`lm.status`), op, statusNumber(value));
       }
       return compare(sql.ref(`lm.${column}`), op, value);
-    }
-    case "param":
-    case "tag": {
-      const table = entity === "param" ? "logged_model_params" : "logged_model_tags";
-      return sql<boolean>`EXISTS (SELECT 1 FROM ${sql.table(table)} kv WHERE kv.model_id = lm.model_id AND kv.key = ${key} AND ${compare(sql.ref("kv.value"), op, value)})`;
     }
     case "metric": {
       const ds = datasetCondition(datasets);
@@ -101,7 +101,19 @@ export async function searchLoggedModelIds(ex: Executor, query: LoggedModelQuery
     .select("lm.model_id")
     .where("lm.lifecycle_stage", "=", "active")
     .where("lm.experiment_id", "in", query.experimentIds.map(Number));
-  for (const clause of query.filter) q = q.where(clauseCondition(clause, query.datasets));
+  // Param and tag comparisons: one grouped condition per table (store/key-value-filter.ts).
+  for (const entity of ["param", "tag"] as const) {
+    const tests: KeyTest[] = query.filter
+      .filter((c) => c.entity === entity)
+      .map((c) => ({ key: c.key, test: (value) => compare(value, c.op, c.value) }));
+    const table = entity === "param" ? "logged_model_params" : "logged_model_tags";
+    const grouped = keyValueFilter({ table, owner: [["model_id", "lm.model_id"]] }, tests);
+    if (grouped !== undefined) q = q.where(grouped);
+  }
+  for (const clause of query.filter) {
+    if (clause.entity === "attribute" || clause.entity === "metric")
+      q = q.where(clauseCondition({ ...clause, entity: clause.entity }, query.datasets));
+  }
   if (query.datasets.length > 0 && !query.filter.some((c) => c.entity === "metric")) {
     const ds = datasetCondition(query.datasets);
     q = q.where(sql<boolean>`EXISTS (SELECT 1 FROM metrics m WHERE m.model_id = lm.model_id AND ${ds})`);

@@ -1,4 +1,4 @@
-// Tag comparisons of experiment, registered-model and model-version searches are grouped into one condition
+// Tag (and logged-model param) comparisons of experiment, registered-model, model-version and logged-model searches are grouped into one condition
 // (store/key-value-filter.ts). These cases pin the meaning the grouping must keep, on both back ends: several
 // comparisons on one key test one row; comparisons on several keys all have to hold; 100 comparisons over
 // 20 keys answer (they ran past the statement timeout on PostgreSQL as one EXISTS each).
@@ -22,9 +22,11 @@ for (const backend of BACKENDS) {
   describe(`tag filters of experiment and registry searches (${backend.name})`, () => {
     let server: TestServer;
     let runId: string;
+    let experimentId: string;
+    const loggedModels = new Map<string, string>();
     before(async () => {
       server = await startTestServer(backend);
-      const experimentId = (await call(server, "POST", `${API}/experiments/create`, { name: "base" })).body
+      experimentId = (await call(server, "POST", `${API}/experiments/create`, { name: "base" })).body
         .experiment_id as string;
       runId = (await call(server, "POST", `${API}/runs/create`, { experiment_id: experimentId })).body.run
         .info.run_id as string;
@@ -39,6 +41,14 @@ for (const backend of BACKENDS) {
           tags: list,
         });
         assert.equal(v.status, 200, v.body.message);
+        const lm = await call(server, "POST", `${API}/logged-models`, {
+          experiment_id: experimentId,
+          name,
+          params: list,
+          tags: list,
+        });
+        assert.equal(lm.status, 200, lm.body.message);
+        loggedModels.set(lm.body.model.info.model_id as string, name);
       }
     });
     after(() => server.close());
@@ -59,10 +69,27 @@ for (const backend of BACKENDS) {
       return ((res.body.model_versions ?? []) as Array<{ name: string }>).map((m) => m.name).sort();
     }
 
+    async function logged(filter: string): Promise<string[]> {
+      // Logged models take params.* as well as tags.*: the same filter is tried on both tables.
+      const names: string[][] = [];
+      for (const prefix of ["tags.", "params."]) {
+        const res = await call(server, "POST", `${API}/logged-models/search`, {
+          experiment_ids: [experimentId],
+          filter: filter.replaceAll("tags.", prefix),
+        });
+        assert.equal(res.status, 200, res.body.message);
+        const found = (res.body.models ?? []) as Array<{ info: { model_id: string } }>;
+        names.push(found.map((m) => loggedModels.get(m.info.model_id) ?? "?").sort());
+      }
+      assert.deepEqual(names[0], names[1]);
+      return names[0] ?? [];
+    }
+
     for (const [what, search] of [
       ["experiments", experiments],
       ["registered models", models],
       ["model versions", versions],
+      ["logged models", logged],
     ] as const) {
       it(`keeps the meaning of several tag comparisons (${what})`, async () => {
         assert.deepEqual(await search("tags.a = '1' and tags.a != '2'"), ["one", "three"]);
