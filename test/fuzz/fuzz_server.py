@@ -151,8 +151,7 @@ def main():
         runs = [
             schemathesis(open_server.url, None, args.max_examples, every, f"{args.backend} auth=off"),
             schemathesis(auth_server.url, basic(ADMIN), args.max_examples, every, f"{args.backend} auth=on admin"),
-            # The scoped user mostly meets 403s: generated inputs, not the coverage phase's negative cases.
-            schemathesis(auth_server.url, basic(SCOPED), args.max_examples, "fuzzing,stateful",
+            schemathesis(auth_server.url, basic(SCOPED), args.max_examples, every,
                          f"{args.backend} auth=on experiment-scoped data-scientist"),
         ]
         for run in runs:

@@ -5,12 +5,13 @@ import swagger from "@fastify/swagger";
 import type { FastifyInstance } from "fastify";
 import { MLFLOW_COMPAT_VERSION } from "../../core/version.js";
 import { ENTITY_SCHEMAS } from "./entities.js";
+import { NATIVE_ENTITY_SCHEMAS } from "../flowgate/schemas/native-entities.js";
 import { ERROR_BODY, message, str } from "./wire-schema.js";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
 export async function installOpenApi(app: FastifyInstance): Promise<void> {
-  for (const schema of ENTITY_SCHEMAS) app.addSchema(schema);
+  for (const schema of [...ENTITY_SCHEMAS, ...NATIVE_ENTITY_SCHEMAS]) app.addSchema(schema);
   await app.register(swagger, {
     openapi: {
       openapi: "3.1.0",

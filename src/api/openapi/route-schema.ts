@@ -33,6 +33,7 @@ function nullableFields(schema: JsonSchema): JsonSchema {
   if (properties === undefined) return schema;
   const nullable = (field: JsonSchema): JsonSchema => {
     const inner = nullableFields(field);
+    if (inner.$ref !== undefined) return inner;
     if (inner.type === undefined) return { anyOf: [inner, { type: "null" }] };
     const anyOf = inner.anyOf as JsonSchema[] | undefined;
     return {

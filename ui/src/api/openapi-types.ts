@@ -9396,7 +9396,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              model_versions: Record<string, never>[] | null;
+              model_versions: components["schemas"]["NativeModelVersion"][] | null;
               query?: Record<string, never> | null;
             };
           };
@@ -9450,10 +9450,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            "application/json": {
-              storage_uri: string | null;
-              uri: string | null;
-            };
+            "application/json": components["schemas"]["ResolvedModelUri"];
           };
         };
         /** @description Default Response */
@@ -9899,7 +9896,7 @@ export interface paths {
           content: {
             "application/json": {
               next_page_token?: string | null;
-              registered_models?: Record<string, never>[] | null;
+              registered_models?: components["schemas"]["NativeRegisteredModel"][] | null;
             };
           };
         };
@@ -9944,7 +9941,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              registered_model: Record<string, never> | null;
+              registered_model: components["schemas"]["NativeRegisteredModel"];
             };
           };
         };
@@ -9997,7 +9994,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              registered_model: Record<string, never> | null;
+              registered_model: components["schemas"]["NativeRegisteredModel"];
             };
           };
         };
@@ -10062,7 +10059,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              registered_model: Record<string, never> | null;
+              registered_model: components["schemas"]["NativeRegisteredModel"];
             };
           };
         };
@@ -10111,7 +10108,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              model_versions: Record<string, never>[] | null;
+              model_versions: components["schemas"]["NativeModelVersion"][] | null;
             };
           };
         };
@@ -10167,7 +10164,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              model_version: Record<string, never> | null;
+              model_version: components["schemas"]["NativeModelVersion"];
             };
           };
         };
@@ -10233,7 +10230,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              model_version: Record<string, never> | null;
+              model_version: components["schemas"]["NativeModelVersion"];
             };
           };
         };
@@ -10282,7 +10279,7 @@ export interface paths {
             [name: string]: unknown;
           };
           content: {
-            "application/json": Record<string, never>;
+            "application/json": components["schemas"]["ModelInfo"];
           };
         };
         /** @description Default Response */
@@ -11822,6 +11819,15 @@ export interface components {
       is_dir?: boolean;
       path: string;
     };
+    HouseFields: {
+      deprecated: boolean | null;
+      owner: string | null;
+      pii: boolean | null;
+      risk: string | null;
+      sla: string | null;
+      sunset_on: string | null;
+      team: string | null;
+    };
     LoggedModel: {
       data?: {
         metrics?: components["schemas"]["Metric"][];
@@ -11855,6 +11861,24 @@ export interface components {
       timestamp?: number | string;
       value: number | ("NaN" | "Infinity" | "-Infinity");
     };
+    ModelInfo: {
+      flavors: {
+        [key: string]: Record<string, never>;
+      };
+      mlflow_version: string | null;
+      model_uuid: string | null;
+      name: string;
+      requirements: string[];
+      saved_input_example_info: Record<string, never> | null;
+      signature: {
+        inputs: unknown[] | null;
+        outputs: unknown[] | null;
+        params: unknown[] | null;
+      } | null;
+      size_bytes: number;
+      storage_uri: string;
+      version: number;
+    };
     ModelVersion: {
       aliases?: string[];
       creation_timestamp?: number | string;
@@ -11873,6 +11897,44 @@ export interface components {
       /** @description The version number, as a string. */
       version: string;
     };
+    NativeModelVersion: {
+      aliases: string[];
+      created_by: string | null;
+      creation_timestamp: number;
+      description: string | null;
+      house: components["schemas"]["HouseFields"];
+      last_updated_timestamp: number;
+      model_id: string | null;
+      name: string;
+      run_id: string | null;
+      run_link: string | null;
+      source: string;
+      /** @enum {string} */
+      stage: "None" | "Staging" | "Production" | "Archived";
+      /** @enum {string} */
+      status: "READY";
+      storage_uri: string;
+      tags: {
+        [key: string]: string;
+      };
+      version: number;
+    };
+    NativeRegisteredModel: {
+      aliases: {
+        alias: string;
+        version: number;
+      }[];
+      created_by: string | null;
+      creation_timestamp: number;
+      description: string | null;
+      house: components["schemas"]["HouseFields"];
+      last_updated_timestamp: number;
+      latest_versions: components["schemas"]["NativeModelVersion"][];
+      name: string;
+      tags: {
+        [key: string]: string;
+      };
+    };
     RegisteredModel: {
       aliases?: {
         alias: string;
@@ -11885,6 +11947,16 @@ export interface components {
       name: string;
       tags?: components["schemas"]["Tag"][];
       user_id?: string;
+    };
+    ResolvedModelUri: {
+      alias: string | null;
+      model_id: string | null;
+      name: string | null;
+      run_id: string | null;
+      stage: string | null;
+      storage_uri: string;
+      uri: string;
+      version: string | null;
     };
     Run: {
       data?: {

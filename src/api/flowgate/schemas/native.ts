@@ -2,7 +2,16 @@
 // audit log, promotion policies and gates, transition requests (four-eyes approvals), webhook deliveries,
 // and the registry views (house fields, model info, URI resolution, lineage, sunset).
 import type { RouteSchema } from "../../openapi/route-schema.js";
-import { EMPTY, bool, int64, message, repeated, str, type JsonSchema } from "../../openapi/wire-schema.js";
+import {
+  EMPTY,
+  bool,
+  int64,
+  message,
+  ref,
+  repeated,
+  str,
+  type JsonSchema,
+} from "../../openapi/wire-schema.js";
 
 const OBJECT: JsonSchema = { type: "object" };
 const NAME = message({ name: str("The registered model's name.") }, ["name"]);
@@ -18,8 +27,8 @@ const TOKEN_INFO = message({ token_id: str(), username: str(), name: str() });
 const POLICY = OBJECT;
 const REQUEST = message({ id: { type: ["integer", "string"] }, name: str(), status: str() });
 const GATE_RESULT = message({ gate: str(), type: str(), passed: { type: "boolean" }, message: str() });
-const VERSION = OBJECT;
-const MODEL = OBJECT;
+const VERSION = ref("NativeModelVersion");
+const MODEL = ref("NativeRegisteredModel");
 
 // Users, grants, tokens.
 export const whoami: RouteSchema = { summary: "Who is calling, with their grants.", response: OBJECT };
@@ -234,12 +243,12 @@ export const getVersion: RouteSchema = {
 export const modelInfo: RouteSchema = {
   summary: "A version's MLmodel: flavors, signature, input example.",
   params: NAME_VERSION,
-  response: OBJECT,
+  response: ref("ModelInfo"),
 };
 export const resolveModelUri: RouteSchema = {
   summary: "Where a model URI (models:/, runs:/, mlflow-artifacts:/) points.",
   args: message({ uri: str() }, ["uri"]),
-  response: message({ uri: str(), storage_uri: str() }, ["uri", "storage_uri"]),
+  response: ref("ResolvedModelUri"),
 };
 export const lineage: RouteSchema = {
   summary: "Versions whose run has a tag or param, given as key=value.",
