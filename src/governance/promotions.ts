@@ -9,6 +9,7 @@ import { FlowgateError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { Database, Executor } from "../store/database.js";
+import { deleteModelRecords, renameModelRecords } from "./model-records.js";
 import type { WebhookEvent } from "../webhooks/events.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import type { AccessControl } from "./access-control.js";
@@ -250,7 +251,14 @@ export function createPromotionService(deps: {
 
     async check(trx, ctx, change, prepared) {
       // Here, not in `changed`: the model's id (what its grants hold) is gone once the delete ran.
-      if (change.action === "registered_model.delete") await deps.forgetModel(trx, change.name);
+      if (change.action === "registered_model.delete") {
+        await deps.forgetModel(trx, change.name);
+        await deleteModelRecords(trx, change.name, clock.now());
+      }
+      if (change.action === "registered_model.rename") {
+        const to = (change.after as { name?: unknown } | undefined)?.name;
+        if (typeof to === "string") await renameModelRecords(trx, change.name, to, clock.now());
+      }
       const target = targetOf(change);
       if (target === undefined || change.version === undefined) {
         if (change.action === "registered_model_alias.delete" && change.alias !== undefined) {
