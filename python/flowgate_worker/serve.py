@@ -46,11 +46,19 @@ def serve_forever(model_path, stdin, out):
     for line in stdin:
         if not line.strip():
             continue
-        request = json.loads(line)
-        if request.get("op") == "shutdown":
-            return 0
-        results = runner.predict_items(request.get("items", []))
-        out.write(json.dumps({"id": request.get("id"), "results": results}) + "\n")
+        # Nothing a request carries may end the worker: a line that cannot be decoded (or a result that cannot
+        # be encoded) fails that request only; the pool matches answers by id.
+        request = {}
+        try:
+            request = json.loads(line)
+            if request.get("op") == "shutdown":
+                return 0
+            text = json.dumps({"id": request.get("id"), "results": runner.predict_items(request.get("items", []))})
+        except Exception as exc:
+            known = request if isinstance(request, dict) else {}
+            failure = _error(exc, "BAD_REQUEST", "The worker could not process the request: ")
+            text = json.dumps({"id": known.get("id"), "results": [failure for _ in known.get("items", [])] or [failure]})
+        out.write(text + "\n")
         out.flush()
     return 0
 

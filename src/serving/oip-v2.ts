@@ -6,6 +6,7 @@ import { FLOWGATE_VERSION } from "../core/version.js";
 import type { Cell, ModelInput } from "./frame.js";
 import { submitPrediction, type HostedModel, type HostedModels } from "./hosted-model.js";
 import type { PredictionResult } from "./runtime.js";
+import { MAX_JSON_DEPTH, nestingDepth } from "./scoring-protocol.js";
 import { checkTensor, type CheckedTensor } from "./tensor-shape.js";
 import { describeViolation, modelParams, routeSchema, SERVING_SCHEMAS } from "./openapi.js";
 
@@ -76,6 +77,9 @@ export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
             ) as unknown;
           } catch (err) {
             return oipError(reply, 400, `Malformed JSON body: ${(err as Error).message}`);
+          }
+          if (nestingDepth(request.body, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+            return oipError(reply, 400, `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
           }
         },
       },

@@ -63,10 +63,11 @@ export async function parseInvocation(mime: string, body: Buffer, maxBytes: numb
   if (mime === CONTENT_TYPE_CSV) return { kind: "frame", frame: parseCsvBody(body), params: undefined };
   if (mime === CONTENT_TYPE_PARQUET)
     return { kind: "frame", frame: await parseParquetBody(body, maxBytes), params: undefined };
-  return parseJsonBody(body.toString("utf8"));
+  // A frame may not have more cells than the body has bytes (dense JSON needs several bytes per cell).
+  return parseJsonBody(body.toString("utf8"), Math.max(body.length, 1024));
 }
 
-export function parseJsonBody(text: string): ModelInput {
+export function parseJsonBody(text: string, maxCells = Infinity): ModelInput {
   let decoded: unknown;
   try {
     decoded = JSON.parse(text);
@@ -75,11 +76,35 @@ export function parseJsonBody(text: string): ModelInput {
       `Ensure that input is a valid JSON formatted string. Error: '${(err as Error).message}'`,
     );
   }
-  return modelInputFromJson(decoded);
+  if (nestingDepth(decoded, MAX_JSON_DEPTH) > MAX_JSON_DEPTH) {
+    throw invalidInput(`The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+  }
+  return modelInputFromJson(decoded, maxCells);
+}
+
+/**
+ * Far deeper than any frame or tensor; below Python's recursion limit, so a body the Python workers decode again
+ * cannot crash them (json.loads raises RecursionError near 1,000 levels), and recursive walks here stay shallow.
+ */
+export const MAX_JSON_DEPTH = 100;
+
+/** Nesting depth of a JSON value, walked iteratively; stops counting once past `limit`. */
+export function nestingDepth(value: unknown, limit: number): number {
+  let deepest = 0;
+  const stack: { value: unknown; depth: number }[] = [{ value, depth: 0 }];
+  while (stack.length > 0) {
+    const top = stack.pop() as { value: unknown; depth: number };
+    if (top.value === null || typeof top.value !== "object") continue;
+    const depth = top.depth + 1;
+    if (depth > deepest) deepest = depth;
+    if (deepest > limit) return deepest;
+    for (const child of Object.values(top.value)) stack.push({ value: child, depth });
+  }
+  return deepest;
 }
 
 /** The JSON dictionary forms: exactly one data key, optional params; other keys are ignored as in MLflow. */
-export function modelInputFromJson(decoded: unknown): ModelInput {
+export function modelInputFromJson(decoded: unknown, maxCells = Infinity): ModelInput {
   if (Array.isArray(decoded)) throw invalidInput(`${REQUIRED_INPUT_FORMAT}. Received a list.`);
   if (decoded === null || typeof decoded !== "object") {
     throw invalidInput(`${REQUIRED_INPUT_FORMAT}. Received unexpected input type '${pythonType(decoded)}'.`);
@@ -109,7 +134,7 @@ export function modelInputFromJson(decoded: unknown): ModelInput {
     case "dataframe_split":
       return { kind: "frame", frame: splitFrame(value), params: p };
     case "dataframe_records":
-      return { kind: "frame", frame: recordsFrame(value), params: p };
+      return { kind: "frame", frame: recordsFrame(value, maxCells), params: p };
     case "instances":
       if (!Array.isArray(value)) {
         throw invalidInput(
@@ -117,7 +142,7 @@ export function modelInputFromJson(decoded: unknown): ModelInput {
         );
       }
       if (value.length > 0 && value.every(isPlainObject)) {
-        return { kind: "frame", frame: frameFromRecords(value), params: p };
+        return { kind: "frame", frame: frameFromRecords(value, maxCells), params: p };
       }
       return { kind: "tensor", body: { instances: value }, params: p };
     case "inputs":
@@ -162,19 +187,20 @@ function splitFrame(value: unknown): ReturnType<typeof frameFromRows> {
   return frameFromRows(names, rows, false);
 }
 
-function recordsFrame(value: unknown): ReturnType<typeof frameFromRecords> {
+function recordsFrame(value: unknown, maxCells: number): ReturnType<typeof frameFromRecords> {
   if (!Array.isArray(value)) {
     throw invalidInput(
       `Dataframe records format must be a list of records. Got ${isPlainObject(value) ? "dictionary" : `type ${pythonType(value)}`}.`,
     );
   }
-  if (value.every(isPlainObject)) return frameFromRecords(value);
+  if (value.every(isPlainObject)) return frameFromRecords(value, maxCells);
   if (value.every(Array.isArray)) {
     const width = (value as unknown[][]).reduce((w, r) => Math.max(w, r.length), 0);
     return frameFromRows(
       Array.from({ length: width }, (_v, i) => String(i)),
       value as Cell[][],
       false,
+      maxCells,
     );
   }
   throw invalidInput(

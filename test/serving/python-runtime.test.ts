@@ -97,6 +97,22 @@ describe("python runtime", () => {
     assert.match(results[10]?.json.message, /Model is missing inputs \['name'\]/);
   });
 
+  test("a body nested deeper than Python can decode is a 400 and no worker dies", async () => {
+    const deep = (n: number): string => "[".repeat(n) + "1" + "]".repeat(n);
+    const replacedBefore = (await metadata(custom.url)).models[0].workers_replaced;
+    const scoring = await post(`${custom.url}/invocations`, `{"inputs": ${deep(5000)}}`);
+    assert.equal(scoring.status, 400, scoring.text);
+    assert.match(scoring.json.message, /nested deeper than 100 levels/);
+    const oip = await post(
+      `${custom.url}/v2/models/custom/infer`,
+      `{"parameters": {"p": ${deep(5000)}}, "inputs": [{"name": "x", "shape": [1], "datatype": "FP64", "data": [1]}]}`,
+    );
+    assert.equal(oip.status, 400, oip.text);
+    assert.match(oip.json.error, /nested deeper than 100 levels/);
+    assert.equal((await metadata(custom.url)).models[0].workers_replaced, replacedBefore);
+    assert.equal((await post(`${custom.url}/invocations`, ROWS)).status, 200);
+  });
+
   test("a killed worker under load: its in-flight requests get 503, then requests succeed again", async () => {
     const before = await metadata(custom.url);
     const victim = before.models[0].workers[0].pid as number;

@@ -238,6 +238,21 @@ describe("scoring protocol", () => {
     assert.match(r.json.message, /declares 100000 rows of 1 columns/);
   });
 
+  test("sparse records that would pad out to more cells than the body has bytes are a 413", async () => {
+    // One record with 10,000 keys and 2,000 empty ones: ~130 KB of JSON asking for a 20-million-cell frame.
+    const wide = Object.fromEntries(Array.from({ length: 10_000 }, (_v, i) => [`k${i}`, 1]));
+    for (const body of [
+      { dataframe_records: [wide, ...Array.from({ length: 2000 }, () => ({}))] },
+      { instances: [wide, ...Array.from({ length: 2000 }, () => ({}))] },
+      { dataframe_records: [Array<number>(10_000).fill(1), ...Array.from({ length: 2000 }, () => [])] },
+    ]) {
+      const r = await invoke(clf, body);
+      assert.equal(r.status, 413, r.text);
+      assert.equal(r.json.error_code, "PAYLOAD_TOO_LARGE");
+      assert.match(r.json.message, /2001 rows × 10000 columns/);
+    }
+  });
+
   test("an unknown content encoding is a 415", async () => {
     const r = await invoke(clf, "{}", { "content-type": "application/json", "content-encoding": "br" });
     assert.equal(r.status, 415);
