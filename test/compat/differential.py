@@ -9,6 +9,7 @@ page tokens, the artifact root) are replaced by placeholders, in order of first 
 Error messages compare as "Flowgate's starts with MLflow's": Flowgate may add a hint after MLflow's text
 (two exceptions, see _messages_agree: MLflow's Python-set key lists and its "supplied:" hints).
 """
+import json
 import os
 import re
 import secrets
@@ -168,8 +169,9 @@ SUPPLIED = re.compile(r"^Invalid value .* for parameter '([^']+)' supplied:")
 def _messages_agree(ref, ours) -> bool:
     if not (isinstance(ref, str) and isinstance(ours, str)):
         return False
-    # MLflow prints its valid keys as a Python set, whose order changes from one process to the next.
-    ref = ref.split(" Valid keys are")[0]
+    # MLflow prints its valid keys as a Python set, whose order changes from one process to the next, and
+    # some messages end in its database driver's error and SQL text.
+    ref = ref.split(" Valid keys are")[0].split(" Error: (")[0]
     # After "supplied:" MLflow prints its validator's hint and the value as its JSON parser saw it.
     supplied = SUPPLIED.match(ref)
     if supplied:
@@ -192,7 +194,19 @@ def differences(ref_records, our_records, ignore=()):
     return out
 
 
+# Lists whose order is MLflow's database row order, not part of its contract (the client makes dicts of
+# them): compared as sets. A metric history is ordered by step in Flowgate and by insertion in MLflow.
+UNORDERED = {"tags", "params", "metrics", "aliases"}
+
+
+def _key(item):
+    return json.dumps(item, sort_keys=True)
+
+
 def _diff(where, ref, ours, out, ignore):
+    last = where.rsplit(".", 1)[-1]
+    if last in UNORDERED and isinstance(ref, list) and isinstance(ours, list):
+        ref, ours = sorted(ref, key=_key), sorted(ours, key=_key)
     if isinstance(ref, dict) and isinstance(ours, dict):
         if "message" in ref and "error_code" in ref:
             if ref.get("error_code") != ours.get("error_code"):

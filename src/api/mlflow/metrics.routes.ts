@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { RunService } from "../../tracking/runs.js";
 import { mlflowRouter } from "./mlflow-router.js";
 import { optionalInt, optionalString, requestArgs, requiredString, stringList } from "./wire-input.js";
-import { compact } from "./wire-output.js";
+import { compact, protoMessage } from "./wire-output.js";
 import { metricToWire, runIdOf } from "./runs.routes.js";
 import { checkRunsReadable } from "./run-access.js";
 import * as S from "./schemas/runs.js";
@@ -24,7 +24,7 @@ export function metricRoutes(runs: RunService) {
         optionalInt(args, "max_results"),
         optionalString(args, "page_token"),
       );
-      return compact({
+      return protoMessage({
         metrics: page.items.map((m) => metricToWire({ ...m, runId: undefined })),
         next_page_token: page.nextPageToken,
       });

@@ -228,7 +228,7 @@ export function runRoutes(runs: RunService) {
         orderBy: stringList(args, "order_by"),
         pageToken: optionalString(args, "page_token"),
       });
-      return compact({ runs: page.items.map(runToWire), next_page_token: page.nextPageToken });
+      return protoMessage({ runs: page.items.map(runToWire), next_page_token: page.nextPageToken });
     });
   };
 }
