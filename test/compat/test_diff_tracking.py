@@ -112,3 +112,22 @@ def test_run_search_filters_order_and_paging(mlflow_pair):
                                       "max_results": 10})
 
     mlflow_pair.assert_same(scenario)
+
+
+def test_type_errors_name_the_field_as_mlflow_does(mlflow_pair):
+    """Values MLflow coerces silently (a fractional step, a number for a string) Flowgate refuses: README,
+    Differences from MLflow. These are the ones both refuse, or both take."""
+
+    def scenario(c):
+        exp = _experiment(c)
+        run = _run(c, exp)
+        c.post("runs/log-metric", {"run_id": run, "key": "m", "value": "abc", "timestamp": 1})
+        c.post("runs/log-metric", {"run_id": run, "key": "m", "value": 1, "timestamp": 9.0})
+        c.post("runs/log-parameter", {"run_id": run, "key": "p", "value": 9.0})
+        c.post("runs/set-tag", {"run_id": run, "key": 5, "value": "v"})
+        if MLFLOW_MAJOR >= 3:  # MLflow 2 takes a bare string for the list
+            c.post("runs/search", {"experiment_ids": exp})
+        c.post("experiments/create", {"name": 5})
+        c.get("metrics/get-history", {"run_uuid": run})
+
+    mlflow_pair.assert_same(scenario)
