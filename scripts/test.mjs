@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm test`: typecheck, lint, build, then every suite — the TypeScript tests (node:test) and the
 // compatibility tests that drive the real mlflow client (pytest, MLflow 3.x and 2.x, SQLite and
-// PostgreSQL). Starts one real PostgreSQL for the whole run. Ends with one "N passed, N failed" line.
+// PostgreSQL), and schemathesis fuzzing of the live server and serving process (`npm test -- fuzz`). Starts
+// one real PostgreSQL for the whole run. Ends with one "N passed, N failed" line.
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -100,6 +101,32 @@ try {
     passed += count("pass");
     failed += count("fail") + count("cancelled");
     if (count("fail") + count("cancelled") > 0) failures.push("node tests");
+  }
+
+  if (wants("fuzz")) {
+    // Schemathesis against live processes (test/fuzz/): the built server on SQLite and on PostgreSQL, auth off
+    // and on (an admin and a scoped user), then the serving process on both runtimes. Each script ends with
+    // "N passed, N failed" (one test per schemathesis run) and prints how many cases it generated.
+    if (run("bash", ["scripts/setup-python.sh", "fuzz", "mlflow3"]) !== 0) {
+      failed++;
+      failures.push("fuzz setup");
+    } else {
+      const runs = [
+        ["test/fuzz/fuzz_server.py", "--backend", "sqlite"],
+        ["test/fuzz/fuzz_server.py", "--backend", "postgresql"],
+        ["test/fuzz/fuzz_serving.py"],
+      ];
+      for (const args of runs) {
+        const { out } = await runCapture(".venvs/fuzz/bin/python", args, env);
+        const last = out.trim().split("\n").pop() ?? "";
+        const p = Number(/(\d+) passed/.exec(last)?.[1] ?? 0);
+        const f = Number(/(\d+) failed/.exec(last)?.[1] ?? 0);
+        passed += p;
+        failed += f;
+        if (f > 0 || p === 0) failures.push(`fuzz ${args.join(" ")}`);
+        if (p === 0 && f === 0) failed++;
+      }
+    }
   }
 
   if (wants("compat")) {
