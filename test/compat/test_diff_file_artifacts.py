@@ -99,3 +99,11 @@ def test_a_logged_model_lists_its_directory_under_the_root(mlflow_file_pair):
         c.get(f"logged-models/{model['info']['model_id']}/artifacts/directories")
 
     pair.assert_same(scenario)
+
+
+def test_with_proxied_artifacts_too(mlflow_pair):
+    """The same story with MLflow's default mode (`mlflow-artifacts:/`, files through the server)."""
+    ref = _client_story(mlflow_pair.reference_url, "mlflow-artifacts:", "proxied-story")
+    ours = _client_story(mlflow_pair.flowgate_url, "mlflow-artifacts:", "proxied-story")
+    assert ours == ref
+    assert all(v["same_predictions"] and v["download_uri_under_root"] for v in ours.values())
