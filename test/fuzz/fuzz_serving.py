@@ -94,7 +94,7 @@ def schemathesis(url, max_examples, label):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--runtime", default="both", choices=["onnx", "python", "both"])
-    ap.add_argument("--max-examples", type=int, default=50)
+    ap.add_argument("--max-examples", type=int, default=300)
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="flowgate-fuzz-serving-"))
     model_dir = tmp / "model"
