@@ -4,8 +4,6 @@
 // the promote form's fields stay put on a protected target, the model page keeps Description, Tags and
 // Promote in view, and run charts are drawn at their real size. Screenshots go to test-output/ui/layout-<width>/.
 // page.evaluate callbacks run in the browser:
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { BrowserContext, Locator, Page } from "playwright-core";

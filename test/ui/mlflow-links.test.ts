@@ -2,8 +2,6 @@
 // line every mlflow client prints after a run, and MLflow's other hash routes (experiments, models, versions,
 // compare-runs, a run's artifact). A real browser against a real server; the run comes from the real client.
 // page.evaluate callbacks run in the browser:
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { spawn } from "node:child_process";

@@ -3,8 +3,6 @@
 // start-time / lifecycle filters sent to the server, relative start times, and a compact list view.
 // Screenshots go to test-output/ui/<backend>/.
 // page.evaluate callbacks run in the browser:
-/// <reference lib="dom" />
-/// <reference lib="dom.iterable" />
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { BrowserContext, Page } from "playwright-core";
