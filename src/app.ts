@@ -132,6 +132,8 @@ export async function createApp(
           python: config.python,
           workerPath: PYTHON_WORKER_PATH,
           workers: 1,
+          // As `models serve` does by default: the benchmark measures the version as it would be served.
+          workerWaitSeconds: 30,
           onnxThreads: 1,
           cacheDir: config.cacheDir,
           logger,

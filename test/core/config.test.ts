@@ -124,7 +124,7 @@ describe("server configuration", () => {
       ["file:///srv/mlruns", "file:///srv/mlruns"],
       ["/srv/mlruns", "file:///srv/mlruns"],
       ["./mlruns", pathToFileURL(path.resolve("mlruns")).href],
-    ]) {
+    ] as const) {
       const config = loadServerConfig({ defaultArtifactRoot: root, serveArtifacts: false }, {});
       if (expected !== "mlflow-artifacts:/")
         assert.equal(config.artifactsDestination, fileURLToPath(expected));
