@@ -9250,6 +9250,56 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/docs": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** This reference, as HTML. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description HTML. */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/html": string;
+          };
+        };
+        /** @description An error. */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/flowgate/v1/audit": {
     parameters: {
       query?: never;

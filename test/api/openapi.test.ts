@@ -164,3 +164,23 @@ describe("the OpenAPI document with auth on", () => {
     assert.equal(route?.rule?.permission, "public");
   });
 });
+
+describe("the API reference page", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startTestServer(BACKENDS[0]!);
+  });
+  after(() => server.close());
+
+  it("renders every operation of the document as HTML, escaping what it quotes", async () => {
+    const res = await fetch(`${server.url}/api/docs`);
+    assert.equal(res.status, 200);
+    assert.match(res.headers.get("content-type") ?? "", /^text\/html/);
+    const html = await res.text();
+    assert.match(html, /<code>\/api\/2\.0\/mlflow\/runs\/search<\/code>/);
+    assert.match(html, /<code>\/api\/flowgate\/v1\/transition-requests<\/code>/);
+    assert.doesNotMatch(html, /<script/i);
+    // A description with a quote (`name LIKE 'prod%'`) comes out escaped.
+    assert.match(html, /name LIKE &#39;prod%&#39;/);
+  });
+});

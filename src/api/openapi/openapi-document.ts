@@ -7,6 +7,7 @@ import { MLFLOW_COMPAT_VERSION } from "../../core/version.js";
 import { ENTITY_SCHEMAS } from "./entities.js";
 import { NATIVE_ENTITY_SCHEMAS } from "../flowgate/schemas/native-entities.js";
 import { ERROR_BODY, message, str } from "./wire-schema.js";
+import { installReferencePage } from "./reference-page.js";
 
 export const OPENAPI_PATH = "/api/openapi.json";
 
@@ -47,4 +48,5 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
     },
     async () => app.swagger(),
   );
+  installReferencePage(app, () => app.swagger());
 }
