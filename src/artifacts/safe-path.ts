@@ -39,10 +39,11 @@ export function checkArtifactPath(raw: string, options: { allowRoot?: boolean } 
   const trimmed = decoded.endsWith("/") ? decoded.slice(0, -1) : decoded;
   if (trimmed === "") {
     if (options.allowRoot === true) return "";
-    throw invalidParameter("Invalid artifact path '': a path inside the artifact root is required.");
+    throw invalidParameter("Invalid path '': a path inside the artifact root is required.");
   }
   const refuse = (why: string): never => {
-    throw invalidParameter(`Invalid artifact path '${raw}': ${why}.`);
+    // "Invalid path" is MLflow's whole message; the rest says what was wrong.
+    throw invalidParameter(`Invalid path '${raw}': ${why}.`);
   };
   if (FORBIDDEN.test(trimmed)) refuse("control characters, backslashes and ? # ; are not allowed");
   if (trimmed.startsWith("/") || /^[A-Za-z]:/.test(trimmed) || trimmed.startsWith("~")) {
@@ -71,9 +72,7 @@ export async function resolveInsideRoot(root: string, relativePath: string): Pro
       const real = await realpath(existing);
       const resolved = suffix === "" ? real : path.join(real, suffix);
       if (resolved !== realRoot && !resolved.startsWith(realRoot + path.sep)) {
-        throw invalidParameter(
-          `Invalid artifact path '${relativePath}': it resolves outside the artifact root.`,
-        );
+        throw invalidParameter(`Invalid path '${relativePath}': it resolves outside the artifact root.`);
       }
       return resolved;
     } catch (err) {

@@ -131,3 +131,16 @@ def test_type_errors_name_the_field_as_mlflow_does(mlflow_pair):
         c.get("metrics/get-history", {"run_uuid": run})
 
     mlflow_pair.assert_same(scenario)
+
+
+def test_artifact_paths_that_leave_the_run_are_an_invalid_path(mlflow_pair):
+    def scenario(c):
+        exp = _experiment(c)
+        run = _run(c, exp)
+        c.get("artifacts/list", {"run_id": run, "path": "../other"})
+        c.get("artifacts/list", {"run_id": run, "path": "a/../../b"})
+        c.get("artifacts/list", {"run_id": run, "path": "/etc"})
+        c.get("artifacts/list", {"run_id": run, "path": "ok/dir"})
+        c.get("artifacts/list", {"run_id": "0123456789abcdef0123456789abcdef"})
+
+    mlflow_pair.assert_same(scenario)

@@ -145,7 +145,7 @@ for (const backend of BACKENDS) {
         [{ path: "ui/x.txt" }, "x", /^Request must specify run_uuid\.$/],
         [{ run_uuid: run.runId }, "x", /^Request must specify path\.$/],
         [{ run_uuid: run.runId, path: "ui/empty.txt" }, "", /^Request must specify data\.$/],
-        [{ run_uuid: run.runId, path: "../escape.txt" }, "x", /Invalid artifact path/],
+        [{ run_uuid: run.runId, path: "../escape.txt" }, "x", /Invalid path/],
         [
           { run_uuid: run.runId, path: "ui/big.bin" },
           Buffer.alloc(10 * 1024 * 1024 + 1),
