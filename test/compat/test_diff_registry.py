@@ -207,3 +207,22 @@ def test_registry_errors(mlflow_pair):
         c.post("model-versions/transition-stage", {"name": name, "version": "1", "stage": "Staging"})
 
     mlflow_pair.assert_same(scenario)
+
+
+@pytest.mark.skipif(MLFLOW_MAJOR < 3, reason="logged models are MLflow 3")
+def test_logged_model_lifecycle_fields(mlflow_pair):
+    def scenario(c):
+        exp = c.post("experiments/create", {"name": c.name("exp")})["experiment_id"]
+        run = c.post("runs/create", {"experiment_id": exp, "run_name": "r", "start_time": 1})["run"]["info"]["run_id"]
+        model = c.post("logged-models", {"experiment_id": exp, "name": "m", "source_run_id": run,
+                                         "model_type": "sklearn", "params": [{"key": "alpha", "value": "0.1"}],
+                                         "tags": [{"key": "t", "value": ""}]})["model"]["info"]["model_id"]
+        c.call("PATCH", f"logged-models/{model}/tags", {"tags": [{"key": "k", "value": "v"}]})
+        c.call("PATCH", f"logged-models/{model}", {"model_id": model, "status": "LOGGED_MODEL_READY"})
+        c.get(f"logged-models/{model}")
+        c.post("logged-models/search", {"experiment_ids": [exp], "max_results": 10})
+        c.call("DELETE", f"logged-models/{model}/tags/k")
+        c.call("DELETE", f"logged-models/{model}")
+        c.get(f"logged-models/{model}")
+
+    mlflow_pair.assert_same(scenario)
