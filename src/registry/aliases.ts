@@ -46,8 +46,8 @@ export async function setAlias(
   });
   await deps.database.transaction(async (trx) => {
     const id = await deps.store.lockModel(trx, req.name);
-    if (id === undefined) throw modelNotFound(req.name);
-    if ((await deps.store.findVersion(trx, id, req.version)) === undefined) {
+    // MLflow names the version, not the model, when either is missing.
+    if (id === undefined || (await deps.store.findVersion(trx, id, req.version)) === undefined) {
       throw versionNotFound(req.name, req.version);
     }
     const before = await deps.store.findAlias(trx, id, alias);

@@ -205,6 +205,13 @@ def test_registry_errors(mlflow_pair):
         c.post("registered-models/rename", {"name": name, "new_name": name})
         c.call("DELETE", "registered-models/delete", {"name": "does-not-exist"})
         c.post("model-versions/transition-stage", {"name": name, "version": "1", "stage": "Staging"})
+        c.post("registered-models/get-latest-versions", {"name": "does-not-exist"})
+        c.post("registered-models/set-tag", {"name": "does-not-exist", "key": "k", "value": "v"})
+        c.post("registered-models/alias", {"name": "does-not-exist", "alias": "a", "version": "1"})
+        c.post("registered-models/alias", {"name": name, "alias": "a b", "version": "1"})
+        c.call("PATCH", "registered-models/update", {"name": "does-not-exist", "description": "x"})
+        c.call("DELETE", "model-versions/delete", {"name": name, "version": "5"})
+        c.post("model-versions/set-tag", {"name": name, "version": "5", "key": "k", "value": "v"})
 
     mlflow_pair.assert_same(scenario)
 
