@@ -13,6 +13,7 @@ import json
 import os
 import re
 import secrets
+import signal
 import socket
 import subprocess
 import sys
@@ -66,15 +67,24 @@ class ReferenceServer:
              "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1", *artifacts_args],
             stdout=open(self.log_path, "wb"), stderr=subprocess.STDOUT, cwd=tmp,
             env={**os.environ, "MLFLOW_SERVER_ENABLE_JOB_EXECUTION": "false"},
+            # Its own process group: `mlflow server` starts gunicorn or uvicorn, which outlive a plain
+            # terminate of the CLI; stop() ends the whole group.
+            start_new_session=True,
         )
-        wait_healthy(self.url, self.process, self.log_path)
+        try:
+            wait_healthy(self.url, self.process, self.log_path)
+        except Exception:
+            self.stop()
+            raise
 
     def stop(self):
-        self.process.terminate()
         try:
+            os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(timeout=15)
+        except ProcessLookupError:
+            pass
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 class Side:
