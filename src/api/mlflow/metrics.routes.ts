@@ -6,7 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { RunService } from "../../tracking/runs.js";
 import { mlflowRouter } from "./mlflow-router.js";
 import { optionalInt, optionalString, requestArgs, requiredString, stringList } from "./wire-input.js";
-import { compact, protoMessage } from "./wire-output.js";
+import { protoMessage } from "./wire-output.js";
 import { metricToWire, runIdOf } from "./runs.routes.js";
 import { checkRunsReadable } from "./run-access.js";
 import * as S from "./schemas/runs.js";
