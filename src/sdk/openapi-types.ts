@@ -9333,7 +9333,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              events: Record<string, never>[] | null;
+              events: components["schemas"]["AuditEvent"][] | null;
               next_page_token?: string | null;
             };
           };
@@ -10435,13 +10435,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              tokens:
-                | {
-                    name?: string | null;
-                    token_id?: string | null;
-                    username?: string | null;
-                  }[]
-                | null;
+              tokens: components["schemas"]["ApiToken"][] | null;
             };
           };
         };
@@ -10488,11 +10482,7 @@ export interface paths {
           content: {
             "application/json": {
               token: string | null;
-              token_info: {
-                name?: string | null;
-                token_id?: string | null;
-                username?: string | null;
-              } | null;
+              token_info: components["schemas"]["ApiToken"];
             };
           };
         };
@@ -10601,13 +10591,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              requests:
-                | {
-                    id?: number | string | null;
-                    name?: string | null;
-                    status?: string | null;
-                  }[]
-                | null;
+              requests: components["schemas"]["TransitionRequest"][] | null;
             };
           };
         };
@@ -10656,11 +10640,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              request: {
-                id?: number | string | null;
-                name?: string | null;
-                status?: string | null;
-              } | null;
+              request: components["schemas"]["TransitionRequest"];
             };
           };
         };
@@ -10713,11 +10693,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              request: {
-                id?: number | string | null;
-                name?: string | null;
-                status?: string | null;
-              } | null;
+              request: components["schemas"]["TransitionRequest"];
             };
           };
         };
@@ -10780,11 +10756,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              request: {
-                id?: number | string | null;
-                name?: string | null;
-                status?: string | null;
-              } | null;
+              request: components["schemas"]["TransitionRequest"];
             };
           };
         };
@@ -10843,11 +10815,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              request: {
-                id?: number | string | null;
-                name?: string | null;
-                status?: string | null;
-              } | null;
+              request: components["schemas"]["TransitionRequest"];
             };
           };
         };
@@ -10908,11 +10876,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              request: {
-                id?: number | string | null;
-                name?: string | null;
-                status?: string | null;
-              } | null;
+              request: components["schemas"]["TransitionRequest"];
             };
           };
         };
@@ -10962,19 +10926,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              users:
-                | {
-                    grants?:
-                      | {
-                          role?: string | null;
-                          scope_id?: string | null;
-                          scope_type?: string | null;
-                        }[]
-                      | null;
-                    kind?: string | null;
-                    username?: string | null;
-                  }[]
-                | null;
+              users: components["schemas"]["User"][] | null;
             };
           };
         };
@@ -11021,17 +10973,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              user: {
-                grants?:
-                  | {
-                      role?: string | null;
-                      scope_id?: string | null;
-                      scope_type?: string | null;
-                    }[]
-                  | null;
-                kind?: string | null;
-                username?: string | null;
-              } | null;
+              user: components["schemas"]["User"];
             };
           };
         };
@@ -11083,17 +11025,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              user: {
-                grants?:
-                  | {
-                      role?: string | null;
-                      scope_id?: string | null;
-                      scope_type?: string | null;
-                    }[]
-                  | null;
-                kind?: string | null;
-                username?: string | null;
-              } | null;
+              user: components["schemas"]["User"];
             };
           };
         };
@@ -11184,17 +11116,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              user: {
-                grants?:
-                  | {
-                      role?: string | null;
-                      scope_id?: string | null;
-                      scope_type?: string | null;
-                    }[]
-                  | null;
-                kind?: string | null;
-                username?: string | null;
-              } | null;
+              user: components["schemas"]["User"];
             };
           };
         };
@@ -11252,11 +11174,7 @@ export interface paths {
           };
           content: {
             "application/json": {
-              grant: {
-                role?: string | null;
-                scope_id?: string | null;
-                scope_type?: string | null;
-              } | null;
+              grant: components["schemas"]["Grant"];
             };
           };
         };
@@ -11855,6 +11773,27 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
   schemas: {
+    ApiToken: {
+      created_at: number;
+      expires_at?: number;
+      last_used_at?: number;
+      name: string;
+      revoked_at?: number;
+      token_id: string;
+      username: string;
+    };
+    AuditEvent: {
+      action: string;
+      actor: string;
+      after: unknown;
+      before: unknown;
+      id: number;
+      reason?: string;
+      request_id: string;
+      target_id: string;
+      target_type: string;
+      time: number;
+    };
     Experiment: {
       artifact_location?: string;
       creation_time?: number | string;
@@ -11868,6 +11807,13 @@ export interface components {
       file_size?: number | string;
       is_dir?: boolean;
       path: string;
+    };
+    Grant: {
+      /** @description The model a registered_model grant is on. */
+      model_name?: string | null;
+      role: string;
+      scope_id: string;
+      scope_type: string;
     };
     HouseFields: {
       deprecated: boolean | null;
@@ -12053,6 +11999,32 @@ export interface components {
     Tag: {
       key: string;
       value: string;
+    };
+    TransitionRequest: {
+      archive_existing_versions: boolean;
+      comment?: string;
+      decided_at?: number;
+      decided_by?: string;
+      id: number;
+      name: string;
+      reason: string;
+      requested_at: number;
+      requested_by: string;
+      status: string;
+      target: string;
+      /** @enum {string} */
+      target_kind: "stage" | "alias";
+      target_label: string;
+      version: string;
+    };
+    User: {
+      created_at: number;
+      created_by: string;
+      disabled: boolean;
+      grants: components["schemas"]["Grant"][];
+      /** @enum {string} */
+      kind: "user" | "service";
+      username: string;
     };
   };
   responses: never;

@@ -8,11 +8,71 @@ const INTEGER = { type: "integer" };
 const OR_NULL = (type: string): JsonSchema => ({ type: [type, "null"] });
 const TAGS = { type: "object", additionalProperties: { type: "string" } };
 
-function entity(id: string, properties: Record<string, JsonSchema>): JsonSchema {
-  return { $id: id, type: "object", properties, required: Object.keys(properties) };
+/** An object whose fields are all always present, plus `optional` ones left out when unset. */
+function entity(
+  id: string,
+  properties: Record<string, JsonSchema>,
+  optional: Record<string, JsonSchema> = {},
+): JsonSchema {
+  return {
+    $id: id,
+    type: "object",
+    properties: { ...properties, ...optional },
+    required: Object.keys(properties),
+  };
 }
 
 export const NATIVE_ENTITY_SCHEMAS: JsonSchema[] = [
+  entity(
+    "Grant",
+    { role: STRING, scope_type: STRING, scope_id: STRING },
+    { model_name: { ...OR_NULL("string"), description: "The model a registered_model grant is on." } },
+  ),
+  entity("User", {
+    username: STRING,
+    kind: { type: "string", enum: ["user", "service"] },
+    disabled: { type: "boolean" },
+    created_at: INTEGER,
+    created_by: STRING,
+    grants: { type: "array", items: { $ref: "Grant#" } },
+  }),
+  entity(
+    "ApiToken",
+    { token_id: STRING, username: STRING, name: STRING, created_at: INTEGER },
+    { expires_at: INTEGER, revoked_at: INTEGER, last_used_at: INTEGER },
+  ),
+  entity(
+    "TransitionRequest",
+    {
+      id: INTEGER,
+      name: STRING,
+      version: STRING,
+      target_kind: { type: "string", enum: ["stage", "alias"] },
+      target: STRING,
+      target_label: STRING,
+      archive_existing_versions: { type: "boolean" },
+      reason: STRING,
+      status: STRING,
+      requested_by: STRING,
+      requested_at: INTEGER,
+    },
+    { decided_by: STRING, decided_at: INTEGER, comment: STRING },
+  ),
+  entity(
+    "AuditEvent",
+    {
+      id: INTEGER,
+      time: INTEGER,
+      actor: STRING,
+      action: STRING,
+      target_type: STRING,
+      target_id: STRING,
+      before: {},
+      after: {},
+      request_id: STRING,
+    },
+    { reason: STRING },
+  ),
   entity("HouseFields", {
     team: OR_NULL("string"),
     owner: OR_NULL("string"),

@@ -21,11 +21,11 @@ const REQUEST_ID = message({ id: str("The transition request's id (an integer)."
 const WEBHOOK_ID = message({ webhook_id: str() }, ["webhook_id"]);
 const PAGE = { max_results: int64(), page_token: str() };
 
-const GRANT = message({ role: str(), scope_type: str(), scope_id: str() });
-const USER = message({ username: str(), kind: str(), grants: repeated(GRANT) });
-const TOKEN_INFO = message({ token_id: str(), username: str(), name: str() });
+const GRANT = ref("Grant");
+const USER = ref("User");
+const TOKEN_INFO = ref("ApiToken");
 const POLICY = OBJECT;
-const REQUEST = message({ id: { type: ["integer", "string"] }, name: str(), status: str() });
+const REQUEST = ref("TransitionRequest");
 const GATE_RESULT = message({ gate: str(), type: str(), passed: { type: "boolean" }, message: str() });
 const VERSION = ref("NativeModelVersion");
 const MODEL = ref("NativeRegisteredModel");
@@ -97,7 +97,7 @@ const AUDIT_FILTER = {
 export const listAudit: RouteSchema = {
   summary: "Audit events, newest first, paged.",
   args: message({ ...AUDIT_FILTER, ...PAGE }),
-  response: message({ events: repeated(OBJECT), next_page_token: str() }, ["events"]),
+  response: message({ events: repeated(ref("AuditEvent")), next_page_token: str() }, ["events"]),
 };
 export const exportAudit: RouteSchema = {
   summary: "Every matching audit event as JSON lines.",
