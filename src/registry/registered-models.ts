@@ -206,6 +206,7 @@ export async function searchRegisteredModels(
     parseOrderBy: parseRegisteredModelOrderBy,
     defaultMaxResults: SEARCH_MODELS_DEFAULT,
     maxResultsLimit: SEARCH_MODELS_LIMIT,
+    zeroMaxResults: "empty-page" as const,
   };
   return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
     deps.store.searchModels(deps.database.searchDb, conditions, orderBy, offset, limit),

@@ -227,6 +227,7 @@ export async function searchModelVersions(
     parseOrderBy: parseModelVersionOrderBy,
     defaultMaxResults: SEARCH_VERSIONS_DEFAULT,
     maxResultsLimit: SEARCH_VERSIONS_LIMIT,
+    zeroMaxResults: "refused" as const,
   };
   return searchPage(req, grammar, (conditions, orderBy, offset, limit) =>
     deps.store.searchVersions(deps.database.searchDb, conditions, orderBy, offset, limit),

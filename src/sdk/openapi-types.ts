@@ -4187,15 +4187,8 @@ export interface paths {
             run_name?: string | null;
             /** @description Deprecated: the run's id. */
             run_uuid?: string | null;
-            status?:
-              | (
-                  | (string | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED") | number | null)
-                  | (number | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED") | null)
-                  | null
-                )
-              | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED")
-              | number
-              | null;
+            /** @description One of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED (or its number); any other name leaves the status unchanged. */
+            status?: ((string | number | null) | (number | string | null) | null) | string | number | null;
           };
         };
       };
@@ -8753,15 +8746,8 @@ export interface paths {
             run_name?: string | null;
             /** @description Deprecated: the run's id. */
             run_uuid?: string | null;
-            status?:
-              | (
-                  | (string | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED") | number | null)
-                  | (number | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED") | null)
-                  | null
-                )
-              | ("RUNNING" | "SCHEDULED" | "FINISHED" | "FAILED" | "KILLED")
-              | number
-              | null;
+            /** @description One of RUNNING, SCHEDULED, FINISHED, FAILED, KILLED (or its number); any other name leaves the status unchanged. */
+            status?: ((string | number | null) | (number | string | null) | null) | string | number | null;
           };
         };
       };

@@ -285,14 +285,11 @@ export function createRunService(deps: RunServiceDeps): RunService {
     getRun,
 
     async updateRun(ctx, runId, patch) {
-      if (patch.status === undefined && patch.endTime === undefined && patch.runName === undefined) {
-        throw invalidParameter(
-          "Nothing to update: runs/update takes at least one of 'status', 'end_time' and 'run_name'.",
-        );
-      }
       if (patch.runName !== undefined) checkLength(patch.runName, "run_name", LIMITS.maxTagValueLength);
       await writeToActiveRun(ctx, runId, "run.update", patch, async (trx) => {
         const runName = patch.runName === "" ? undefined : patch.runName;
+        // An update with nothing in it answers the run as it is, as MLflow's server does.
+        if (patch.status === undefined && patch.endTime === undefined && runName === undefined) return;
         await store.updateRunInfo(trx, runId, { status: patch.status, endTime: patch.endTime, runName });
         if (runName !== undefined) await store.setTags(trx, runId, [{ key: RUN_NAME_TAG, value: runName }]);
       });

@@ -251,9 +251,6 @@ FLOWGATE_EXTRAS = {"model_id", "registrations"}
 
 
 def _tolerated_extra(key, value) -> bool:
-    # MLflow's runs/create leaves out the empty `outputs` message that its runs/get sends.
-    if key == "outputs" and value == {}:
-        return True
     if key in FLOWGATE_EXTRAS:
         return True
     return MLFLOW_MAJOR < 3 and key in MLFLOW3_FIELDS

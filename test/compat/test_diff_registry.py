@@ -179,6 +179,11 @@ def test_registry_search_filters_order_and_paging(mlflow_pair):
         if MLFLOW_MAJOR >= 3:  # MLflow 2 answers an empty page
             c.get("model-versions/search", {"filter": "version_number = 'x'"})
         c.get("model-versions/search", {"max_results": 300000})
+        c.get("registered-models/search", {"max_results": 0})
+        c.get("registered-models/search", {"max_results": 0, "filter": "bogus = 'x'"})
+        c.get("model-versions/search", {"max_results": 0})
+        c.get("model-versions/search", {"max_results": 0, "filter": "bogus = 'x'"})
+        c.get("model-versions/search", {"max_results": -1})
         c.post("registered-models/alias", {"name": f"{prefix}-0", "alias": "a b", "version": "1"})
 
     mlflow_pair.assert_same(scenario)

@@ -114,9 +114,36 @@ def test_run_search_filters_order_and_paging(mlflow_pair):
     mlflow_pair.assert_same(scenario)
 
 
+def test_a_new_run_has_no_outputs_and_runs_get_sends_them(mlflow_pair):
+    def scenario(c):
+        exp = _experiment(c)
+        run = c.post("runs/create", {"experiment_id": exp, "run_name": "plain"})["run"]["info"]["run_id"]
+        c.post("runs/create", {"experiment_id": exp, "run_name": "tagged", "start_time": 1000,
+                               "tags": [{"key": "t", "value": "v"}]})
+        c.get("runs/get", {"run_id": run})
+        c.post("runs/search", {"experiment_ids": [exp], "order_by": ["attributes.run_name"], "max_results": 10})
+
+    mlflow_pair.assert_same(scenario)
+
+
+def test_runs_update_ignores_a_status_it_does_not_know_and_takes_an_empty_update(mlflow_pair):
+    def scenario(c):
+        exp = _experiment(c)
+        run = _run(c, exp)
+        c.post("runs/update", {"run_id": run, "status": "BOGUS"})
+        c.post("runs/update", {"run_id": run, "status": "finished"})
+        c.post("runs/update", {"run_id": run})
+        c.post("runs/update", {"run_id": run, "status": 7})
+        c.post("runs/update", {"run_id": run, "status": 3})
+        c.post("runs/update", {"run_id": "0123456789abcdef0123456789abcdef"})
+        c.get("runs/get", {"run_id": run})
+
+    mlflow_pair.assert_same(scenario)
+
+
 def test_type_errors_name_the_field_as_mlflow_does(mlflow_pair):
-    """Values MLflow coerces silently (a fractional step, a number for a string) Flowgate refuses: README,
-    Differences from MLflow. These are the ones both refuse, or both take."""
+    """Values MLflow coerces silently (a fractional step, a number for a param in log-batch) Flowgate refuses:
+    README, Differences from MLflow. These are the ones both refuse, or both take."""
 
     def scenario(c):
         exp = _experiment(c)
@@ -124,6 +151,10 @@ def test_type_errors_name_the_field_as_mlflow_does(mlflow_pair):
         c.post("runs/log-metric", {"run_id": run, "key": "m", "value": "abc", "timestamp": 1})
         c.post("runs/log-metric", {"run_id": run, "key": "m", "value": 1, "timestamp": 9.0})
         c.post("runs/log-parameter", {"run_id": run, "key": "p", "value": 9.0})
+        c.post("runs/log-parameter", {"run_id": run, "key": "p", "value": 5})
+        c.post("runs/log-parameter", {"run_id": run, "key": "p", "value": True})
+        c.post("runs/set-tag", {"run_id": run, "key": "t", "value": 5})
+        c.post("runs/log-metric", {"run_id": run, "key": "m", "value": 1, "timestamp": 1, "step": "x"})
         c.post("runs/set-tag", {"run_id": run, "key": 5, "value": "v"})
         if MLFLOW_MAJOR >= 3:  # MLflow 2 takes a bare string for the list
             c.post("runs/search", {"experiment_ids": exp})

@@ -99,7 +99,7 @@ for (const backend of BACKENDS) {
         { filter: "name = " },
         { filter: "name = 'unterminated" },
         { order_by: ["size DESC"] },
-        { max_results: 0 },
+        { max_results: -1 },
         { max_results: 100000 },
         { page_token: "garbage" },
       ]) {
@@ -107,6 +107,26 @@ for (const backend of BACKENDS) {
         assert.equal(res.status, 400, JSON.stringify(args));
         assert.equal(res.body.error_code, "INVALID_PARAMETER_VALUE");
       }
+    });
+
+    it("answers max_results=0 with an empty page of models (filter still checked), as MLflow does", async () => {
+      // MLflow's page of none still says that more follow, with a token to the same place.
+      const none = await searchModels({ max_results: 0 });
+      assert.equal(none.status, 200, JSON.stringify(none.body));
+      assert.deepEqual(Object.keys(none.body), ["next_page_token"]);
+      const next = await searchModels({ max_results: 2, page_token: none.body.next_page_token });
+      assert.deepEqual(names(next.body), ["Alpine", "alpha"]);
+      assert.deepEqual((await searchModels({ max_results: 0, filter: "name = 'nothing'" })).body, {});
+      assert.equal((await searchModels({ max_results: 0, filter: "name = " })).status, 400);
+    });
+
+    it("refuses max_results below 1 for versions in MLflow's words, before looking at the filter", async () => {
+      const res = await searchVersions({ max_results: 0, filter: "bogus" });
+      assert.equal(res.status, 400);
+      assert.equal(
+        res.body.message,
+        "Invalid value for max_results. It must be a positive integer, but got 0",
+      );
     });
 
     it("searches versions by name, run_id (= and IN), source_path, tags and version_number", async () => {

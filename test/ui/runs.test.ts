@@ -63,7 +63,7 @@ for (const backend of BACKENDS) {
       await page.getByLabel("Filter runs").press("Enter");
       await runRowsToBe(4);
       await page.getByLabel("Select run logreg-C10.0-2024-02 for comparison").check();
-      await page.getByLabel("Select run logreg-C0.1-2024-02 for comparison").check();
+      await page.getByLabel("Select run logreg-C0.01-2024-02 for comparison").check();
       await page.getByRole("button", { name: /Compare \(2\)/ }).click();
       await page.getByRole("heading", { name: "Compare 2 runs" }).waitFor();
       const cRow = page.locator("table.compare tr", { has: page.getByRole("rowheader", { name: /^C/ }) });

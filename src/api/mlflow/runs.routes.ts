@@ -8,6 +8,7 @@ import {
   type Metric,
   type Run,
   type RunInfo,
+  type RunStatus,
 } from "../../tracking/entities.js";
 import type { RunService } from "../../tracking/runs.js";
 import { invalidParameter } from "../../core/errors.js";
@@ -59,7 +60,7 @@ export function metricToWire(m: Metric): object {
 }
 
 /** Empty lists are left out and empty messages kept, as protobuf-JSON writes MLflow's Run. */
-export function runToWire(run: Run): object {
+export function runToWire(run: Run): Record<string, unknown> {
   return {
     info: runInfoToWire(run.info),
     data: protoMessage({
@@ -87,6 +88,16 @@ export function runToWire(run: Run): object {
       model_outputs: run.modelOutputs.map((o) => ({ model_id: o.modelId, step: o.step })),
     }),
   };
+}
+
+/**
+ * MLflow's server ignores a status name it does not know, lower case included (the run keeps its status);
+ * numbers outside the enum stay refused, as there.
+ */
+function knownStatusOrNone(args: WireArgs): RunStatus | undefined {
+  const value = args.status;
+  if (typeof value === "string" && !RUN_STATUSES.some((s) => s === value)) return undefined;
+  return optionalEnum(args, "status", RUN_STATUSES);
 }
 
 /** The client sends the deprecated `run_uuid` alongside `run_id`; either names the run. */
@@ -141,7 +152,10 @@ export function runRoutes(runs: RunService) {
         startTime: optionalInt(args, "start_time"),
         tags: keyValueList(args, "tags"),
       });
-      return { run: runToWire(run) };
+      // MLflow 3's server leaves `outputs` out of a new run (a new run has none); runs/get sends it.
+      const created = runToWire(run);
+      delete created.outputs;
+      return { run: created };
     });
 
     r.route("GET", "runs/get", S.getRun, async ({ args }) => ({
@@ -150,7 +164,7 @@ export function runRoutes(runs: RunService) {
 
     r.route("POST", "runs/update", S.updateRun, async ({ args, ctx }) => {
       const info = await runs.updateRun(ctx, runIdOf(args), {
-        status: optionalEnum(args, "status", RUN_STATUSES),
+        status: knownStatusOrNone(args),
         endTime: optionalInt(args, "end_time"),
         runName: optionalString(args, "run_name"),
       });

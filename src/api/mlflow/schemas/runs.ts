@@ -49,7 +49,17 @@ export const getRun: RouteSchema = {
 
 export const updateRun: RouteSchema = {
   summary: "Update a run's status, end time or name.",
-  args: message({ ...RUN, status: enumOf(RUN_STATUSES), end_time: int64(), run_name: str() }),
+  args: message({
+    ...RUN,
+    // MLflow leaves the status as it is when the name is not one it knows; so does Flowgate.
+    status: {
+      type: ["string", "integer"],
+      description: `One of ${RUN_STATUSES.join(", ")} (or its number); any other name leaves the status unchanged.`,
+      anyOf: [{ type: "string" }, { type: "integer", minimum: 1, maximum: RUN_STATUSES.length }],
+    },
+    end_time: int64(),
+    run_name: str(),
+  }),
   response: message({ run_info: ref("RunInfo") }, ["run_info"]),
 };
 
