@@ -219,6 +219,12 @@ export interface UserRow {
   createdAt: number | undefined;
 }
 
+/** A model grant is stored by model id; people know the model by its name, which the API sends beside it. */
+function scopeLabel(g: Raw): string {
+  const on = g.model_name ?? g.scope_id ?? g.scopeId;
+  return on === undefined || on === null || on === "" ? "" : ` on ${str(on)}`;
+}
+
 export async function listUsers(): Promise<UserRow[]> {
   const body = await native.get<Raw>("users");
   return list(body, "users", "items").map((u) => ({
@@ -226,12 +232,7 @@ export async function listUsers(): Promise<UserRow[]> {
     kind: str(pick(u, "kind") ?? "user"),
     disabled: Boolean(pick(u, "disabled")),
     roles: (list(u, "grants", "roles") as unknown[]).map((g) =>
-      typeof g === "string"
-        ? g
-        : str((g as Raw).role) +
-          (((g as Raw).scope_id ?? (g as Raw).scopeId)
-            ? ` on ${str((g as Raw).scope_id ?? (g as Raw).scopeId)}`
-            : ""),
+      typeof g === "string" ? g : str((g as Raw).role) + scopeLabel(g as Raw),
     ),
     createdAt: optNum(pick(u, "created_at", "createdAt")),
   }));
