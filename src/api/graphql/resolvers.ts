@@ -57,7 +57,7 @@ export function createResolvers(s: GraphqlServices) {
     const run = await s.runs.getRun(runId);
     checkExperiment(ctx, run.info.experimentId);
     return {
-      ...(runToWire(run) as Record<string, unknown>),
+      ...runToWire(run),
       __runId: runId,
       __experimentId: run.info.experimentId,
     };
@@ -76,7 +76,7 @@ export function createResolvers(s: GraphqlServices) {
     });
     return {
       runs: page.items.map((run) => ({
-        ...(runToWire(run) as Record<string, unknown>),
+        ...runToWire(run),
         __runId: run.info.runId,
         __experimentId: run.info.experimentId,
       })),
