@@ -23,6 +23,9 @@ export async function visiblePage<T>(
     return { items: await keep(first.items, visible), nextPageToken: undefined };
   // The page size the search settled on (the caller's max_results or its default), kept for every read.
   const want = first.items.length;
+  // max_results=0 (MLflow answers it with an empty page): nothing to fill, and reading on would never advance.
+  // No token either, so the answer does not tell whether rows this caller may not read match.
+  if (want === 0) return { items: [], nextPageToken: undefined };
   const items: T[] = [];
   let page = first;
   let offset = decodePageToken(request.pageToken);
