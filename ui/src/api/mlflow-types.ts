@@ -1,6 +1,7 @@
-// MLflow wire entities as the server returns them, generated from its OpenAPI document (openapi-types.ts,
-// `npm run openapi:types`): snake_case, int64 may arrive as a number or a string, unset fields are left out.
-import type { components } from "./openapi-types";
+// MLflow wire entities as the server returns them, generated from its OpenAPI document (the SDK's
+// src/sdk/openapi-types.ts, `npm run openapi:types`; imported as types only, so none of it is bundled):
+// snake_case, int64 may arrive as a number or a string, unset fields are left out.
+import type { components } from "../../../src/sdk/openapi-types";
 
 type Schemas = components["schemas"];
 
