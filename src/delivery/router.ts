@@ -97,7 +97,7 @@ export function jsonFieldOf(body: unknown, field: string): unknown {
   const split = body.dataframe_split;
   if (isRecord(split) && Array.isArray(split.columns) && Array.isArray(split.data)) {
     const index = split.columns.indexOf(field);
-    const row = split.data[0];
+    const row: unknown = split.data[0];
     if (index >= 0 && Array.isArray(row)) return row[index];
   }
   return undefined;
