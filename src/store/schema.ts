@@ -1,6 +1,7 @@
 // Row types of every table, as Kysely sees them (snake_case, as stored). Rows become domain entities only in
 // the sql-*-store.ts files. Booleans are stored as 0/1 integers on both engines to keep one code path.
 import type { Generated } from "kysely";
+import type { DeliverySchema } from "./schema-delivery.js";
 import type { GovernanceSchema } from "./schema-governance.js";
 
 export interface ExperimentsTable {
@@ -177,7 +178,7 @@ export interface AuditEventsTable {
   request_id: string;
 }
 
-export interface Schema extends GovernanceSchema {
+export interface Schema extends GovernanceSchema, DeliverySchema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;

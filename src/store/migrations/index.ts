@@ -7,6 +7,7 @@ import * as webhooks from "./0004-webhooks.js";
 import * as latency from "./0005-latency-measurements.js";
 import * as grantsByModelId from "./0006-grants-by-model-id.js";
 import * as nameKeys from "./0007-name-keys.js";
+import * as deployments from "./0008-deployments.js";
 
 export interface NumberedMigration {
   name: string;
@@ -20,4 +21,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0005-latency-measurements", up: latency.up },
   { name: "0006-grants-by-model-id", up: grantsByModelId.up },
   { name: "0007-name-keys", up: nameKeys.up },
+  { name: "0008-deployments", up: deployments.up },
 ];
