@@ -11,9 +11,22 @@ export interface HttpClientOptions {
   password?: string | undefined;
 }
 
+type Query = Record<string, string | number | string[] | undefined>;
+
+/** A conditional GET's answer: the body and its ETag, or "not modified" (304) when the ETag still holds. */
+export type ConditionalAnswer<T> =
+  { modified: true; etag: string | undefined; body: T } | { modified: false };
+
 export interface HttpClient {
-  get<T>(path: string, query?: Record<string, string | number | string[] | undefined>): Promise<T>;
-  send<T>(method: "POST" | "PATCH" | "DELETE", path: string, body: object): Promise<T>;
+  get<T>(path: string, query?: Query): Promise<T>;
+  /** GET with If-None-Match: a long-poll answers 304 when nothing changed within the wait. */
+  getIfChanged<T>(
+    path: string,
+    etag: string | undefined,
+    query?: Query,
+    signal?: AbortSignal,
+  ): Promise<ConditionalAnswer<T>>;
+  send<T>(method: "POST" | "PUT" | "PATCH" | "DELETE", path: string, body: object): Promise<T>;
 }
 
 export function createHttpClient(options: HttpClientOptions): HttpClient {
@@ -25,16 +38,23 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     headers.authorization = `Basic ${basic}`;
   }
 
-  async function request<T>(url: string, init: RequestInit): Promise<T> {
-    let res: Response;
+  async function respond(url: string, init: RequestInit): Promise<Response> {
     try {
-      res = await fetch(url, {
+      return await fetch(url, {
         ...init,
         headers: { ...headers, ...(init.headers as Record<string, string>) },
       });
     } catch (err) {
+      if (init.signal?.aborted === true) throw err;
       throw new FlowgateError("TEMPORARILY_UNAVAILABLE", `Cannot reach ${base}: ${(err as Error).message}`);
     }
+  }
+
+  async function request<T>(url: string, init: RequestInit): Promise<T> {
+    return parse<T>(url, await respond(url, init));
+  }
+
+  async function parse<T>(url: string, res: Response): Promise<T> {
     const text = await res.text();
     let body: unknown;
     try {
@@ -52,15 +72,33 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     return body as T;
   }
 
+  function urlOf(path: string, query: Query): string {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(query)) {
+      if (v === undefined) continue;
+      for (const item of Array.isArray(v) ? v : [v]) qs.append(k, String(item));
+    }
+    const suffix = [...qs].length > 0 ? `?${qs.toString()}` : "";
+    return `${base}${path}${suffix}`;
+  }
+
   return {
     get(path, query = {}) {
-      const qs = new URLSearchParams();
-      for (const [k, v] of Object.entries(query)) {
-        if (v === undefined) continue;
-        for (const item of Array.isArray(v) ? v : [v]) qs.append(k, String(item));
+      return request(urlOf(path, query), { method: "GET" });
+    },
+    async getIfChanged<T>(path: string, etag: string | undefined, query: Query = {}, signal?: AbortSignal) {
+      const url = urlOf(path, query);
+      const res = await respond(url, {
+        method: "GET",
+        headers: etag === undefined ? {} : { "if-none-match": etag },
+        ...(signal === undefined ? {} : { signal }),
+      });
+      if (res.status === 304) {
+        await res.body?.cancel();
+        return { modified: false } as const;
       }
-      const suffix = [...qs].length > 0 ? `?${qs.toString()}` : "";
-      return request(`${base}${path}${suffix}`, { method: "GET" });
+      const body = await parse<T>(url, res);
+      return { modified: true, etag: res.headers.get("etag") ?? undefined, body } as const;
     },
     send(method, path, body) {
       return request(`${base}${path}`, {
