@@ -1,6 +1,7 @@
 // Promotion policies: per registered model, falling back to the server default, falling back to the built-in
-// one (stage Production and alias champion protected, no gates, no second approver). A policy says which
-// targets are protected, which gates they need, and whether a second person must approve.
+// one (stage Production, alias champion and every deployment protected, no gates, no second approver). A
+// policy says which targets are protected, which gates they need, and whether a second person must approve.
+// Giving a version live traffic in a deployment is a promotion too: its target is `deployment:<name>`.
 import { parse as parseYaml } from "yaml";
 import type { Clock } from "../core/clock.js";
 import { invalidParameter } from "../core/errors.js";
@@ -13,6 +14,8 @@ import { createSqlPolicyStore } from "./sql-policy-store.js";
 export interface PromotionPolicy {
   protectedStages: string[];
   protectedAliases: string[];
+  /** Deployment names, or "*" for every deployment of the model. */
+  protectedDeployments: string[];
   /** Four-eyes: protected targets are reached only through an approved transition request. */
   requireApproval: boolean;
   /** A protected promotion must say why (kept in the audit log). */
@@ -21,31 +24,55 @@ export interface PromotionPolicy {
 }
 
 /** What a version is being moved into. */
-export type PromotionTarget = { kind: "stage"; name: string } | { kind: "alias"; name: string };
+export type PromotionTarget =
+  { kind: "stage"; name: string } | { kind: "alias"; name: string } | { kind: "deployment"; name: string };
 
 export const BUILT_IN_POLICY: PromotionPolicy = {
   protectedStages: ["Production"],
   protectedAliases: ["champion"],
+  protectedDeployments: ["*"],
   requireApproval: false,
   requireReason: true,
   gates: [],
 };
 
 export function targetLabel(t: PromotionTarget): string {
-  return t.kind === "stage" ? `stage ${t.name}` : `alias '${t.name}'`;
+  switch (t.kind) {
+    case "stage":
+      return `stage ${t.name}`;
+    case "alias":
+      return `alias '${t.name}'`;
+    case "deployment":
+      return `${DEPLOYMENT_PREFIX}${t.name}`;
+  }
 }
 
+/** How a gate's `targets` names a deployment: `deployment:<name>`, or `deployment:*` for all of them. */
+const DEPLOYMENT_PREFIX = "deployment:";
+
 export function isProtected(policy: PromotionPolicy, t: PromotionTarget): boolean {
-  return t.kind === "stage"
-    ? policy.protectedStages.some((s) => s.toLowerCase() === t.name.toLowerCase())
-    : policy.protectedAliases.includes(t.name);
+  switch (t.kind) {
+    case "stage":
+      return policy.protectedStages.some((s) => s.toLowerCase() === t.name.toLowerCase());
+    case "alias":
+      return policy.protectedAliases.includes(t.name);
+    case "deployment":
+      return policy.protectedDeployments.some((d) => d === "*" || d === t.name);
+  }
+}
+
+/** Whether one entry of a gate's `targets` names `t`: a stage or alias by its name, a deployment by prefix. */
+function names(entry: string, t: PromotionTarget): boolean {
+  const isDeployment = entry.toLowerCase().startsWith(DEPLOYMENT_PREFIX);
+  if (t.kind !== "deployment") return !isDeployment && entry.toLowerCase() === t.name.toLowerCase();
+  if (!isDeployment) return false;
+  const name = entry.slice(DEPLOYMENT_PREFIX.length);
+  return name === "*" || name === t.name;
 }
 
 /** The gates that apply to `t`: those naming it in `targets`, or all gates when a gate names none. */
 export function gatesFor(policy: PromotionPolicy, t: PromotionTarget): GateSpec[] {
-  return policy.gates.filter(
-    (g) => g.targets === undefined || g.targets.some((x) => x.toLowerCase() === t.name.toLowerCase()),
-  );
+  return policy.gates.filter((g) => g.targets === undefined || g.targets.some((x) => names(x, t)));
 }
 
 const STAGES = ["None", "Staging", "Production", "Archived"];
@@ -68,7 +95,13 @@ export function parsePolicy(input: unknown): PromotionPolicy {
     );
   }
   const d = doc as Record<string, unknown>;
-  const known = new Set(["protected", "require_approval", "require_reason", "gates"]);
+  const known = new Set([
+    "protected",
+    "protected_deployments",
+    "require_approval",
+    "require_reason",
+    "gates",
+  ]);
   const unknown = Object.keys(d).filter((k) => !known.has(k));
   if (unknown.length > 0) {
     throw invalidParameter(
@@ -105,6 +138,11 @@ export function parsePolicy(input: unknown): PromotionPolicy {
   return {
     protectedStages: stages,
     protectedAliases: list(prot.aliases, "protected.aliases", BUILT_IN_POLICY.protectedAliases),
+    protectedDeployments: list(
+      d.protected_deployments,
+      "protected_deployments",
+      BUILT_IN_POLICY.protectedDeployments,
+    ),
     requireApproval: bool(d.require_approval, "require_approval", false),
     requireReason: bool(d.require_reason, "require_reason", true),
     gates,
@@ -115,6 +153,7 @@ export function parsePolicy(input: unknown): PromotionPolicy {
 export function policyDocument(p: PromotionPolicy): Record<string, unknown> {
   return {
     protected: { stages: p.protectedStages, aliases: p.protectedAliases },
+    protected_deployments: p.protectedDeployments,
     require_approval: p.requireApproval,
     require_reason: p.requireReason,
     gates: p.gates.map(gateDocument),

@@ -3,9 +3,12 @@
 // the store's write lock), `check` inside the transaction of every stage transition and alias change, and
 // `changed` after the write. Entering a protected target needs the promote right (or an approved transition
 // request), a reason when the policy asks for one, and passing gates; every gate evaluation is stored. `changed`
-// publishes the webhook events of the change in the same transaction.
+// publishes the webhook events of the change in the same transaction. The deployments service calls
+// `checkDeployment` in the transaction of every revision that gives a version live traffic it had none of: the
+// same rules for target `deployment:<name>` (four-eyes there is an approved transition request naming the
+// deployment, used up by that revision).
 import type { Clock } from "../core/clock.js";
-import { FlowgateError } from "../core/errors.js";
+import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { Database, Executor } from "../store/database.js";
@@ -51,6 +54,18 @@ export interface ApprovedTransition {
   reason: string;
 }
 
+/** A deployment revision giving `version` live traffic (primary, canary, A/B variant, blue/green switch). */
+export interface DeploymentPromotion {
+  model: string;
+  /** The version number, as the spec pins it ("3" or 3). */
+  version: string | number;
+  deployment: string;
+  /** Why (the request body's reason); `ctx.reason` when absent. */
+  reason?: string | undefined;
+  /** The version serving the primary share now, compared against by relative metric checks. */
+  current?: string | number | undefined;
+}
+
 export interface PromotionService {
   /**
    * Slow work before the transaction: the smoke benchmark a max_latency gate reads, and the calls of external
@@ -67,6 +82,23 @@ export interface PromotionService {
     target: PromotionTarget,
   ): Promise<GateResult[]>;
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
+  /**
+   * Slow work before the transaction of a deployment revision (external gates, the smoke benchmark a
+   * max_latency gate reads); pass its result to `checkDeployment`. Without it, external gates are called
+   * inside the transaction and a max_latency gate reads only a benchmark that already ran.
+   */
+  prepareDeployment(ctx: RequestContext, promotion: DeploymentPromotion): Promise<unknown>;
+  /**
+   * Refuses (PERMISSION_DENIED, or INVALID_STATE for a missing reason or failing gates) a revision that gives
+   * `promotion.version` live traffic in a protected deployment, unless the caller may promote (or an approved
+   * transition request names this version and deployment, which this uses up); stores every gate evaluation.
+   */
+  checkDeployment(
+    trx: Executor,
+    ctx: RequestContext,
+    promotion: DeploymentPromotion,
+    prepared?: unknown,
+  ): Promise<void>;
   /** Runs `fn` with `approval` in force for the registry call it makes under `ctx`. */
   withApproval<T>(ctx: RequestContext, approval: ApprovedTransition, fn: () => Promise<T>): Promise<T>;
 }
@@ -79,7 +111,7 @@ function preparedResults(prepared: unknown): ReadonlyMap<string, GateResult> {
 export const REASON_TAG = "flowgate.reason";
 
 function requestHint(name: string, version: number, target: PromotionTarget): string {
-  const to = target.kind === "stage" ? `--stage ${target.name}` : `--alias ${target.name}`;
+  const to = `--${target.kind} ${target.name}`;
   return (
     `request approval with \`flowgate requests create ${name} ${version} ${to} --reason "…"\`` +
     " (POST /api/flowgate/v1/transition-requests)"
@@ -145,7 +177,8 @@ export function createPromotionService(deps: {
 
   /**
    * Evaluates the gates `target` needs. `done` holds results already reached outside the transaction (external
-   * checks, see `prepare`); `only` limits which gates run.
+   * checks, see `prepare`); `only` limits which gates run; `holder` is the version a relative metric check
+   * compares with when the caller knows it (a deployment's primary), else the one holding the target.
    */
   async function runGates(
     x: Executor,
@@ -153,10 +186,13 @@ export function createPromotionService(deps: {
     name: string,
     version: number,
     target: PromotionTarget,
-    done: ReadonlyMap<string, GateResult> = new Map(),
-    only: (g: GateSpec) => boolean = () => true,
+    opts: {
+      done?: ReadonlyMap<string, GateResult>;
+      only?: (g: GateSpec) => boolean;
+      holder?: number | undefined;
+    } = {},
   ): Promise<GateResult[]> {
-    const gates = gatesFor(policy, target).filter(only);
+    const gates = gatesFor(policy, target).filter(opts.only ?? (() => true));
     if (gates.length === 0) return [];
     const subject = await facts.facts(x, name, version);
     if (subject === undefined) {
@@ -165,11 +201,15 @@ export function createPromotionService(deps: {
         `Model version '${name}' version ${version} does not exist.`,
       );
     }
-    const holderVersion = await facts.holder(x, name, target, version);
-    const holder = holderVersion === undefined ? undefined : await facts.facts(x, name, holderVersion);
+    const holderVersion =
+      target.kind === "deployment" ? opts.holder : await facts.holder(x, name, target, version);
+    const holder =
+      holderVersion === undefined || holderVersion === version
+        ? undefined
+        : await facts.facts(x, name, holderVersion);
     const results: GateResult[] = [];
     for (const g of gates) {
-      results.push(done.get(g.name) ?? (await evaluateGate(g, subject, target, holder, deps.external)));
+      results.push(opts.done?.get(g.name) ?? (await evaluateGate(g, subject, target, holder, deps.external)));
     }
     return results;
   }
@@ -223,6 +263,18 @@ export function createPromotionService(deps: {
     );
   }
 
+  /** Whether the caller may give a version traffic in a protected deployment without a request. */
+  async function mayPromoteDirectly(
+    x: Executor,
+    ctx: RequestContext,
+    policy: PromotionPolicy,
+    name: string,
+  ): Promise<boolean> {
+    return (
+      !policy.requireApproval && (await access.allows(ctx, "model.promote", { type: "model_name", name }, x))
+    );
+  }
+
   return {
     async prepare(ctx, change) {
       const target = targetOf(change);
@@ -237,15 +289,9 @@ export function createPromotionService(deps: {
           (await access.allows(ctx, "model.promote", { type: "model_name", name: change.name })));
       if (!mayPromote) return undefined;
       await measureIfGated(ctx, policy, change.name, change.version, target);
-      const external = await runGates(
-        database.db,
-        policy,
-        change.name,
-        change.version,
-        target,
-        new Map(),
-        (g) => g.type === "http",
-      );
+      const external = await runGates(database.db, policy, change.name, change.version, target, {
+        only: (g) => g.type === "http",
+      });
       return new Map(external.map((r) => [r.gate, r]));
     },
 
@@ -296,7 +342,9 @@ export function createPromotionService(deps: {
           );
         }
       }
-      const results = await runGates(trx, policy, change.name, version, target, preparedResults(prepared));
+      const results = await runGates(trx, policy, change.name, version, target, {
+        done: preparedResults(prepared),
+      });
       const failed = results.filter((r) => !r.passed);
       if (failed.length === 0 && !approved && policy.requireReason && ctx.reason === undefined) {
         const subject = await facts.facts(trx, change.name, version);
@@ -389,6 +437,61 @@ export function createPromotionService(deps: {
       return isProtected(policy, { kind: "alias", name: alias });
     },
 
+    async prepareDeployment(ctx, promotion) {
+      const { name, version, target, holder } = deploymentPromotion(promotion);
+      const { policy } = await policies.policyFor(database.db, name);
+      if (!isProtected(policy, target)) return undefined;
+      // Only a promotion `checkDeployment` would let through is worth a benchmark or an external call.
+      if (!(await mayPromoteDirectly(database.db, ctx, policy, name))) return undefined;
+      await measureIfGated(ctx, policy, name, version, target);
+      const external = await runGates(database.db, policy, name, version, target, {
+        only: (g) => g.type === "http",
+        holder,
+      });
+      return new Map(external.map((r) => [r.gate, r]));
+    },
+
+    async checkDeployment(trx, ctx, promotion, prepared) {
+      const { name, version, target, holder } = deploymentPromotion(promotion);
+      const { policy } = await policies.policyFor(trx, name);
+      if (!isProtected(policy, target)) return;
+      const what = `Giving model '${name}' version ${version} traffic in protected ${targetLabel(target)}`;
+      if (policy.requireApproval) {
+        throw new FlowgateError(
+          "PERMISSION_DENIED",
+          `${what} needs an approved transition request: the policy of '${name}' requires a second person's approval; ` +
+            `${requestHint(name, version, target)}.`,
+        );
+      }
+      if (!(await mayPromoteDirectly(trx, ctx, policy, name))) {
+        throw new FlowgateError(
+          "PERMISSION_DENIED",
+          `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +
+            `${requestHint(name, version, target)}.`,
+        );
+      }
+      const results = await runGates(trx, policy, name, version, target, {
+        done: preparedResults(prepared),
+        holder,
+      });
+      const failed = results.filter((r) => !r.passed);
+      const reason = (promotion.reason ?? ctx.reason ?? "").trim();
+      if (failed.length === 0 && policy.requireReason && reason === "") {
+        throw new FlowgateError(
+          "INVALID_STATE",
+          `${what} needs a reason: send "reason" with the change, or ${requestHint(name, version, target)}.`,
+        );
+      }
+      if (failed.length > 0) {
+        // As for a stage: the refused revision's transaction rolls back, its gate record must not.
+        void database
+          .transaction((t) => store(t, ctx, name, version, target, results))
+          .catch((err: unknown) => logger.error({ err }, "could not store gate evaluations"));
+        throw refusal(name, version, target, failed);
+      }
+      await store(trx, ctx, name, version, target, results);
+    },
+
     async withApproval(ctx, approval, fn) {
       approvals.set(ctx.requestId, approval);
       try {
@@ -397,6 +500,30 @@ export function createPromotionService(deps: {
         approvals.delete(ctx.requestId);
       }
     },
+  };
+}
+
+function versionNumber(raw: string | number, field: string, deployment: string): number {
+  const text = String(raw);
+  if (!/^\d+$/.test(text)) {
+    throw invalidParameter(
+      `Invalid ${field} '${text}' of deployment '${deployment}': a pinned version number (resolve aliases and stages first).`,
+    );
+  }
+  return Number(text);
+}
+
+function deploymentPromotion(p: DeploymentPromotion): {
+  name: string;
+  version: number;
+  target: PromotionTarget;
+  holder: number | undefined;
+} {
+  return {
+    name: p.model,
+    version: versionNumber(p.version, "version", p.deployment),
+    target: { kind: "deployment", name: p.deployment },
+    holder: p.current === undefined ? undefined : versionNumber(p.current, "current", p.deployment),
   };
 }
 
