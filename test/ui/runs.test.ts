@@ -99,10 +99,10 @@ for (const backend of BACKENDS) {
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
-    it("leaves slots for deployments and monitoring that say they come later", async () => {
+    it("leaves a slot for monitoring that says it comes later", async () => {
       await page
         .getByRole("navigation", { name: "Main" })
-        .getByRole("link", { name: /Deployments/ })
+        .getByRole("link", { name: /Monitoring/ })
         .click();
       await page.getByText("Coming in a later release.").waitFor();
     });

@@ -5,6 +5,8 @@ import { Layout } from "./components/layout";
 import { AuditPage } from "./pages/audit-page";
 import { ComingSoonPage } from "./pages/coming-soon-page";
 import { ComparePage } from "./pages/compare-page";
+import { DeploymentPage } from "./pages/deployment-page";
+import { DeploymentsPage } from "./pages/deployments-page";
 import { ExperimentsPage } from "./pages/experiments-page";
 import { LoginPage } from "./pages/login-page";
 import { ModelPage } from "./pages/model-page";
@@ -43,16 +45,9 @@ function page(loc: Location) {
   if (path === "/governance/audit") return { title: "Audit log", node: <AuditPage location={loc} /> };
   if (path === "/governance/users") return { title: "Users & tokens", node: <UsersPage /> };
   if (path === "/login") return { title: "Sign in", node: <LoginPage next={loc.query.get("next") ?? "/"} /> };
-  if (path === "/deployments")
-    return {
-      title: "Deployments",
-      node: (
-        <ComingSoonPage
-          title="Deployments"
-          what="Deployments pin model versions behind a traffic policy (split, shadow, canary) and roll back in one click. Until then, serve a version with `flowgate models serve models:/<name>/<version>`."
-        />
-      ),
-    };
+  if (path === "/deployments") return { title: "Deployments", node: <DeploymentsPage location={loc} /> };
+  if ((m = matchPath("/deployments/:name", path)))
+    return { title: m.name ?? "Deployment", node: <DeploymentPage key={m.name} name={m.name ?? ""} /> };
   if (path === "/monitoring")
     return {
       title: "Monitoring",

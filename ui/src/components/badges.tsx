@@ -67,3 +67,16 @@ export function isDeprecated(tags: { key: string; value: string }[] | undefined)
   const value = tags?.find((t) => t.key === "deprecated")?.value;
   return value !== undefined && value !== "false";
 }
+
+/** A rollout's phase (Argo's words): healthy green, progressing blue, paused amber, degraded/aborted red. */
+export function PhaseBadge({ phase }: { phase: string }) {
+  const tone =
+    phase === "Healthy"
+      ? "ok"
+      : phase === "Progressing"
+        ? "status-running"
+        : phase === "Paused"
+          ? "warn"
+          : "danger";
+  return <span className={`badge ${tone}`}>{phase}</span>;
+}

@@ -149,7 +149,7 @@ export function LineChart(props: { title: string; series: Series[]; xLabel?: str
                 {s.points.length <= 60 &&
                   s.points.map((p, j) => (
                     <circle key={j} cx={sx(p.x)} cy={sy(p.y)} r="3">
-                      <title>{`${s.label} · step ${p.x}: ${formatNumber(p.y)}`}</title>
+                      <title>{`${s.label} · ${props.xLabel ?? "step"} ${p.x}: ${formatNumber(p.y)}`}</title>
                     </circle>
                   ))}
               </g>

@@ -11,7 +11,7 @@ const NAV: { to: string; label: string; section: string; soon?: boolean }[] = [
   { to: "/governance/requests", label: "Approvals", section: "Governance" },
   { to: "/governance/audit", label: "Audit log", section: "Governance" },
   { to: "/governance/users", label: "Users & tokens", section: "Governance" },
-  { to: "/deployments", label: "Deployments", section: "Delivery", soon: true },
+  { to: "/deployments", label: "Deployments", section: "Delivery" },
   { to: "/monitoring", label: "Monitoring", section: "Delivery", soon: true },
 ];
 

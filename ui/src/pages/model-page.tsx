@@ -128,6 +128,12 @@ export function ModelPage({ name }: { name: string }) {
                   aliases.map((a) => <AliasChip key={a.alias} alias={`${a.alias} → v${a.version}`} />)
                 )}
               </dd>
+              <dt>Deployments</dt>
+              <dd>
+                <Link to={`/deployments?model=${encodeURIComponent(model.name)}`}>
+                  Deployments of {model.name}
+                </Link>
+              </dd>
               <dt>Tags</dt>
               <dd>
                 <EditableTags
