@@ -170,6 +170,8 @@ export interface RolloutState {
   stepStartedAt: number;
   pausedAt?: number;
   pauseReason?: string;
+  /** Who paused: a pause step, a person (pause action), or an Inconclusive analysis (resume continues). */
+  pausedBy?: "step" | "user" | "inconclusive";
   /** Set by abort; beats every other transition (Argo #1152, #4461, #2929, #1292). */
   abortRequested: boolean;
   /** Set by promote (full: skip every remaining step). */
