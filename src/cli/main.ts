@@ -10,6 +10,7 @@ import { registerAuditCommand } from "./commands/audit.js";
 import { registerGatesCommand } from "./commands/gates.js";
 import { registerRequestsCommand } from "./commands/requests.js";
 import { registerModelsServeCommand } from "./commands/models-serve.js";
+import { registerDeploymentsCommand } from "./commands/deployments.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -24,6 +25,7 @@ export async function main(argv: string[]): Promise<void> {
   registerGatesCommand(program);
   registerRequestsCommand(program);
   registerModelsServeCommand(program);
+  registerDeploymentsCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
