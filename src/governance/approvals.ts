@@ -1,6 +1,8 @@
 // Transition requests (four-eyes promotion): create with a reason, approve, reject, cancel, list. Neither the
 // requester nor the version's creator may approve. Approving applies the transition through the registry, and
 // the request is marked approved inside that same transaction (promotions.ts), so either both happen or neither.
+// A request for a deployment cannot be applied by approving it (it names no revision): approved, it waits for
+// the next revision that gives the version traffic there, which uses it up (promotions.checkDeployment).
 import type { Clock } from "../core/clock.js";
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
@@ -112,6 +114,43 @@ export function createApprovalService(deps: {
     return load(r.id);
   }
 
+  /** Approves a deployment request: recorded now, used by the next revision giving the version traffic. */
+  async function approveForLater(
+    ctx: RequestContext,
+    r: TransitionRequest,
+    comment: string | undefined,
+  ): Promise<TransitionRequest> {
+    await database.transaction(async (trx) => {
+      if (!(await store.decide(trx, r.id, "approved", ctx.actor, clock.now(), comment))) {
+        throw new FlowgateError(
+          "ABORTED",
+          `Transition request ${r.id} was decided by someone else meanwhile.`,
+        );
+      }
+      await audit.record(trx, ctx, {
+        action: "transition_request.approve",
+        targetType: "transition_request",
+        targetId: String(r.id),
+        before: { status: "pending" },
+        after: { status: "approved", target: targetLabel(r.target), comment },
+        reason: comment ?? r.reason,
+      });
+      await outbox.publish(trx, {
+        entity: "TRANSITION_REQUEST",
+        action: "APPROVED",
+        orderingKey: r.name,
+        data: {
+          id: String(r.id),
+          name: r.name,
+          version: String(r.version),
+          target: targetLabel(r.target),
+          approved_by: ctx.actor,
+        },
+      });
+    });
+    return load(r.id);
+  }
+
   return {
     async create(ctx, input) {
       const reason = input.reason.trim();
@@ -126,6 +165,11 @@ export function createApprovalService(deps: {
         if (stage === undefined)
           throw invalidParameter(`Invalid stage '${target.name}': use ${STAGES.join(", ")}.`);
         target = { kind: "stage", name: stage };
+      }
+      if (target.kind === "deployment" && input.archiveExisting) {
+        throw invalidParameter(
+          "Invalid archive_existing_versions for a deployment: it applies to stage transitions only.",
+        );
       }
       if ((await facts.facts(database.db, input.name, input.version)) === undefined) {
         throw notFound(`Model version '${input.name}' version ${input.version} does not exist.`);
@@ -188,6 +232,7 @@ export function createApprovalService(deps: {
         { type: "model_name", name: r.name },
         `Approving transition request ${id} is refused`,
       );
+      if (r.target.kind === "deployment") return approveForLater(ctx, r, comment);
       const applier = deps.applier();
       if (applier === undefined) {
         throw new FlowgateError(

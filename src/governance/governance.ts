@@ -91,6 +91,7 @@ export async function createGovernance(deps: {
     evaluations,
     outbox: deps.outbox,
     requests,
+    audit,
     external: (url, body, timeoutMs) =>
       sendWebhook(url, { "content-type": "application/json" }, body, deps.externalRules, timeoutMs),
     latency: createLatencyProbe({

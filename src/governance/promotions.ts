@@ -21,7 +21,8 @@ import type { GateSpec } from "./gates/gate-spec.js";
 import type { LatencyProbe } from "./gates/latency-measurements.js";
 import type { GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import type { VersionFactsReader } from "./gates/version-facts.js";
-import type { TransitionRequestStore } from "./transition-request-store.js";
+import type { AuditLog } from "./audit.js";
+import type { TransitionRequest, TransitionRequestStore } from "./transition-request-store.js";
 import {
   gatesFor,
   isProtected,
@@ -136,6 +137,7 @@ export function createPromotionService(deps: {
   evaluations: GateEvaluationStore;
   outbox: Outbox;
   requests: TransitionRequestStore;
+  audit: AuditLog;
   external: ExternalCheck;
   latency: LatencyProbe;
   /** Drops the grants on a registered model that is being deleted, in the delete's transaction. */
@@ -275,6 +277,28 @@ export function createPromotionService(deps: {
     );
   }
 
+  /** An approved deployment request is used up by the revision it let through, and says so in the audit log. */
+  async function useRequest(
+    trx: Executor,
+    ctx: RequestContext,
+    request: TransitionRequest,
+    target: PromotionTarget,
+  ): Promise<void> {
+    if (!(await deps.requests.markApplied(trx, request.id, clock.now()))) {
+      throw new FlowgateError(
+        "ABORTED",
+        `Transition request ${request.id} was used by another change meanwhile; try again.`,
+      );
+    }
+    await deps.audit.record(trx, ctx, {
+      action: "transition_request.apply",
+      targetType: "transition_request",
+      targetId: String(request.id),
+      after: { name: request.name, version: request.version, target: targetLabel(target) },
+      reason: `approved transition request ${request.id} (requested by ${request.requestedBy}: ${request.reason})`,
+    });
+  }
+
   return {
     async prepare(ctx, change) {
       const target = targetOf(change);
@@ -391,6 +415,7 @@ export function createPromotionService(deps: {
             `Transition request ${approval.requestId} was decided by someone else meanwhile.`,
           );
         }
+        await deps.requests.markApplied(trx, approval.requestId, clock.now());
         await outbox.publish(trx, {
           entity: "TRANSITION_REQUEST",
           action: "APPROVED",
@@ -442,7 +467,9 @@ export function createPromotionService(deps: {
       const { policy } = await policies.policyFor(database.db, name);
       if (!isProtected(policy, target)) return undefined;
       // Only a promotion `checkDeployment` would let through is worth a benchmark or an external call.
-      if (!(await mayPromoteDirectly(database.db, ctx, policy, name))) return undefined;
+      const approved =
+        (await deps.requests.approvedUnapplied(database.db, name, version, target)) !== undefined;
+      if (!approved && !(await mayPromoteDirectly(database.db, ctx, policy, name))) return undefined;
       await measureIfGated(ctx, policy, name, version, target);
       const external = await runGates(database.db, policy, name, version, target, {
         only: (g) => g.type === "http",
@@ -456,19 +483,22 @@ export function createPromotionService(deps: {
       const { policy } = await policies.policyFor(trx, name);
       if (!isProtected(policy, target)) return;
       const what = `Giving model '${name}' version ${version} traffic in protected ${targetLabel(target)}`;
-      if (policy.requireApproval) {
-        throw new FlowgateError(
-          "PERMISSION_DENIED",
-          `${what} needs an approved transition request: the policy of '${name}' requires a second person's approval; ` +
-            `${requestHint(name, version, target)}.`,
-        );
-      }
-      if (!(await mayPromoteDirectly(trx, ctx, policy, name))) {
-        throw new FlowgateError(
-          "PERMISSION_DENIED",
-          `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +
-            `${requestHint(name, version, target)}.`,
-        );
+      const request = await deps.requests.approvedUnapplied(trx, name, version, target);
+      if (request === undefined) {
+        if (policy.requireApproval) {
+          throw new FlowgateError(
+            "PERMISSION_DENIED",
+            `${what} needs an approved transition request: the policy of '${name}' requires a second person's approval; ` +
+              `${requestHint(name, version, target)}.`,
+          );
+        }
+        if (!(await mayPromoteDirectly(trx, ctx, policy, name))) {
+          throw new FlowgateError(
+            "PERMISSION_DENIED",
+            `${what} is refused: user '${ctx.actor}' lacks permission model.promote (role release-manager); ` +
+              `${requestHint(name, version, target)}.`,
+          );
+        }
       }
       const results = await runGates(trx, policy, name, version, target, {
         done: preparedResults(prepared),
@@ -476,7 +506,7 @@ export function createPromotionService(deps: {
       });
       const failed = results.filter((r) => !r.passed);
       const reason = (promotion.reason ?? ctx.reason ?? "").trim();
-      if (failed.length === 0 && policy.requireReason && reason === "") {
+      if (failed.length === 0 && request === undefined && policy.requireReason && reason === "") {
         throw new FlowgateError(
           "INVALID_STATE",
           `${what} needs a reason: send "reason" with the change, or ${requestHint(name, version, target)}.`,
@@ -490,6 +520,7 @@ export function createPromotionService(deps: {
         throw refusal(name, version, target, failed);
       }
       await store(trx, ctx, name, version, target, results);
+      if (request !== undefined) await useRequest(trx, ctx, request, target);
     },
 
     async withApproval(ctx, approval, fn) {

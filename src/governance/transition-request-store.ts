@@ -19,6 +19,11 @@ export interface TransitionRequest {
   decidedBy: string | undefined;
   decidedAt: number | undefined;
   comment: string | undefined;
+  /**
+   * When the approved change was made: at approval for a stage or alias; for a deployment, by the next
+   * revision that gives the version traffic there (until then the approval waits to be used).
+   */
+  appliedAt: number | undefined;
 }
 
 export interface TransitionRequestStore {
@@ -43,6 +48,15 @@ export interface TransitionRequestStore {
     at: number,
     comment: string | undefined,
   ): Promise<boolean>;
+  /** The oldest approved, not yet applied request for this version and target. */
+  approvedUnapplied(
+    x: Executor,
+    name: string,
+    version: number,
+    target: PromotionTarget,
+  ): Promise<TransitionRequest | undefined>;
+  /** Approved and not applied → applied at `at`; false when it was applied meanwhile. */
+  markApplied(x: Executor, id: number, at: number): Promise<boolean>;
 }
 
 function toRequest(r: Selectable<TransitionRequestsTable>): TransitionRequest {
@@ -50,7 +64,7 @@ function toRequest(r: Selectable<TransitionRequestsTable>): TransitionRequest {
     id: Number(r.id),
     name: r.model_name,
     version: Number(r.version),
-    target: { kind: r.target_kind === "alias" ? "alias" : "stage", name: r.target },
+    target: { kind: targetKind(r.target_kind), name: r.target },
     archiveExisting: Number(r.archive_existing) === 1,
     reason: r.reason,
     status: r.status as RequestStatus,
@@ -59,7 +73,12 @@ function toRequest(r: Selectable<TransitionRequestsTable>): TransitionRequest {
     decidedBy: r.decided_by ?? undefined,
     decidedAt: r.decided_at ?? undefined,
     comment: r.decision_comment ?? undefined,
+    appliedAt: r.applied_at ?? undefined,
   };
+}
+
+function targetKind(stored: string): PromotionTarget["kind"] {
+  return stored === "alias" || stored === "deployment" ? stored : "stage";
 }
 
 export function createSqlTransitionRequestStore(): TransitionRequestStore {
@@ -80,6 +99,7 @@ export function createSqlTransitionRequestStore(): TransitionRequestStore {
           decided_by: null,
           decided_at: null,
           decision_comment: null,
+          applied_at: null,
         })
         .returning("id")
         .executeTakeFirstOrThrow();
@@ -101,6 +121,30 @@ export function createSqlTransitionRequestStore(): TransitionRequestStore {
         .set({ status, decided_by: by, decided_at: at, decision_comment: comment ?? null })
         .where("id", "=", id)
         .where("status", "=", "pending")
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
+    },
+    async approvedUnapplied(x, name, version, target) {
+      const r = await x
+        .selectFrom("transition_requests")
+        .selectAll()
+        .where("model_name", "=", name)
+        .where("version", "=", version)
+        .where("target_kind", "=", target.kind)
+        .where("target", "=", target.name)
+        .where("status", "=", "approved")
+        .where("applied_at", "is", null)
+        .orderBy("id")
+        .executeTakeFirst();
+      return r === undefined ? undefined : toRequest(r);
+    },
+    async markApplied(x, id, at) {
+      const res = await x
+        .updateTable("transition_requests")
+        .set({ applied_at: at })
+        .where("id", "=", id)
+        .where("status", "=", "approved")
+        .where("applied_at", "is", null)
         .executeTakeFirst();
       return Number(res.numUpdatedRows) === 1;
     },

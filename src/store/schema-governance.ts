@@ -83,6 +83,8 @@ export interface TransitionRequestsTable {
   decided_by: string | null;
   decided_at: number | null;
   decision_comment: string | null;
+  /** When the approved change was made (migration 0010); a deployment request's, by a later revision. */
+  applied_at: number | null;
 }
 
 export interface WebhooksTable {

@@ -36,12 +36,16 @@ function documentOf(args: WireArgs): unknown {
 }
 
 export function targetOf(args: WireArgs): PromotionTarget {
-  const stage = optionalString(args, "stage");
-  const alias = optionalString(args, "alias");
-  if ((stage === undefined) === (alias === undefined)) {
-    throw invalidParameter("Give exactly one target: 'stage' (e.g. Production) or 'alias' (e.g. champion).");
+  const given = (["stage", "alias", "deployment"] as const).flatMap((kind) => {
+    const name = optionalString(args, kind);
+    return name === undefined ? [] : [{ kind, name }];
+  });
+  if (given.length !== 1) {
+    throw invalidParameter(
+      "Give exactly one target: 'stage' (e.g. Production), 'alias' (e.g. champion) or 'deployment' (its name).",
+    );
   }
-  return stage !== undefined ? { kind: "stage", name: stage } : { kind: "alias", name: alias as string };
+  return given[0] as PromotionTarget;
 }
 
 function versionOf(raw: string | undefined): number {

@@ -29,6 +29,7 @@ export function requestJson(r: TransitionRequest): object {
     decided_by: r.decidedBy,
     decided_at: r.decidedAt,
     comment: r.comment,
+    applied_at: r.appliedAt,
   });
 }
 

@@ -9,11 +9,16 @@ function policyPath(model: string | undefined): string {
   return model === undefined ? "policies/default" : `models/${encodeURIComponent(model)}/policy`;
 }
 
-function target(opts: { stage?: string; alias?: string }): Record<string, string> {
-  if ((opts.stage === undefined) === (opts.alias === undefined)) {
-    throw invalidParameter("Give exactly one of --stage or --alias.");
-  }
-  return opts.stage !== undefined ? { stage: opts.stage } : { alias: opts.alias as string };
+/** The one promotion target of --stage, --alias or --deployment, as the native API takes it. */
+export function target(opts: {
+  stage?: string;
+  alias?: string;
+  deployment?: string;
+}): Record<string, string> {
+  const given = (["stage", "alias", "deployment"] as const).filter((k) => opts[k] !== undefined);
+  if (given.length !== 1) throw invalidParameter("Give exactly one of --stage, --alias or --deployment.");
+  const kind = given[0] as "stage" | "alias" | "deployment";
+  return { [kind]: opts[kind] as string };
 }
 
 export function registerGatesCommand(program: Command): void {
@@ -40,9 +45,14 @@ export function registerGatesCommand(program: Command): void {
         "Evaluate the gates a target needs, without promoting (recorded like any evaluation); runs the serving smoke benchmark a max_latency gate reads",
       )
       .option("--stage <stage>", "target stage, e.g. Production")
-      .option("--alias <alias>", "target alias, e.g. champion"),
+      .option("--alias <alias>", "target alias, e.g. champion")
+      .option("--deployment <name>", "target deployment (deployment:<name>)"),
   ).action(
-    async (model: string, version: string, opts: ServerCallOptions & { stage?: string; alias?: string }) => {
+    async (
+      model: string,
+      version: string,
+      opts: ServerCallOptions & { stage?: string; alias?: string; deployment?: string },
+    ) => {
       const path = `models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/evaluate-gates`;
       await printResult(opts, await apiCall(opts, "POST", path, target(opts)));
     },

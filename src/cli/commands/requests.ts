@@ -1,7 +1,8 @@
 // `flowgate requests`: transition requests — create with a reason, list (pending by default), approve,
 // reject, cancel. Approval applies the transition; the requester and the version's creator cannot approve.
+// A request for a deployment, once approved, is used by the next revision giving the version traffic there.
 import type { Command } from "commander";
-import { invalidParameter } from "../../core/errors.js";
+import { target } from "./gates.js";
 import { apiCall, printResult, serverOptions, type ServerCallOptions } from "./server-client.js";
 
 export function registerRequestsCommand(program: Command): void {
@@ -9,26 +10,34 @@ export function registerRequestsCommand(program: Command): void {
   serverOptions(
     requests
       .command("create <model> <version>")
-      .description("Ask for a version to be moved to a stage or alias")
+      .description("Ask for a version to be moved to a stage or alias, or to get traffic in a deployment")
       .option("--stage <stage>", "target stage, e.g. Production")
       .option("--alias <alias>", "target alias, e.g. champion")
+      .option(
+        "--deployment <name>",
+        "target deployment: approved, the next revision giving the version traffic uses it",
+      )
       .option("--archive-existing", "archive the versions now in the target stage when applied")
       .requiredOption("--reason <text>", "why (kept in the audit log)"),
   ).action(
     async (
       model: string,
       version: string,
-      opts: ServerCallOptions & { stage?: string; alias?: string; archiveExisting?: boolean; reason: string },
+      opts: ServerCallOptions & {
+        stage?: string;
+        alias?: string;
+        deployment?: string;
+        archiveExisting?: boolean;
+        reason: string;
+      },
     ) => {
-      if ((opts.stage === undefined) === (opts.alias === undefined)) {
-        throw invalidParameter("Give exactly one of --stage or --alias.");
-      }
+      const to = target(opts);
       await printResult(
         opts,
         await apiCall(opts, "POST", "transition-requests", {
           name: model,
           version: Number(version),
-          ...(opts.stage !== undefined ? { stage: opts.stage } : { alias: opts.alias }),
+          ...to,
           archive_existing_versions: opts.archiveExisting === true,
           reason: opts.reason,
         }),

@@ -47,7 +47,7 @@ export const NATIVE_ENTITY_SCHEMAS: JsonSchema[] = [
       id: INTEGER,
       name: STRING,
       version: STRING,
-      target_kind: { type: "string", enum: ["stage", "alias"] },
+      target_kind: { type: "string", enum: ["stage", "alias", "deployment"] },
       target: STRING,
       target_label: STRING,
       archive_existing_versions: { type: "boolean" },
@@ -56,7 +56,7 @@ export const NATIVE_ENTITY_SCHEMAS: JsonSchema[] = [
       requested_by: STRING,
       requested_at: INTEGER,
     },
-    { decided_by: STRING, decided_at: INTEGER, comment: STRING },
+    { decided_by: STRING, decided_at: INTEGER, comment: STRING, applied_at: INTEGER },
   ),
   entity(
     "AuditEvent",

@@ -135,7 +135,11 @@ export const deleteModelPolicy: RouteSchema = {
 export const evaluateGates: RouteSchema = {
   summary: "Run the gates of a promotion target without promoting.",
   params: NAME_VERSION,
-  args: message({ stage: str(), alias: str() }),
+  args: message({
+    stage: str(),
+    alias: str(),
+    deployment: str("A deployment's name: target deployment:<name>."),
+  }),
   response: message({ passed: { type: "boolean" }, results: repeated(GATE_RESULT) }, ["passed", "results"]),
 };
 export const gateEvaluations: RouteSchema = {
@@ -147,13 +151,16 @@ export const gateEvaluations: RouteSchema = {
 
 // Transition requests.
 export const createTransitionRequest: RouteSchema = {
-  summary: "Ask for a stage transition or alias move that needs approval.",
+  summary: "Ask for a stage transition, alias move or deployment traffic that needs approval.",
   args: message(
     {
       name: str(),
       version: int64(),
       stage: str(),
       alias: str(),
+      deployment: str(
+        "A deployment's name: approved, the request is used by its next revision giving the version traffic.",
+      ),
       archive_existing_versions: bool(),
       reason: str(),
     },

@@ -1,0 +1,275 @@
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { BACKENDS } from "../support/backends.js";
+import { call, type TestServer } from "../support/test-server.js";
+import { FlowgateError } from "../../src/core/errors.js";
+import {
+  BUILT_IN_POLICY,
+  gatesFor,
+  isProtected,
+  parsePolicy,
+  policyDocument,
+  targetLabel,
+} from "../../src/governance/policies.js";
+import type { DeploymentPromotion } from "../../src/governance/promotions.js";
+import { adminHeaders, startAuthServer, userWithRole } from "./auth-support.js";
+import { registerVersion, runWithMetrics } from "./registry-fixture.js";
+
+const POLICY = `
+protected_deployments: [fraud-live]
+gates:
+  - {name: auc-floor, type: metric, check: "auc >= 0.7", targets: ["deployment:fraud-live"]}
+  - {name: lineage, type: required_tags, tags: [git_commit], targets: [Production]}
+`;
+
+describe("deployment targets in policy documents", () => {
+  it("protected_deployments round-trips through the stored form; every deployment is protected by default", () => {
+    const p = parsePolicy(POLICY);
+    assert.deepEqual(p.protectedDeployments, ["fraud-live"]);
+    assert.deepEqual(parsePolicy(policyDocument(p)), p);
+    assert.deepEqual(policyDocument(p).protected_deployments, ["fraud-live"]);
+    assert.deepEqual(parsePolicy({}).protectedDeployments, ["*"]);
+    assert.deepEqual(BUILT_IN_POLICY.protectedDeployments, ["*"]);
+    assert.ok(isProtected(BUILT_IN_POLICY, { kind: "deployment", name: "anything" }));
+    assert.ok(!isProtected(p, { kind: "deployment", name: "fraud-shadow" }));
+    assert.equal(targetLabel({ kind: "deployment", name: "fraud-live" }), "deployment:fraud-live");
+  });
+
+  it("refuses a protected_deployments that is not a list of names", () => {
+    assert.throws(
+      () => parsePolicy({ protected_deployments: "fraud-live" }),
+      (err: unknown) =>
+        err instanceof FlowgateError &&
+        err.code === "INVALID_PARAMETER_VALUE" &&
+        /protected_deployments: it must be a list of strings/.test(err.message),
+    );
+  });
+
+  it("a gate names a deployment as deployment:<name> or deployment:*, never by a stage's or alias's name", () => {
+    const p = parsePolicy(`
+gates:
+  - {name: one, type: signature, targets: ["deployment:fraud-live"]}
+  - {name: all, type: signature, targets: ["deployment:*"]}
+  - {name: prod, type: signature, targets: [Production]}
+  - {name: everywhere, type: signature}
+`);
+    const names = (t: Parameters<typeof gatesFor>[1]) => gatesFor(p, t).map((g) => g.name);
+    assert.deepEqual(names({ kind: "deployment", name: "fraud-live" }), ["one", "all", "everywhere"]);
+    assert.deepEqual(names({ kind: "deployment", name: "other" }), ["all", "everywhere"]);
+    assert.deepEqual(names({ kind: "deployment", name: "Production" }), ["all", "everywhere"]);
+    assert.deepEqual(names({ kind: "stage", name: "Production" }), ["prod", "everywhere"]);
+  });
+});
+
+for (const backend of BACKENDS) {
+  describe(`giving a version traffic in a deployment on ${backend.name}`, () => {
+    let server: TestServer;
+    let mia: Record<string, string>;
+    let rm2: Record<string, string>;
+    let seq = 0;
+    before(async () => {
+      server = await startAuthServer(backend);
+      mia = await userWithRole(server, "mia", "ml-engineer");
+      await userWithRole(server, "rita", "release-manager");
+      rm2 = await userWithRole(server, "remy", "release-manager");
+      for (const [model, document] of [
+        ["fraud", POLICY],
+        ["churn", "require_approval: true\nprotected_deployments: ['*']"],
+      ] as const) {
+        const res = await call(
+          server,
+          "PUT",
+          `/api/flowgate/v1/models/${model}/policy`,
+          { document },
+          adminHeaders,
+        );
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+      }
+      const good = await runWithMetrics(server, { auc: 0.8 }, adminHeaders);
+      const weak = await runWithMetrics(server, { auc: 0.6 }, adminHeaders);
+      await registerVersion(server, "fraud", 1, { runId: good, creator: "rita" });
+      await registerVersion(server, "fraud", 2, { runId: weak, creator: "rita" });
+      await registerVersion(server, "churn", 1, { runId: good, creator: "rita" });
+    });
+    after(async () => server.close());
+
+    function give(actor: string, p: Partial<DeploymentPromotion> & { model: string }): Promise<void> {
+      const promotion: DeploymentPromotion = { version: "1", deployment: "fraud-live", ...p };
+      return server.app.database.transaction((trx) =>
+        server.app.governance.promotions.checkDeployment(
+          trx,
+          { actor, requestId: `dep-${++seq}` },
+          promotion,
+        ),
+      );
+    }
+
+    async function refusedWith(p: Promise<void>, code: string, message: RegExp): Promise<void> {
+      await assert.rejects(p, (err: unknown) => {
+        assert.ok(err instanceof FlowgateError, String(err));
+        assert.equal(err.code, code);
+        assert.match(err.message, message);
+        return true;
+      });
+    }
+
+    it("a protected deployment needs the promote right, and the refusal says how to ask for it", async () => {
+      await refusedWith(
+        give("mia", { model: "fraud", reason: "ship it" }),
+        "PERMISSION_DENIED",
+        /traffic in protected deployment:fraud-live is refused: user 'mia' lacks permission model\.promote.*flowgate requests create fraud 1 --deployment fraud-live/,
+      );
+    });
+
+    it("a protected deployment needs a reason", async () => {
+      await refusedWith(give("rita", { model: "fraud" }), "INVALID_STATE", /needs a reason/);
+      await refusedWith(give("rita", { model: "fraud", reason: "  " }), "INVALID_STATE", /needs a reason/);
+    });
+
+    it("the gates naming the deployment run and are stored under deployment:<name>; a stage's gates do not", async () => {
+      await give("rita", { model: "fraud", reason: "auc 0.8 on the holdout" });
+      const rows = (
+        await call(
+          server,
+          "GET",
+          "/api/flowgate/v1/models/fraud/versions/1/gate-evaluations",
+          {},
+          adminHeaders,
+        )
+      ).body.evaluations as Array<{ gate: string; passed: boolean; target: string; actor: string }>;
+      assert.deepEqual(
+        rows.map((r) => [r.gate, r.passed, r.target, r.actor]),
+        [["auc-floor", true, "deployment:fraud-live", "rita"]],
+      );
+    });
+
+    it("a version failing a gate is refused, naming the gate, and the evaluation is still recorded", async () => {
+      await refusedWith(
+        give("rita", { model: "fraud", version: 2, reason: "try it" }),
+        "INVALID_STATE",
+        /cannot enter deployment:fraud-live: gate 'auc-floor': auc = 0\.6 but must be >= 0\.7/,
+      );
+      let rows: Array<{ gate: string; passed: boolean; target: string }> = [];
+      for (let i = 0; i < 100 && rows.length === 0; i++) {
+        rows = (
+          await call(
+            server,
+            "GET",
+            "/api/flowgate/v1/models/fraud/versions/2/gate-evaluations",
+            {},
+            adminHeaders,
+          )
+        ).body.evaluations;
+        if (rows.length === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      assert.deepEqual(
+        rows.map((r) => [r.gate, r.passed, r.target]),
+        [["auc-floor", false, "deployment:fraud-live"]],
+      );
+    });
+
+    it("an unprotected deployment needs neither the right, nor a reason, nor gates", async () => {
+      await give("mia", { model: "fraud", version: 2, deployment: "fraud-scratch" });
+    });
+
+    it("gates are evaluated on demand for a deployment target", async () => {
+      const res = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/models/fraud/versions/2/evaluate-gates",
+        { deployment: "fraud-live" },
+        mia,
+      );
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.equal(res.body.passed, false);
+      assert.deepEqual(
+        res.body.results.map((r: { gate: string; target: string }) => [r.gate, r.target]),
+        [["auc-floor", "deployment:fraud-live"]],
+      );
+    });
+
+    it("four-eyes: only an approved request lets the version in, and the next change uses it up", async () => {
+      await refusedWith(
+        give("rita", { model: "churn", deployment: "churn-live", reason: "mine" }),
+        "PERMISSION_DENIED",
+        /needs an approved transition request.*flowgate requests create churn 1 --deployment churn-live/,
+      );
+      const created = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/transition-requests",
+        { name: "churn", version: 1, deployment: "churn-live", reason: "shadowed a week" },
+        mia,
+      );
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const id = created.body.request.id as number;
+      assert.equal(created.body.request.target_kind, "deployment");
+      assert.equal(created.body.request.target_label, "deployment:churn-live");
+      await refusedWith(
+        give("mia", { model: "churn", deployment: "churn-live" }),
+        "PERMISSION_DENIED",
+        /needs an approved transition request/,
+      );
+
+      const approved = await call(
+        server,
+        "POST",
+        `/api/flowgate/v1/transition-requests/${id}/approve`,
+        {},
+        rm2,
+      );
+      assert.equal(approved.status, 200, JSON.stringify(approved.body));
+      assert.equal(approved.body.request.status, "approved");
+      assert.equal(approved.body.request.applied_at, undefined, "approved, not used yet");
+
+      await give("mia", { model: "churn", deployment: "churn-live" });
+      const used = await call(server, "GET", `/api/flowgate/v1/transition-requests/${id}`, {}, rm2);
+      assert.equal(typeof used.body.request.applied_at, "number");
+      const audit = await call(
+        server,
+        "GET",
+        "/api/flowgate/v1/audit",
+        { action: "transition_request.apply", target_id: String(id) },
+        adminHeaders,
+      );
+      assert.equal(audit.body.events.length, 1);
+      assert.equal(audit.body.events[0].actor, "mia");
+      assert.match(audit.body.events[0].reason, /requested by mia: shadowed a week/);
+
+      await refusedWith(
+        give("mia", { model: "churn", deployment: "churn-live" }),
+        "PERMISSION_DENIED",
+        /needs an approved transition request/,
+      );
+    });
+
+    it("a request for one deployment does not open another, and archiving existing versions is for stages only", async () => {
+      const created = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/transition-requests",
+        { name: "churn", version: 1, deployment: "churn-eu", reason: "eu launch" },
+        mia,
+      );
+      const id = created.body.request.id as number;
+      assert.equal(
+        (await call(server, "POST", `/api/flowgate/v1/transition-requests/${id}/approve`, {}, rm2)).status,
+        200,
+      );
+      await refusedWith(
+        give("mia", { model: "churn", deployment: "churn-us" }),
+        "PERMISSION_DENIED",
+        /needs an approved transition request/,
+      );
+      const archiving = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/transition-requests",
+        { name: "churn", version: 1, deployment: "churn-eu", reason: "x", archive_existing_versions: true },
+        mia,
+      );
+      assert.equal(archiving.status, 400);
+      assert.match(archiving.body.message, /stage transitions only/);
+    });
+  });
+}
