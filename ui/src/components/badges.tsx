@@ -68,15 +68,19 @@ export function isDeprecated(tags: { key: string; value: string }[] | undefined)
   return value !== undefined && value !== "false";
 }
 
-/** A rollout's phase (Argo's words): healthy green, progressing blue, paused amber, degraded/aborted red. */
+const PHASE_TONE: Record<string, string> = {
+  Healthy: "ok",
+  Successful: "ok",
+  Progressing: "status-running",
+  Running: "status-running",
+  Paused: "warn",
+  Inconclusive: "warn",
+};
+
+/**
+ * A rollout's phase, an analysis' or a measurement's (Argo's words): healthy/successful green,
+ * progressing/running blue, paused/inconclusive amber, degraded/aborted/failed/error red.
+ */
 export function PhaseBadge({ phase }: { phase: string }) {
-  const tone =
-    phase === "Healthy"
-      ? "ok"
-      : phase === "Progressing"
-        ? "status-running"
-        : phase === "Paused"
-          ? "warn"
-          : "danger";
-  return <span className={`badge ${tone}`}>{phase}</span>;
+  return <span className={`badge ${PHASE_TONE[phase] ?? "danger"}`}>{phase}</span>;
 }

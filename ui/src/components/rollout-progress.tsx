@@ -113,11 +113,7 @@ function MeasurementRow({ m, template }: { m: Measurement; template: AnalysisTem
       <td className="mono">{success ?? <span className="muted">–</span>}</td>
       <td className="mono">{failure ?? <span className="muted">–</span>}</td>
       <td>
-        <span
-          className={`badge ${m.phase === "Successful" ? "ok" : m.phase === "Inconclusive" ? "warn" : "danger"}`}
-        >
-          {m.phase}
-        </span>
+        <PhaseBadge phase={m.phase} />
       </td>
       <td className="wrap small">{m.message}</td>
     </tr>
@@ -139,8 +135,7 @@ function Analyses({ spec, status }: { spec: DeploymentSpec; status: RolloutState
               <span className="muted small">
                 {a.background ? "background" : `at step ${(a.stepIndex ?? 0) + 1}`}
               </span>{" "}
-              <PhaseBadge phase={a.phase === "Running" ? "Progressing" : a.phase} />
-              {a.phase === "Running" && <span className="sr-only"> running</span>}
+              <PhaseBadge phase={a.phase} />
             </h3>
             <p className="small">
               {provider && <>Measures {provider}. </>}

@@ -2,12 +2,26 @@
 // that says the same in words, and what takes no live share (the shadow copy, the preview header, the warm
 // versions kept loaded for an instant rollback). A version keeps its colour on every chart of the page.
 import type { RoutingSnapshot } from "../api/deployments-api";
-import { paletteColor } from "../lib/run-color";
+
+// No red: on a deployment page red means failure, and a healthy primary must not look like one.
+const VERSION_PALETTE = [
+  "#2563eb",
+  "#16a34a",
+  "#9333ea",
+  "#ea580c",
+  "#0891b2",
+  "#be185d",
+  "#65a30d",
+  "#4f46e5",
+  "#0d9488",
+  "#475569",
+];
 
 /** A version's colour, from its number, so it is the same in the bar, the charts and the list. */
 export function versionColor(version: string): string {
   const n = Number(version);
-  return paletteColor(Number.isInteger(n) ? n - 1 : version.length);
+  const i = Number.isInteger(n) && n > 0 ? n - 1 : version.length;
+  return VERSION_PALETTE[i % VERSION_PALETTE.length] ?? "#475569";
 }
 
 /** "v3 90% · v4 10%" */

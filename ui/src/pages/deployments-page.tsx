@@ -2,7 +2,7 @@
 // the rollout's phase and revision. Polled, so a running canary's split moves here too.
 import { listDeployments } from "../api/deployments-api";
 import { PhaseBadge } from "../components/badges";
-import { Async, Empty } from "../components/states";
+import { Async, CodeHint, Empty } from "../components/states";
 import { TrafficSplit } from "../components/traffic-split";
 import { formatRelative, formatTime } from "../lib/format";
 import { Link, pathOf, type Location } from "../lib/router";
@@ -26,9 +26,9 @@ export function DeploymentsPage({ location }: { location: Location }) {
             <Empty title={model ? `${model} has no deployments.` : "No deployments yet."}>
               <p>
                 A deployment pins model versions behind a traffic policy (shadow, canary, A/B, blue/green).
-                Create one with <code>flowgate deployments create</code> or{" "}
-                <code>POST /api/flowgate/v1/deployments</code>.
+                Create one with the CLI:
               </p>
+              <CodeHint>{`flowgate deployments create fraud --model ${model ?? "fraud-detector"} --primary @champion --reason "First deployment"`}</CodeHint>
             </Empty>
           ) : (
             <div className="table-scroll">
