@@ -16,13 +16,22 @@ make_venv() {
   echo "$want" > "$stamp"
 }
 
+# The MLflow deployments plugin (python/flowgate_deployments), editable so a change to its code needs no
+# reinstall; checked on every run since a venv made before the plugin existed has its pins already.
+install_plugin() {
+  local dir=$1
+  if "$dir/bin/python" -c "import importlib.metadata as m; m.distribution('flowgate-deployments')" 2>/dev/null; then return 0; fi
+  echo "installing the flowgate deployments plugin into $dir"
+  "$dir/bin/pip" install --quiet --disable-pip-version-check --no-deps -e python/flowgate_deployments
+}
+
 # With arguments, only the named venvs (e.g. `setup-python.sh mlflow3`, all the demo seed needs).
 wanted() { [ -z "$ALL_ARGS" ] || [[ " $ALL_ARGS " == *" $1 "* ]]; }
 ALL_ARGS="$*"
 # skops<0.15: mlflow 3.17 saves sklearn models with skops, and skops 0.15+ refuses to load the tree models
 # (RandomForest, GradientBoosting: "Untrusted types found … sklearn.tree._tree.Tree") it has just written.
-if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; fi
+if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; install_plugin .venvs/mlflow3; fi
 # sqlalchemy<2.1: mlflow 2.22's own server (the compat suite's reference for the 2.x client) imports a
 # pool class SQLAlchemy 2.1 removed.
-if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests; fi
+if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests; install_plugin .venvs/mlflow2; fi
 if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5"; fi
