@@ -89,12 +89,16 @@ async function send(
 export interface OpenLoad {
   /** Records of the requests answered so far (in the order answered). */
   records: LoadRecord[];
+  /** Requests sent so far. */
+  sent(): number;
   /** Stops sending, waits for every request in flight, and returns every record ordered by seq. */
   stop(): Promise<LoadRecord[]>;
 }
 
-/** Open-loop load at `rate` requests per second until stopped. */
-export function startOpenLoad(options: LoadOptions & { rate: number; connections?: number }): OpenLoad {
+/** Open-loop load at `rate` requests per second until stopped (or until `total` requests were sent). */
+export function startOpenLoad(
+  options: LoadOptions & { rate: number; connections?: number; total?: number },
+): OpenLoad {
   const targetPools = pools(options.targets, options.connections ?? 64);
   const records: LoadRecord[] = [];
   const inFlight = new Set<Promise<void>>();
@@ -102,7 +106,10 @@ export function startOpenLoad(options: LoadOptions & { rate: number; connections
   let seq = 0;
   // A 5 ms tick sends every request that has come due, so the rate holds even when timers run late.
   const timer = setInterval(() => {
-    const due = Math.floor(((performance.now() - started) / 1000) * options.rate);
+    const due = Math.min(
+      Math.floor(((performance.now() - started) / 1000) * options.rate),
+      options.total ?? Infinity,
+    );
     for (; seq < due; seq++) {
       const req = options.request(seq);
       const target = req.target ?? seq % targetPools.length;
@@ -115,6 +122,7 @@ export function startOpenLoad(options: LoadOptions & { rate: number; connections
   }, 5);
   return {
     records,
+    sent: () => seq,
     async stop() {
       clearInterval(timer);
       await Promise.all(inFlight);
@@ -124,12 +132,13 @@ export function startOpenLoad(options: LoadOptions & { rate: number; connections
   };
 }
 
-/** Open-loop load at `rate` for `seconds`. */
+/** Open-loop load at `rate` for `seconds`, or until `total` requests were sent. */
 export async function runOpenLoad(
-  options: LoadOptions & { rate: number; seconds: number; connections?: number },
+  options: LoadOptions & { rate: number; connections?: number } & ({ seconds: number } | { total: number }),
 ): Promise<LoadRecord[]> {
   const load = startOpenLoad(options);
-  await new Promise((r) => setTimeout(r, options.seconds * 1000));
+  if ("seconds" in options) await sleep(options.seconds * 1000);
+  else while (load.sent() < options.total) await sleep(10);
   return load.stop();
 }
 
@@ -192,6 +201,10 @@ export async function saturate(
 export function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))] as number;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
 }
 
 function round(n: number, digits = 3): number {
