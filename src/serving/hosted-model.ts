@@ -65,6 +65,20 @@ export class HostedModels {
     return this.defaultKey === undefined ? undefined : this.models.get(this.defaultKey);
   }
 
+  /** Makes a hosted version the one /invocations and the metrics' labels default to (a deployment's primary). */
+  setDefault(name: string, version: string): void {
+    const key = `${name}/${version}`;
+    if (this.models.has(key)) this.defaultKey = key;
+  }
+
+  remove(name: string, version: string): HostedModel | undefined {
+    const key = `${name}/${version}`;
+    const model = this.models.get(key);
+    this.models.delete(key);
+    if (this.defaultKey === key) this.defaultKey = this.models.keys().next().value;
+    return model;
+  }
+
   find(name: string, version?: string): HostedModel | undefined {
     if (version !== undefined) return this.models.get(`${name}/${version}`);
     const primary = this.primary();

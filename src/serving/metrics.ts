@@ -51,3 +51,57 @@ export function createServingMetrics(): ServingMetrics {
     }),
   };
 }
+
+/** Per-version metrics of a hosted deployment (`models serve --deployment`), in the serving registry. */
+export interface DeploymentMetrics {
+  requests: Counter<"deployment" | "version" | "role" | "status">;
+  latency: Histogram<"deployment" | "version" | "role">;
+  shadow: Counter<"deployment" | "version" | "outcome">;
+  shadowLatency: Histogram<"deployment" | "version">;
+  revision: Gauge<"deployment">;
+  controlPlaneReachable: Gauge<"deployment">;
+}
+
+export function createDeploymentMetrics(registry: Registry): DeploymentMetrics {
+  const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+  return {
+    requests: new Counter({
+      name: "flowgate_deployment_requests_total",
+      help: "Scoring requests of a deployment by the version that answered, its role and the HTTP status",
+      labelNames: ["deployment", "version", "role", "status"],
+      registers: [registry],
+    }),
+    latency: new Histogram({
+      name: "flowgate_deployment_request_duration_seconds",
+      help: "Scoring latency of a deployment by the version that answered",
+      labelNames: ["deployment", "version", "role"],
+      buckets,
+      registers: [registry],
+    }),
+    shadow: new Counter({
+      name: "flowgate_deployment_shadow_requests_total",
+      help: "Mirrored requests by outcome: answered, error, or dropped because the shadow budget was full",
+      labelNames: ["deployment", "version", "outcome"],
+      registers: [registry],
+    }),
+    shadowLatency: new Histogram({
+      name: "flowgate_deployment_shadow_duration_seconds",
+      help: "Latency of the shadow version on mirrored requests",
+      labelNames: ["deployment", "version"],
+      buckets,
+      registers: [registry],
+    }),
+    revision: new Gauge({
+      name: "flowgate_deployment_revision",
+      help: "The deployment revision this process serves",
+      labelNames: ["deployment"],
+      registers: [registry],
+    }),
+    controlPlaneReachable: new Gauge({
+      name: "flowgate_deployment_control_plane_reachable",
+      help: "1 while the control plane answers the routing watch, 0 while serving from the last snapshot",
+      labelNames: ["deployment"],
+      registers: [registry],
+    }),
+  };
+}

@@ -4,6 +4,7 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import { FLOWGATE_VERSION } from "../core/version.js";
 import type { Cell, ModelInput } from "./frame.js";
+import { routableOf, type DeploymentHost } from "./deployment-host.js";
 import { submitPrediction, type HostedModel, type HostedModels } from "./hosted-model.js";
 import type { PredictionResult } from "./runtime.js";
 import { MAX_JSON_DEPTH, nestingDepth } from "./scoring-protocol.js";
@@ -21,6 +22,8 @@ export interface OipOptions {
   models: HostedModels;
   isReady: () => boolean;
   await: (submitted: { result: Promise<PredictionResult>; cancel: () => void }) => Promise<PredictionResult>;
+  /** A hosted deployment routes /v2/models/<model>/infer; the versioned path still names its version. */
+  deployment?: DeploymentHost | undefined;
 }
 
 export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
@@ -96,13 +99,34 @@ export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
         }
         try {
           const body = request.body;
-          const input = toModelInput(body, model);
-          const result = await options.await(submitPrediction(model, input, request.log));
+          const routed =
+            options.deployment !== undefined && request.params.version === undefined
+              ? options.deployment.route(routableOf(request, () => body))
+              : undefined;
+          const target = routed?.model ?? model;
+          const input = toModelInput(body, target);
+          let result: PredictionResult;
+          if (routed !== undefined && options.deployment !== undefined) {
+            reply.header("x-flowgate-version", routed.decision.version);
+            if (routed.decision.setCookie !== undefined)
+              reply.header("set-cookie", routed.decision.setCookie);
+            const scored = await options.deployment.score(
+              routed,
+              request.id,
+              input,
+              options.await,
+              request.log,
+            );
+            result = scored.result;
+            if (result.ok) reply.raw.once("finish", scored.afterReply);
+          } else {
+            result = await options.await(submitPrediction(target, input, request.log));
+          }
           if (!result.ok) throw result.error;
           const id = (body as { id?: unknown }).id;
           return {
-            model_name: model.name,
-            model_version: model.version,
+            model_name: target.name,
+            model_version: target.version,
             ...(typeof id === "string" ? { id } : {}),
             outputs: toTensors(JSON.parse(result.predictions) as unknown),
           };

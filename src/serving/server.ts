@@ -14,6 +14,8 @@ import { FlowgateError } from "../core/errors.js";
 import { newRequestId } from "../core/ids.js";
 import type { Logger } from "../core/logger.js";
 import { FLOWGATE_VERSION } from "../core/version.js";
+import type { DeploymentHost } from "./deployment-host.js";
+import { routableOf } from "./deployment-host.js";
 import type { HostedModels } from "./hosted-model.js";
 import { submitPrediction } from "./hosted-model.js";
 import type { ServingMetrics } from "./metrics.js";
@@ -39,6 +41,8 @@ export interface ServingServerOptions {
   isServing: () => boolean;
   /** Why not ready, for /health (e.g. a Python worker restarting after a crash). */
   notReadyReason: () => string;
+  /** `models serve --deployment`: requests are routed between the deployment's versions. */
+  deployment?: DeploymentHost;
 }
 
 const REQUEST_ID = /^[\w.-]{1,128}$/;
@@ -219,13 +223,16 @@ export async function buildServingServer(options: ServingServerOptions): Promise
     return Promise.race([submitted.result, timeout]).finally(() => clearTimeout(timer));
   };
 
+  const { deployment } = options;
   const health = async (_req: unknown, reply: FastifyReply): Promise<FastifyReply> =>
-    options.isReady()
-      ? reply.status(200).type("application/json").send("\n")
-      : reply
-          .status(503)
-          .type("application/json")
-          .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: options.notReadyReason() });
+    deployment !== undefined
+      ? deploymentHealth(deployment, reply)
+      : options.isReady()
+        ? reply.status(200).type("application/json").send("\n")
+        : reply
+            .status(503)
+            .type("application/json")
+            .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: options.notReadyReason() });
   app.get("/ping", { schema: routeSchema(SERVING_SCHEMAS.ping) }, health);
   app.get("/health", { schema: routeSchema(SERVING_SCHEMAS.health) }, health);
   app.get("/version", { schema: routeSchema(SERVING_SCHEMAS.version) }, async (_req, reply) =>
@@ -245,12 +252,32 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       ...m.details,
       ...m.runtime.describe(),
     })),
+    ...deployment?.describe(),
   }));
   app.get("/metrics", { schema: routeSchema(SERVING_SCHEMAS.metrics) }, async (_req, reply) =>
     reply.type(metrics.registry.contentType).send(await metrics.registry.metrics()),
   );
 
   app.post("/invocations", { schema: routeSchema(SERVING_SCHEMAS.invocations) }, async (request, reply) => {
+    if (deployment !== undefined) {
+      const mime = checkContentType(request.headers["content-type"]);
+      const body = (request.body as Buffer | undefined) ?? Buffer.alloc(0);
+      const input = await parseInvocation(mime, body, options.maxBodyBytes);
+      const routed = deployment.route(routableOf(request, () => jsonOf(body)));
+      reply.header("x-flowgate-version", routed.decision.version);
+      if (routed.decision.setCookie !== undefined) reply.header("set-cookie", routed.decision.setCookie);
+      const { result, afterReply } = await deployment.score(
+        routed,
+        request.id,
+        input,
+        awaitResult,
+        request.log,
+      );
+      if (!result.ok) throw result.error;
+      // The shadow gets its copy once the caller has the answer.
+      reply.raw.once("finish", afterReply);
+      return reply.type("application/json").send(`{"predictions": ${result.predictions}}`);
+    }
     const model = models.primary();
     if (model === undefined || !options.isServing()) {
       throw new FlowgateError("TEMPORARILY_UNAVAILABLE", "The model is not loaded yet; retry shortly.");
@@ -263,8 +290,27 @@ export async function buildServingServer(options: ServingServerOptions): Promise
     return reply.type("application/json").send(`{"predictions": ${result.predictions}}`);
   });
 
-  registerOipV2(app, { models, isReady: options.isReady, await: awaitResult });
+  registerOipV2(app, { models, isReady: options.isReady, await: awaitResult, deployment });
   return app;
+}
+
+/** 200 while a revision is served (also from the cache during an outage, which the text says), else 503. */
+function deploymentHealth(deployment: DeploymentHost, reply: FastifyReply): FastifyReply {
+  const status = deployment.statusText();
+  if (deployment.isServing()) return reply.status(200).type("application/json").send({ status });
+  return reply
+    .status(503)
+    .type("application/json")
+    .send({ error_code: "TEMPORARILY_UNAVAILABLE", message: status });
+}
+
+/** The body as JSON for a sticky JSON field (undefined when it is not JSON). */
+function jsonOf(body: Buffer): unknown {
+  try {
+    return JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
 }
 
 /** MLflow answers 415 in text/plain and everything else as `{"error_code","message"}`. */

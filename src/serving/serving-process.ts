@@ -4,14 +4,13 @@
 import type { FastifyInstance } from "fastify";
 import { FlowgateError } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
-import { HostedModels, hostModel } from "./hosted-model.js";
+import { HostedModels } from "./hosted-model.js";
 import { createServingMetrics, type ServingMetrics } from "./metrics.js";
-import { resolveModel } from "./model-cache.js";
-import { readModelMetadata } from "./model-metadata.js";
-import { startRuntime, type RuntimeChoice } from "./runtime-selection.js";
+import { loadHostedModel, type LoadOptions } from "./model-loading.js";
+import type { RuntimeChoice } from "./runtime-selection.js";
 import { buildServingServer } from "./server.js";
 
-export interface ServeOptions {
+export interface ServeOptions extends LoadOptions {
   modelUri: string;
   host: string;
   port: number;
@@ -74,75 +73,18 @@ export async function startServing(options: ServeOptions): Promise<ServingProces
   log.info({ step: "listen", address }, "serving: listening (not ready until the model is loaded)");
 
   const load = async (): Promise<void> => {
-    const started = Date.now();
-    log.info(
-      { step: "resolve", model_uri: options.modelUri, tracking_uri: options.trackingUri },
-      "serving: resolving the model",
-    );
-    const resolved = await resolveModel(options.modelUri, {
-      cacheDir: options.cacheDir,
-      trackingUri: options.trackingUri,
-      logger: log,
-      authorization: trackingAuthorization(),
-    });
-    log.info(
-      {
-        step: "resolved",
-        dir: resolved.dir,
-        name: resolved.name,
-        version: resolved.version,
-        offline: resolved.offline,
-      },
-      "serving: model files ready",
-    );
-    const meta = await readModelMetadata(resolved.dir);
-    log.info(
-      {
-        step: "metadata",
-        flavors: Object.keys(meta.flavors),
-        signature: meta.signature.inputs?.kind ?? "none",
-      },
-      "serving: MLmodel read",
-    );
-    const started_ = await startRuntime(meta, {
-      choice: options.runtime,
-      python: options.python,
-      workerPath: options.workerPath,
-      workers: options.workers,
-      workerWaitSeconds: options.workerWaitSeconds,
-      onnxThreads: options.onnxThreads,
-      cacheDir: options.cacheDir,
-      logger: log,
-    });
-    const loadSeconds = (Date.now() - started) / 1000;
-    const labels = { model: resolved.name, version: resolved.version, runtime: started_.runtime.kind };
-    metrics.loadSeconds.set(labels, loadSeconds);
-    models.add(
-      hostModel(
-        {
-          name: resolved.name,
-          version: resolved.version,
-          meta,
-          runtime: started_.runtime,
-          reason: started_.reason,
-          loadSeconds,
-          details: {
-            model_uri: options.modelUri,
-            offline: resolved.offline,
-            ...(started_.conversion ? { conversion: started_.conversion } : {}),
-          },
-        },
-        {
-          maxBatchSize: options.maxBatchSize,
-          maxBatchDelayMs: options.maxBatchDelayMs,
-          maxQueue: options.maxQueue,
-          onBatch: (requests) => metrics.batchSize.observe(labels, requests),
-        },
-      ),
-    );
+    const hosted = await loadHostedModel(options.modelUri, options, metrics);
+    models.add(hosted);
     ready = true;
     log.info(
-      { step: "ready", reason: started_.reason, load_seconds: loadSeconds, ...labels },
+      {
+        step: "ready",
+        reason: hosted.reason,
+        load_seconds: hosted.loadSeconds,
+        model: hosted.name,
+        version: hosted.version,
+        runtime: hosted.runtime.kind,
+      },
       "serving: model loaded, ready",
     );
   };
@@ -182,14 +124,4 @@ function listenFailure(err: NodeJS.ErrnoException, options: ServeOptions): Error
     );
   }
   return err;
-}
-
-/** The same credentials the MLflow client reads from its environment. */
-function trackingAuthorization(): string | undefined {
-  const token = process.env.MLFLOW_TRACKING_TOKEN;
-  if (token) return `Bearer ${token}`;
-  const user = process.env.MLFLOW_TRACKING_USERNAME;
-  const password = process.env.MLFLOW_TRACKING_PASSWORD;
-  if (user && password) return `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`;
-  return undefined;
 }

@@ -10,7 +10,10 @@ import type { RuntimeChoice } from "../../serving/runtime-selection.js";
 import { exitOnSignals } from "../shutdown-signals.js";
 
 interface ServeFlags {
-  modelUri: string;
+  modelUri?: string;
+  deployment?: string;
+  reportInterval: string;
+  shadowBudget: string;
   host: string;
   port: string;
   workers: string;
@@ -37,9 +40,23 @@ export function registerModelsServeCommand(program: Command): void {
   models
     .command("serve")
     .description("Serve a model over MLflow's scoring protocol (/invocations) and Open Inference Protocol v2")
-    .requiredOption(
+    .option(
       "-m, --model-uri <uri>",
       "models:/<name>/<version>, models:/<name>@<alias>, runs:/<run_id>/<path> or a local model directory",
+    )
+    .option(
+      "--deployment <name>",
+      "serve a deployment instead of one model: every version its revision names, routed as it says (needs --tracking-uri)",
+    )
+    .option(
+      "--report-interval <seconds>",
+      "with --deployment: how often to send the control plane what this replica observed",
+      "1",
+    )
+    .option(
+      "--shadow-budget <n>",
+      "with --deployment: shadow requests in flight at most; beyond, requests are not mirrored (counted as dropped)",
+      "64",
     )
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
@@ -94,13 +111,29 @@ async function serve(flags: ServeFlags): Promise<void> {
   if (!["auto", "onnx", "python"].includes(flags.runtime)) {
     throw invalidParameter(`--runtime must be auto, onnx or python, not '${flags.runtime}'.`);
   }
+  if ((flags.modelUri === undefined) === (flags.deployment === undefined)) {
+    throw invalidParameter(
+      "Pass either -m/--model-uri <uri> (one model) or --deployment <name> (a deployment's versions), not both.",
+    );
+  }
+  const trackingUri = flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+  if (flags.deployment !== undefined && trackingUri === undefined) {
+    throw invalidParameter(
+      "--deployment needs the Flowgate server that holds it: pass --tracking-uri or set MLFLOW_TRACKING_URI.",
+    );
+  }
+  const reportInterval = Number(flags.reportInterval);
+  if (!Number.isFinite(reportInterval) || reportInterval <= 0) {
+    throw invalidParameter(
+      `--report-interval must be a positive number of seconds, not '${flags.reportInterval}'.`,
+    );
+  }
   const logger = createLogger({ name: "flowgate-serving" });
   const timeout = Number(process.env.MLFLOW_SCORING_SERVER_REQUEST_TIMEOUT ?? "60");
-  // Loaded on use: the serving stack (onnxruntime-node) would otherwise slow every other command's start,
-  // `flowgate server` included.
-  const { startServing } = await import("../../serving/serving-process.js");
-  const serving = await startServing({
-    modelUri: flags.modelUri,
+  const cacheRoot = path.resolve(
+    flags.cacheDir ?? process.env.FLOWGATE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "flowgate"),
+  );
+  const common = {
     host: flags.host,
     port: positive(flags.port, "--port", true),
     workers: positive(flags.workers, "--workers"),
@@ -113,16 +146,29 @@ async function serve(flags: ServeFlags): Promise<void> {
     requestTimeoutSeconds: Number.isFinite(timeout) && timeout > 0 ? timeout : 60,
     bodyTimeoutSeconds: positive(flags.bodyTimeout, "--body-timeout"),
     headersTimeoutSeconds: positive(flags.headersTimeout, "--headers-timeout"),
-    trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
-    cacheDir: path.resolve(
-      flags.cacheDir ?? process.env.FLOWGATE_CACHE_DIR ?? path.join(os.homedir(), ".cache", "flowgate"),
-      "models",
-    ),
+    cacheDir: path.join(cacheRoot, "models"),
     python: flags.python ?? process.env.FLOWGATE_PYTHON ?? "python3",
     workerPath: PYTHON_WORKER_PATH,
     onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
     logger,
-  });
+  };
+  // Loaded on use: the serving stack (onnxruntime-node) would otherwise slow every other command's start,
+  // `flowgate server` included.
+  let serving: { loaded: Promise<void>; stop(): Promise<void> };
+  if (flags.deployment !== undefined) {
+    const { startDeploymentServing } = await import("../../serving/deployment-serving.js");
+    serving = await startDeploymentServing({
+      ...common,
+      trackingUri: trackingUri as string,
+      deployment: flags.deployment,
+      snapshotDir: path.join(cacheRoot, "deployments"),
+      reportIntervalMs: reportInterval * 1000,
+      shadowBudget: positive(flags.shadowBudget, "--shadow-budget", true),
+    });
+  } else {
+    const { startServing } = await import("../../serving/serving-process.js");
+    serving = await startServing({ ...common, modelUri: flags.modelUri as string, trackingUri });
+  }
   exitOnSignals(logger, () => serving.stop());
   try {
     await serving.loaded;
