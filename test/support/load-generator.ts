@@ -91,6 +91,8 @@ export interface OpenLoad {
   records: LoadRecord[];
   /** Requests sent so far. */
   sent(): number;
+  /** performance.now() when the load started: a record's `sentAt` counts from here. */
+  startedAt: number;
   /** Stops sending, waits for every request in flight, and returns every record ordered by seq. */
   stop(): Promise<LoadRecord[]>;
 }
@@ -123,6 +125,7 @@ export function startOpenLoad(
   return {
     records,
     sent: () => seq,
+    startedAt: started,
     async stop() {
       clearInterval(timer);
       await Promise.all(inFlight);
