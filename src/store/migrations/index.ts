@@ -8,6 +8,7 @@ import * as latency from "./0005-latency-measurements.js";
 import * as grantsByModelId from "./0006-grants-by-model-id.js";
 import * as nameKeys from "./0007-name-keys.js";
 import * as deployments from "./0008-deployments.js";
+import * as controllerLeases from "./0009-controller-leases.js";
 import * as requestApplied from "./0010-request-applied.js";
 
 export interface NumberedMigration {
@@ -23,5 +24,6 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0006-grants-by-model-id", up: grantsByModelId.up },
   { name: "0007-name-keys", up: nameKeys.up },
   { name: "0008-deployments", up: deployments.up },
+  { name: "0009-controller-leases", up: controllerLeases.up },
   { name: "0010-request-applied", up: requestApplied.up },
 ];
