@@ -48,11 +48,15 @@ export interface DeploymentsClient {
     reason: string,
     expectedRevision?: number,
   ): Promise<DeploymentView>;
-  /** Read-modify-write: reads the spec, applies `change`, writes it only if the revision is still the one read. */
+  /**
+   * Read-modify-write: reads the spec, applies `change`, writes it only if the revision is still the one read
+   * (or `expectedRevision`, when the caller read it earlier).
+   */
   modify(
     name: string,
     change: (spec: DeploymentSpec) => DeploymentSpec,
     reason: string,
+    opts?: { expectedRevision?: number },
   ): Promise<DeploymentView>;
   delete(name: string, reason: string): Promise<void>;
   /** Revisions, newest first, each with author, reason and diff. */
@@ -128,9 +132,10 @@ export function createDeploymentsClient(options: HttpClientOptions): Deployments
           ...(expectedRevision === undefined ? {} : { expectedRevision }),
         }),
       ),
-    async modify(name, change, reason) {
+    async modify(name, change, reason, opts = {}) {
       const current = await client.get(name);
-      return client.update(name, change(structuredClone(current.spec)), reason, current.revision);
+      const expected = opts.expectedRevision ?? current.revision;
+      return client.update(name, change(structuredClone(current.spec)), reason, expected);
     },
     async delete(name, reason) {
       await http.send("DELETE", `${at(name)}?${new URLSearchParams({ reason }).toString()}`, {});

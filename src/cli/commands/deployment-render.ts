@@ -40,7 +40,7 @@ function progressText(view: DeploymentView): string {
     );
     parts.push(`canary ${s.canaryWeight}%`);
   }
-  if (s.pauseReason !== undefined && s.phase === "Paused") parts.push(`paused: ${s.pauseReason}`);
+  if (s.pauseReason !== undefined && s.phase === "Paused") parts.push(s.pauseReason);
   if (s.abortRequested && s.phase !== "Aborted") parts.push("abort requested");
   if (s.promoteRequested !== undefined) parts.push(`promote (${s.promoteRequested}) requested`);
   return parts.join(", ");

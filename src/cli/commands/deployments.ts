@@ -165,14 +165,20 @@ export function registerDeploymentsCommand(program: Command): void {
           .command("set <name>")
           .description(
             "Write a new revision: the current spec (or -f's) with the flags given; refused if another revision was written since it was read",
+          )
+          .option(
+            "--expected-revision <n>",
+            "refuse unless the deployment is still at this revision (read earlier)",
           ),
       ),
     ),
-  ).action(async (name: string, flags: Flags & SpecFlags) => {
+  ).action(async (name: string, flags: Flags & SpecFlags & { expectedRevision?: string }) => {
+    const expected = flags.expectedRevision;
     const view = await clientFor(flags).modify(
       name,
       (spec) => specFromFlags(name, flags, spec),
       flags.reason,
+      expected === undefined ? {} : { expectedRevision: positiveInt(expected, "--expected-revision") },
     );
     print(flags, view, () => deploymentText(view));
   });
