@@ -22,6 +22,8 @@ import { BUILT_IN_POLICY, createPolicyService, type PolicyService } from "./poli
 import { createSqlGateEvaluationStore, type GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import { createVersionFactsReader } from "./gates/version-facts.js";
 import { createLatencyProbe, type SmokeBenchmark } from "./gates/latency-measurements.js";
+import { shadowRecordReader } from "./gates/shadow-record.js";
+import { createSqlDeploymentStore } from "../delivery/sql-deployment-store.js";
 import { createPromotionService, type PromotionService } from "./promotions.js";
 import { createSqlTransitionRequestStore } from "./transition-request-store.js";
 import { createApprovalService, type ApprovalService, type TransitionApplier } from "./approvals.js";
@@ -102,6 +104,7 @@ export async function createGovernance(deps: {
       clock,
       logger,
     }),
+    shadow: shadowRecordReader(createSqlDeploymentStore()),
     async forgetModel(trx, name) {
       const id = await deps.scopes.modelIdOf(trx, name);
       if (id !== undefined) await store.deleteGrantsOn(trx, "registered_model", String(id));

@@ -19,6 +19,8 @@ import type { AccessControl } from "./access-control.js";
 import { evaluateGate, type ExternalCheck, type GateResult } from "./gates/evaluate-gate.js";
 import type { GateSpec } from "./gates/gate-spec.js";
 import type { LatencyProbe } from "./gates/latency-measurements.js";
+import { evaluateShadowGate, shadowLookbackMs } from "./gates/shadow-gate.js";
+import { readShadowRecord, type ShadowRecordReader } from "./gates/shadow-record.js";
 import type { GateEvaluationStore } from "./gates/sql-gate-evaluation-store.js";
 import type { VersionFactsReader } from "./gates/version-facts.js";
 import type { AuditLog } from "./audit.js";
@@ -140,6 +142,8 @@ export function createPromotionService(deps: {
   audit: AuditLog;
   external: ExternalCheck;
   latency: LatencyProbe;
+  /** The deployments' recorded shadow comparisons, which `shadow` gates read. */
+  shadow: ShadowRecordReader;
   /** Drops the grants on a registered model that is being deleted, in the delete's transaction. */
   forgetModel(trx: Executor, name: string): Promise<void>;
   clock: Clock;
@@ -162,6 +166,22 @@ export function createPromotionService(deps: {
       approval.target.kind === target.kind &&
       approval.target.name.toLowerCase() === target.name.toLowerCase();
     return matches ? approval : undefined;
+  }
+
+  async function shadowGate(
+    x: Executor,
+    gate: Extract<GateSpec, { type: "shadow" }>,
+    name: string,
+    version: number,
+  ): Promise<GateResult> {
+    const record = await readShadowRecord(deps.shadow, x, {
+      model: name,
+      version,
+      deployment: gate.deployment,
+      now: clock.now(),
+      lookbackMs: shadowLookbackMs(gate),
+    });
+    return evaluateShadowGate(gate, record);
   }
 
   /** Measures the version's serving latency first when the target's gates include max_latency. */
@@ -211,7 +231,10 @@ export function createPromotionService(deps: {
         : await facts.facts(x, name, holderVersion);
     const results: GateResult[] = [];
     for (const g of gates) {
-      results.push(opts.done?.get(g.name) ?? (await evaluateGate(g, subject, target, holder, deps.external)));
+      const done = opts.done?.get(g.name);
+      if (done !== undefined) results.push(done);
+      else if (g.type === "shadow") results.push(await shadowGate(x, g, name, version));
+      else results.push(await evaluateGate(g, subject, target, holder, deps.external));
     }
     return results;
   }

@@ -26,8 +26,9 @@ function fmt(n: number): string {
   return Number.isInteger(n) ? String(n) : String(Number(n.toPrecision(6)));
 }
 
+/** Every gate but `shadow`, which reads the deployments' records (shadow-gate.ts). */
 export async function evaluateGate(
-  gate: GateSpec,
+  gate: Exclude<GateSpec, { type: "shadow" }>,
   facts: VersionFacts,
   target: PromotionTarget,
   holder: VersionFacts | undefined,
