@@ -71,8 +71,9 @@ export interface DeploymentPromotion {
 
 export interface PromotionService {
   /**
-   * Slow work before the transaction: the smoke benchmark a max_latency gate reads, and the calls of external
-   * (http) gates, whose results it returns for `check`; neither may hold the store's write lock.
+   * Slow work before the transaction: the smoke benchmark a max_latency gate reads, the calls of external
+   * (http) gates and the shadow record of shadow gates, whose results it returns for `check`; none may hold
+   * the store's write lock.
    */
   prepare(ctx: RequestContext, change: GovernedChange): Promise<unknown>;
   check(trx: Executor, ctx: RequestContext, change: GovernedChange, prepared?: unknown): Promise<void>;
@@ -86,9 +87,9 @@ export interface PromotionService {
   ): Promise<GateResult[]>;
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
   /**
-   * Slow work before the transaction of a deployment revision (external gates, the smoke benchmark a
-   * max_latency gate reads); pass its result to `checkDeployment`. Without it, external gates are called
-   * inside the transaction and a max_latency gate reads only a benchmark that already ran.
+   * Slow work before the transaction of a deployment revision (external gates, shadow records, the smoke
+   * benchmark a max_latency gate reads); pass its result to `checkDeployment`. Without it, those gates are
+   * evaluated inside the transaction and a max_latency gate reads only a benchmark that already ran.
    */
   prepareDeployment(ctx: RequestContext, promotion: DeploymentPromotion): Promise<unknown>;
   /**
@@ -104,6 +105,14 @@ export interface PromotionService {
   ): Promise<void>;
   /** Runs `fn` with `approval` in force for the registry call it makes under `ctx`. */
   withApproval<T>(ctx: RequestContext, approval: ApprovedTransition, fn: () => Promise<T>): Promise<T>;
+}
+
+/**
+ * Gates evaluated before the transaction when the caller prepares: external calls, and the shadow record
+ * (up to days of observation windows to read and sum, which must not hold the store's write lock).
+ */
+function slowGate(g: GateSpec): boolean {
+  return g.type === "http" || g.type === "shadow";
 }
 
 function preparedResults(prepared: unknown): ReadonlyMap<string, GateResult> {
@@ -337,7 +346,7 @@ export function createPromotionService(deps: {
       if (!mayPromote) return undefined;
       await measureIfGated(ctx, policy, change.name, change.version, target);
       const external = await runGates(database.db, policy, change.name, change.version, target, {
-        only: (g) => g.type === "http",
+        only: slowGate,
       });
       return new Map(external.map((r) => [r.gate, r]));
     },
@@ -495,7 +504,7 @@ export function createPromotionService(deps: {
       if (!approved && !(await mayPromoteDirectly(database.db, ctx, policy, name))) return undefined;
       await measureIfGated(ctx, policy, name, version, target);
       const external = await runGates(database.db, policy, name, version, target, {
-        only: (g) => g.type === "http",
+        only: slowGate,
         holder,
       });
       return new Map(external.map((r) => [r.gate, r]));

@@ -240,21 +240,26 @@ for (const backend of BACKENDS) {
       assert.equal(shadowed.type, "shadow");
       assert.equal(shadowed.target, "deployment:fraud-live");
       assert.equal(shadowed.inputs.requests, 15000);
-      await assert.rejects(
-        server.app.database.transaction((trx) =>
-          server.app.governance.promotions.checkDeployment(
-            trx,
-            { actor: "anonymous", requestId: "shadow-promote" },
-            { model: "fraud", version: "2", deployment: "fraud-live", reason: "shadow looked fine" },
-          ),
-        ),
-        (err: unknown) =>
-          err instanceof FlowgateError &&
-          err.code === "INVALID_STATE" &&
-          /gate 'too-short': version 2 in 'fraud-eu', 'fraud-live' in the last 60 h: shadowed 26 h of 30 h/.test(
-            err.message,
-          ),
-      );
+      const promotions = server.app.governance.promotions;
+      const ctx = { actor: "anonymous", requestId: "shadow-promote" };
+      const promotion = {
+        model: "fraud",
+        version: "2",
+        deployment: "fraud-live",
+        reason: "shadow looked fine",
+      };
+      // Read inside the revision's transaction, or before it (prepareDeployment), the verdict is the same.
+      for (const prepared of [undefined, await promotions.prepareDeployment(ctx, promotion)]) {
+        await assert.rejects(
+          server.app.database.transaction((trx) => promotions.checkDeployment(trx, ctx, promotion, prepared)),
+          (err: unknown) =>
+            err instanceof FlowgateError &&
+            err.code === "INVALID_STATE" &&
+            /gate 'too-short': version 2 in 'fraud-eu', 'fraud-live' in the last 60 h: shadowed 26 h of 30 h/.test(
+              err.message,
+            ),
+        );
+      }
     });
   });
 }
