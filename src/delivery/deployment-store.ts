@@ -41,8 +41,11 @@ export interface DeploymentStore {
   /** Ordered by name. */
   list(x: Executor, q: DeploymentListQuery): Promise<DeploymentRecord[]>;
   insert(x: Executor, d: DeploymentRecord): Promise<void>;
-  /** Writes revision, strategy, trackAlias and updatedAt/By of an existing deployment. */
-  update(x: Executor, d: DeploymentRecord): Promise<void>;
+  /**
+   * Writes revision, strategy, trackAlias and updatedAt/By, if the stored revision is still
+   * `expectedRevision`; false (nothing written) when another writer moved it first.
+   */
+  update(x: Executor, d: DeploymentRecord, expectedRevision: number): Promise<boolean>;
   /** The deployment, its revisions, state and observations. */
   delete(x: Executor, name: string): Promise<void>;
 

@@ -64,8 +64,8 @@ export function createSqlDeploymentStore(): DeploymentStore {
     async insert(x, d) {
       await x.insertInto("deployments").values(recordRow(d)).execute();
     },
-    async update(x, d) {
-      await x
+    async update(x, d, expectedRevision) {
+      const res = await x
         .updateTable("deployments")
         .set({
           revision: d.revision,
@@ -75,7 +75,9 @@ export function createSqlDeploymentStore(): DeploymentStore {
           updated_by: d.updatedBy,
         })
         .where("name", "=", d.name)
-        .execute();
+        .where("revision", "=", expectedRevision)
+        .executeTakeFirst();
+      return Number(res.numUpdatedRows) === 1;
     },
     async delete(x, name) {
       await x.deleteFrom("deployment_observations").where("deployment", "=", name).execute();

@@ -85,10 +85,9 @@ for (const backend of BACKENDS) {
       await store.insert(db, record("a-dep", { model: "other" }));
       await store.insertRevision(db, revision("b-dep", 1));
       await store.insertRevision(db, revision("b-dep", 2, { strategy: { abTest: { split: [] } } }));
-      await store.update(
-        db,
-        record("b-dep", { revision: 2, strategy: "abTest", updatedBy: "bob", updatedAt: 2000 }),
-      );
+      const moved = record("b-dep", { revision: 2, strategy: "abTest", updatedBy: "bob", updatedAt: 2000 });
+      assert.equal(await store.update(db, moved, 1), true);
+      assert.equal(await store.update(db, { ...moved, revision: 3 }, 1), false, "revision 1 is stale now");
       const got = await store.get(db, "b-dep");
       assert.deepEqual(
         got,
