@@ -68,6 +68,7 @@ export class DeploymentHost {
   private applying: Promise<void> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
+  private offered = false;
   private readonly recorder = new ObservationRecorder();
   readonly shadow: ShadowMirror;
   /** Resolves when the first snapshot is being served. */
@@ -94,6 +95,7 @@ export class DeploymentHost {
 
   /** Takes a new snapshot; the newest offered wins, and it is served once its versions are ready. */
   offer(snapshot: RoutingSnapshot): Promise<void> {
+    this.offered = true;
     this.desired = snapshot;
     this.applying ??= this.drain();
     return this.applying;
@@ -102,7 +104,8 @@ export class DeploymentHost {
   /** Starts from the snapshot cached on disk (the control plane could not be reached); false when there is none. */
   async offerCached(): Promise<boolean> {
     const text = await readFile(this.cacheFile(), "utf8").catch(() => undefined);
-    if (text === undefined || this.active !== undefined || this.desired !== undefined) return false;
+    // Anything the control plane sent meanwhile is newer than the disk's copy.
+    if (text === undefined || this.offered) return false;
     this.options.logger.warn(
       { deployment: this.options.deployment, file: this.cacheFile() },
       "control plane unreachable at start; serving the cached routing snapshot",

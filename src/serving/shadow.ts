@@ -45,9 +45,8 @@ export class ShadowMirror {
    * predictions. Returns at once; the comparison lands in the current window when the shadow answers.
    */
   mirror(target: ShadowTarget, primary: string): void {
-    const window = this.window.forVersion(target.version);
     if (this.inFlight >= this.budget) {
-      window.dropped++;
+      this.window.forVersion(target.version).dropped++;
       this.onOutcome(target.version, { outcome: "dropped" });
       return;
     }
@@ -62,6 +61,8 @@ export class ShadowMirror {
     answer
       .then(
         (result) => {
+          // Counted in the window in which the shadow answered (an earlier one may have been reported already).
+          const window = this.window.forVersion(target.version);
           const ms = this.now() - started;
           window.latency.add(ms);
           if (!result.ok) {
@@ -74,6 +75,7 @@ export class ShadowMirror {
           this.onOutcome(target.version, { outcome: "answered", latencyMs: ms });
         },
         () => {
+          const window = this.window.forVersion(target.version);
           const ms = this.now() - started;
           window.latency.add(ms);
           window.errors++;
