@@ -279,7 +279,8 @@ export class DeploymentHost {
 
   /**
    * Scores a routed request: the policy's params or decision applied, its outcome recorded for the window and
-   * the metrics. `afterReply` (call once the answer is sent) mirrors it to the shadow when sampled.
+   * the metrics. `afterReply` (call once the answer is sent), there when the request is in the shadow's sample,
+   * mirrors it to the shadow.
    */
   async score(
     routed: RoutedRequest,
@@ -287,7 +288,7 @@ export class DeploymentHost {
     input: ModelInput,
     awaitPrediction: AwaitPrediction,
     log: Logger | { warn(obj: object, msg?: string): void },
-  ): Promise<{ result: PredictionResult; afterReply: () => void }> {
+  ): Promise<{ result: PredictionResult; afterReply?: () => void }> {
     const { model, snapshot, decision } = routed;
     const policy = snapshot.policy;
     const declared = model.meta.signature.params;
@@ -319,13 +320,13 @@ export class DeploymentHost {
     const labels = { deployment: this.options.deployment, version: decision.version, role: decision.role };
     this.options.metrics.requests.inc({ ...labels, status: String(status) });
     this.options.metrics.latency.observe(labels, ms / 1000);
+    const shadow = snapshot.shadow;
+    if (!result.ok || shadow === undefined || decision.role === "preview") return { result };
+    if (!ShadowMirror.sampled(requestId, shadow.percent)) return { result };
+    const shadowModel = this.loaded.get(key(snapshot.model, shadow.version));
+    if (shadowModel === undefined) return { result }; // still loading: nothing to compare with yet
+    const primaryAnswer = result.predictions;
     const afterReply = (): void => {
-      const shadow = snapshot.shadow;
-      if (!result.ok || shadow === undefined || decision.role === "preview") return;
-      if (!ShadowMirror.sampled(requestId, shadow.percent)) return;
-      const shadowModel = this.loaded.get(key(snapshot.model, shadow.version));
-      if (shadowModel === undefined) return; // still loading: nothing to compare with yet
-      const primaryAnswer = result.predictions;
       this.shadow.mirror(
         {
           version: shadow.version,

@@ -118,7 +118,7 @@ export function registerOipV2(app: FastifyInstance, options: OipOptions): void {
               request.log,
             );
             result = scored.result;
-            if (result.ok) reply.raw.once("finish", scored.afterReply);
+            if (scored.afterReply !== undefined) reply.raw.once("finish", scored.afterReply);
           } else {
             result = await options.await(submitPrediction(target, input, request.log));
           }

@@ -275,7 +275,7 @@ export async function buildServingServer(options: ServingServerOptions): Promise
       );
       if (!result.ok) throw result.error;
       // The shadow gets its copy once the caller has the answer.
-      reply.raw.once("finish", afterReply);
+      if (afterReply !== undefined) reply.raw.once("finish", afterReply);
       return reply.type("application/json").send(`{"predictions": ${result.predictions}}`);
     }
     const model = models.primary();

@@ -117,7 +117,7 @@ async function serve(flags: ServeFlags): Promise<void> {
     );
   }
   const trackingUri = flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
-  if (flags.deployment !== undefined && trackingUri === undefined) {
+  if (flags.deployment !== undefined && !trackingUri) {
     throw invalidParameter(
       "--deployment needs the Flowgate server that holds it: pass --tracking-uri or set MLFLOW_TRACKING_URI.",
     );
