@@ -170,8 +170,11 @@ export interface RolloutState {
   stepStartedAt: number;
   pausedAt?: number;
   pauseReason?: string;
-  /** Who paused: a pause step, a person (pause action), or an Inconclusive analysis (resume continues). */
-  pausedBy?: "step" | "user" | "inconclusive";
+  /**
+   * Who paused: a pause step, a person (pause action), an Inconclusive analysis, or a refused final promotion
+   * (governance said no; resume tries again).
+   */
+  pausedBy?: "step" | "user" | "inconclusive" | "promotion";
   /** Set by abort; beats every other transition (Argo #1152, #4461, #2929, #1292). */
   abortRequested: boolean;
   /** Set by promote (full: skip every remaining step). */

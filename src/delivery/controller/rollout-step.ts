@@ -68,6 +68,7 @@ export function step(spec: DeploymentSpec, state: RolloutState, observed: Observ
   if ("canary" in s) return canaryStep(spec, s.canary, withMeasurements(spec, state, observed, now), now);
   if ("blueGreen" in s) {
     const bg = s.blueGreen;
+    if (state.phase === "Paused") return { state, actions: [] };
     const due = now >= state.stepStartedAt + (bg.autoPromotionSeconds ?? 0) * 1000;
     if (state.promoteRequested !== undefined || (bg.autoPromotion === true && due)) {
       return promote({ ...state, updatedAt: now }, bg.previewVersion, undefined, now);
@@ -143,14 +144,14 @@ function canaryStep(
   let s = state;
   const actions: ControllerAction[] = [];
   const inconclusive = s.analyses.find((a) => a.phase === "Inconclusive");
-  if (inconclusive !== undefined && s.pausedBy !== "inconclusive" && s.pausedBy !== "user") {
+  if (inconclusive !== undefined && (s.pausedBy === undefined || s.pausedBy === "step")) {
     const reason = `analysis ${inconclusive.template} inconclusive ${inconclusive.inconclusive} times (limit ${
       templateOf(spec, inconclusive.template)?.inconclusiveLimit ?? 0
     }): resume or abort`;
     s = { ...s, phase: "Paused", pausedBy: "inconclusive", pausedAt: now, pauseReason: reason };
     actions.push(notice("deployment.pause", reason, "PAUSED"));
   }
-  if (s.pausedBy === "user" || s.pausedBy === "inconclusive") return { state: s, actions };
+  if (s.pausedBy !== undefined && s.pausedBy !== "step") return { state: s, actions };
   const maxWeight = canary.maxWeight ?? 100;
   while (s.stepIndex < canary.steps.length) {
     s = withBackgroundAnalysis(canary, s, now);
@@ -262,4 +263,21 @@ function withoutPromotion(s: RolloutState): RolloutState {
   const next = { ...s };
   delete next.promoteRequested;
   return next;
+}
+
+/** The final promotion was refused (governance, a stale revision): hold, saying why, until resumed. */
+export function promotionRefused(state: RolloutState, why: string, now: number): StepResult {
+  const pauseReason = `promotion refused: ${why}`;
+  return {
+    state: {
+      ...state,
+      phase: "Paused",
+      pausedBy: "promotion",
+      pausedAt: now,
+      pauseReason,
+      message: pauseReason,
+      updatedAt: now,
+    },
+    actions: [notice("deployment.promote_refused", pauseReason, "PAUSED")],
+  };
 }
