@@ -35,6 +35,8 @@ export interface ServerConfig {
   secretKeyFile: string;
   /** PostgreSQL cancels a statement running longer than this (seconds; 0 = never); see store/database.ts. */
   statementTimeoutSeconds: number;
+  /** Run the rollout controller in this server (`--controller on|off`, FLOWGATE_CONTROLLER; default on). */
+  controller: boolean;
 }
 
 export const DEFAULTS = {
@@ -62,6 +64,7 @@ export interface ServerFlags {
   cacheDir?: string | undefined;
   maxArtifactBytes?: string | undefined;
   statementTimeout?: string | undefined;
+  controller?: string | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -114,7 +117,17 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       "--statement-timeout",
       DEFAULTS.statementTimeoutSeconds,
     ),
+    controller: onOff(flags.controller ?? env.FLOWGATE_CONTROLLER, "--controller", true),
   };
+}
+
+/** "on" or "off" (also true/false); unset is `fallback`. */
+function onOff(raw: string | undefined, flag: string, fallback: boolean): boolean {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const v = raw.trim().toLowerCase();
+  if (v === "on" || v === "true") return true;
+  if (v === "off" || v === "false") return false;
+  throw invalidParameter(`Invalid ${flag} '${raw}': use on or off.`);
 }
 
 /** A whole number of seconds, 0 or more (0 = no limit). */

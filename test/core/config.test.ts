@@ -67,6 +67,17 @@ describe("server configuration", () => {
     }
   });
 
+  it("runs the rollout controller unless --controller or FLOWGATE_CONTROLLER says off", () => {
+    assert.equal(loadServerConfig({}, {}).controller, true);
+    assert.equal(loadServerConfig({}, { FLOWGATE_CONTROLLER: "off" }).controller, false);
+    assert.equal(loadServerConfig({ controller: "on" }, { FLOWGATE_CONTROLLER: "off" }).controller, true);
+    assert.throws(
+      () => loadServerConfig({ controller: "maybe" }, {}),
+      (err: unknown) =>
+        err instanceof FlowgateError && /--controller 'maybe': use on or off/.test(err.message),
+    );
+  });
+
   it("refuses a port or byte limit that is not a whole number in range, naming it", () => {
     assert.throws(() => loadServerConfig({ port: 70000 }, {}), /Invalid port 70000/);
     for (const bad of ["0", "-5", "1.5", "10GB"]) {

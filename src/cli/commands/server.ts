@@ -18,6 +18,7 @@ interface ServerOptions {
   cacheDir?: string;
   maxArtifactBytes?: string;
   statementTimeout?: string;
+  controller?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -62,6 +63,10 @@ export function registerServerCommand(program: Command): void {
       "PostgreSQL cancels a query running longer and the request gets a 400 (default FLOWGATE_STATEMENT_TIMEOUT or 30; 0 = no limit)",
     )
     .option(
+      "--controller <on|off>",
+      "run the rollout controller (canary steps, analysis, rollback) in this server; with several replicas each takes a lease per deployment (default FLOWGATE_CONTROLLER or on)",
+    )
+    .option(
       "--cache-dir <dir>",
       "scratch and ONNX conversion cache (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate)",
     )
@@ -79,6 +84,7 @@ export function registerServerCommand(program: Command): void {
         cacheDir: opts.cacheDir,
         maxArtifactBytes: opts.maxArtifactBytes,
         statementTimeout: opts.statementTimeout,
+        controller: opts.controller,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {
