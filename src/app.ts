@@ -53,6 +53,9 @@ import { policiesRoutes } from "./api/flowgate/policies.routes.js";
 import { transitionRequestsRoutes } from "./api/flowgate/transition-requests.routes.js";
 import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 import { PYTHON_WORKER_PATH } from "./serving/python/worker-path.js";
+import { createSqlDeploymentStore } from "./delivery/sql-deployment-store.js";
+import { createDeploymentService, type DeploymentService } from "./delivery/deployments.js";
+import { deploymentsRoutes } from "./api/flowgate/deployments.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -63,6 +66,8 @@ export interface App {
   webhooks: WebhookModule;
   /** Governance services (promotion hooks for the registry, approvals, policies). */
   governance: Governance;
+  /** Deployments: revisions, routing snapshots, observations. */
+  deployments: DeploymentService;
   close(): Promise<void>;
 }
 
@@ -159,6 +164,17 @@ export async function createApp(
       setAlias: (ctx, req) => setAlias(registry, ctx, req),
     });
     const datasets = createDatasetService(database, createSqlDatasetStore());
+    const deploymentStore = createSqlDeploymentStore();
+    const deployments = createDeploymentService({
+      database,
+      store: deploymentStore,
+      registry: registryStore,
+      governance: governance.promotions,
+      access: governance.access,
+      audit,
+      outbox: webhooks.outbox,
+      clock,
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get(
@@ -204,6 +220,7 @@ export async function createApp(
         evaluations: governance.evaluations,
       }),
       transitionRequestsRoutes({ approvals: governance.approvals }),
+      deploymentsRoutes({ deployments }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];
@@ -221,6 +238,7 @@ export async function createApp(
       routePermissions: () => governance.guard.routes(),
       webhooks,
       governance,
+      deployments,
       async close() {
         await server.close();
         await webhooks.dispatcher.stop();

@@ -127,6 +127,13 @@ export function createAuthGuard(deps: {
         return modelScope(optionalString(args, "name"));
       case "model-path":
         return modelScope(params.name);
+      case "deployment": {
+        if (params.name !== undefined)
+          return modelScope(await deps.scopes.modelOfDeployment(db(), params.name));
+        const spec = args.spec;
+        const model = typeof spec === "object" && spec !== null ? (spec as WireArgs).model : undefined;
+        return modelScope(typeof model === "string" ? model : undefined);
+      }
       case "experiment": {
         const id = optionalString(args, "experiment_id");
         return id === undefined ? { type: "global" } : { type: "experiment", id };

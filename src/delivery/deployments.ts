@@ -3,10 +3,11 @@
 // gives a version live traffic it had none of, the promotion check of target deployment:<name>.
 import type { Clock } from "../core/clock.js";
 import { alreadyExists, FlowgateError, invalidParameter, notFound } from "../core/errors.js";
-import { checkMaxResults, decodePageToken, pageOf } from "../core/paging.js";
+import { checkMaxResults, decodePageToken, encodePageToken } from "../core/paging.js";
 import { systemContext, type RequestContext } from "../core/request-context.js";
 import type { AccessControl } from "../governance/access-control.js";
 import type { AuditLog } from "../governance/audit.js";
+import type { ReadAccess } from "../governance/read-access.js";
 import type { DeploymentPromotion } from "../governance/promotions.js";
 import type { Database, Executor } from "../store/database.js";
 import { isUniqueViolation } from "../store/db-errors.js";
@@ -57,9 +58,11 @@ export interface DeploymentService {
   ): Promise<DeploymentView>;
   delete(ctx: RequestContext, name: string, reason?: string): Promise<void>;
   get(ctx: RequestContext, name: string): Promise<DeploymentView>;
+  /** Ordered by name; with `access`, only deployments of models the caller may read. */
   list(
     ctx: RequestContext,
     q: { model?: string | undefined; maxResults?: number | undefined; pageToken?: string | undefined },
+    access?: Pick<ReadAccess, "unrestricted" | "model">,
   ): Promise<{ deployments: DeploymentView[]; nextPageToken?: string }>;
   revisions(name: string): Promise<DeploymentRevision[]>;
   revision(name: string, revision: number): Promise<DeploymentRevision>;
@@ -354,17 +357,32 @@ export function createDeploymentService(deps: {
     async get(ctx, name) {
       return views.view(database.db, ctx, await record(database.db, name));
     },
-    async list(ctx, q) {
+    async list(ctx, q, access) {
       const maxResults = checkMaxResults(q.maxResults, 100, 1000);
       const offset = decodePageToken(q.pageToken);
-      const rows = await store.list(database.db, { model: q.model, offset, limit: maxResults + 1 });
-      const page = pageOf(rows, offset, maxResults);
-      const deployments: DeploymentView[] = [];
-      for (const d of page.items) deployments.push(await views.view(database.db, ctx, d));
-      return {
-        deployments,
-        ...(page.nextPageToken !== undefined ? { nextPageToken: page.nextPageToken } : {}),
+      const readable = async (d: DeploymentRecord): Promise<boolean> => {
+        if (access === undefined || access.unrestricted) return true;
+        const id = await registry.modelId(database.db, d.model);
+        return id !== undefined && access.model(id);
       };
+      // The page is filled from the readable rows; the token is the offset into all rows, so it stays valid.
+      const items: DeploymentRecord[] = [];
+      let at = offset;
+      let more = true;
+      while (items.length < maxResults && more) {
+        const rows = await store.list(database.db, { model: q.model, offset: at, limit: maxResults + 1 });
+        more = rows.length > maxResults;
+        for (const d of rows.slice(0, maxResults)) {
+          at++;
+          if (await readable(d)) items.push(d);
+          if (items.length === maxResults) break;
+        }
+      }
+      const hasNext =
+        more || (await store.list(database.db, { model: q.model, offset: at, limit: 1 })).length > 0;
+      const deployments: DeploymentView[] = [];
+      for (const d of items) deployments.push(await views.view(database.db, ctx, d));
+      return { deployments, ...(hasNext ? { nextPageToken: encodePageToken(at) } : {}) };
     },
     async revisions(name) {
       await record(database.db, name);

@@ -26,6 +26,8 @@ export const PERMISSIONS = [
   "model.request",
   "model.approve",
   "model.delete",
+  /** Report serving observations of a deployment (serving replicas' service accounts). */
+  "deployment.report",
   "audit.read",
   "policy.write",
   "webhook.manage",
@@ -35,7 +37,7 @@ export type Permission = (typeof PERMISSIONS)[number];
 
 const READ: Permission[] = ["experiment.read", "artifact.read", "model.read"];
 const DATA_SCIENTIST: Permission[] = [...READ, "experiment.write", "artifact.write", "model.request"];
-const ML_ENGINEER: Permission[] = [...DATA_SCIENTIST, "model.write", "model.transition"];
+const ML_ENGINEER: Permission[] = [...DATA_SCIENTIST, "model.write", "model.transition", "deployment.report"];
 const RELEASE_MANAGER: Permission[] = [
   ...ML_ENGINEER,
   "model.promote",
@@ -50,7 +52,7 @@ export const ROLE_PERMISSIONS: Readonly<Record<Role, ReadonlySet<Permission>>> =
   "ml-engineer": new Set(ML_ENGINEER),
   "release-manager": new Set(RELEASE_MANAGER),
   // Serving reads released versions only: the route check narrows model reads to Production/protected aliases.
-  service: new Set<Permission>(["model.read", "artifact.read"]),
+  service: new Set<Permission>(["model.read", "artifact.read", "deployment.report"]),
   admin: new Set(PERMISSIONS),
 };
 

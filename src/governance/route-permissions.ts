@@ -22,7 +22,9 @@ export type ScopeSource =
   /** The artifact path after `/artifacts/`: its first segment is the experiment id. */
   | "artifact-path"
   /** `:name` in the native API path: a registered model. */
-  | "model-path";
+  | "model-path"
+  /** `:name` in the path: a deployment, whose model the grant must cover; without it, `spec.model` in the body. */
+  | "deployment";
 
 export interface RouteRule {
   /** Upper-case methods; HEAD is checked as GET. */
@@ -257,6 +259,23 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     scope: "any",
   },
   { methods: ANY, url: native("webhooks(/.*)?"), permission: "webhook.manage", scope: "global" },
+
+  // Deployments: reads need model.read on the deployment's model, changes model.transition (governance then
+  // decides about giving a version traffic); serving replicas report what they observed.
+  { methods: GET, url: native("deployments"), permission: "model.read", scope: "any" },
+  { methods: GET, url: native("deployments/:name(/.*)?"), permission: "model.read", scope: "deployment" },
+  {
+    methods: ["POST"],
+    url: native("deployments/:name/observations"),
+    permission: "deployment.report",
+    scope: "deployment",
+  },
+  {
+    methods: WRITE,
+    url: native("deployments(/:name(/.*)?)?"),
+    permission: "model.transition",
+    scope: "deployment",
+  },
 
   // GraphQL: any login may ask; each resolver checks the objects it reads with the caller's read access
   // (src/api/graphql/resolvers.ts), as the REST route for the same object would.

@@ -28,6 +28,8 @@ export interface ScopeStore {
   versionsStoredIn(x: Executor, experimentId: string): Promise<ModelVersion[]>;
   /** What a model URI names and where its files are; `undefined` when it is malformed or names nothing. */
   resolveUri(x: Executor, uri: string): Promise<ResolvedModelUri | undefined>;
+  /** The registered model a deployment serves; `undefined` when there is no such deployment. */
+  modelOfDeployment(x: Executor, name: string): Promise<string | undefined>;
 }
 
 export function createScopeStore(deps: {
@@ -64,6 +66,14 @@ export function createScopeStore(deps: {
         if (err instanceof FlowgateError) return undefined;
         throw err;
       }
+    },
+    async modelOfDeployment(x, name) {
+      const row = await x
+        .selectFrom("deployments")
+        .select("model")
+        .where("name", "=", name)
+        .executeTakeFirst();
+      return row?.model;
     },
   };
 }
