@@ -15,7 +15,7 @@ import {
 } from "../../src/serving/deployment-serving.js";
 import { registerDeliveryModels, type DeliveryVersions } from "../delivery/support/delivery-processes.js";
 import { BACKENDS } from "../support/backends.js";
-import { startTestServer, type TestServer } from "../support/test-server.js";
+import { call, startTestServer, type TestServer } from "../support/test-server.js";
 import { PYTHON, REPO, post } from "./support/serving-fixtures.js";
 
 const MODEL = "iris-host";
@@ -45,13 +45,13 @@ describe("serving a deployment", () => {
   const root = mkdtempSync(path.join(tmpdir(), "flowgate-deployment-host-"));
 
   // The reporter would take the windows the tests read: it reports once an hour here.
-  function serve(): Promise<DeploymentServingProcess> {
+  function serve(deployment = "iris", reportIntervalMs = 3_600_000): Promise<DeploymentServingProcess> {
     return startDeploymentServing({
-      deployment: "iris",
+      deployment,
       trackingUri: server.url,
       snapshotDir: path.join(root, "deployments"),
       cacheDir: path.join(root, "models"),
-      reportIntervalMs: 3_600_000,
+      reportIntervalMs,
       host: "127.0.0.1",
       port: 0,
       workers: 1,
@@ -198,6 +198,57 @@ describe("serving a deployment", () => {
     }
   });
 
+  test("it follows the deployment's revisions on the server, unloads what is no longer named, and reports", async () => {
+    const spec = { name: "iris-live", model: MODEL, primary: versions.good };
+    const created = await call(server, "POST", "/api/flowgate/v1/deployments", { spec, reason: "go live" });
+    assert.equal(created.status, 200, JSON.stringify(created.body));
+    const serving = await serve("iris-live", 200);
+    try {
+      await serving.loaded;
+      const first = await post(`${serving.address}/invocations`, ROW);
+      assert.equal(first.headers.get("x-flowgate-version"), versions.good);
+
+      const shipped = await call(server, "PUT", "/api/flowgate/v1/deployments/iris-live", {
+        spec: { ...spec, primary: versions.good_v2 },
+        reason: "ship the retrained model",
+      });
+      assert.equal(shipped.status, 200, JSON.stringify(shipped.body));
+      const answeredBy: (string | null)[] = [];
+      while (answeredBy.at(-1) !== versions.good_v2) {
+        const answer = await post(`${serving.address}/invocations`, ROW);
+        assert.equal(answer.status, 200, "no request fails while the new revision loads");
+        answeredBy.push(answer.headers.get("x-flowgate-version"));
+        assert.ok(answeredBy.length < 100_000);
+      }
+      assert.equal(serving.host.current()?.revision, shipped.body.deployment.revision);
+      assert.ok(serving.models.find(MODEL, versions.good), "the former primary stays warm");
+
+      await call(server, "PUT", "/api/flowgate/v1/deployments/iris-live", {
+        spec: { ...spec, primary: versions.good_v2, warm: 0 },
+        reason: "nothing warm",
+      });
+      await waitFor(() => serving.models.find(MODEL, versions.good) === undefined);
+      assert.equal((await post(`${serving.address}/invocations`, ROW)).status, 200);
+
+      await waitFor(() => serving.reporter.buffered === 0);
+      const series = await pollUntil(async () => {
+        const m = await call(server, "GET", "/api/flowgate/v1/deployments/iris-live/metrics", {
+          since: Date.now() - 600_000,
+        });
+        const points = (m.body.series ?? []) as { version: string; points: { requests: number }[] }[];
+        const total = (v: string) =>
+          points
+            .filter((s) => s.version === v)
+            .flatMap((s) => s.points)
+            .reduce((n, p) => n + p.requests, 0);
+        return total(versions.good_v2) > 0 && total(versions.good) > 0 ? points : undefined;
+      });
+      assert.ok(series.length >= 2);
+    } finally {
+      await serving.stop();
+    }
+  });
+
   test("restarted while the server is down, it serves the cached snapshot and says so in /health", async () => {
     const first = await serve();
     await first.host.offer(
@@ -227,6 +278,15 @@ describe("serving a deployment", () => {
     }
   });
 });
+
+async function pollUntil<T>(probe: () => Promise<T | undefined>): Promise<T> {
+  for (let i = 0; i < 600; i++) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return assert.fail("the condition was met within 60 s");
+}
 
 async function waitFor(condition: () => boolean): Promise<void> {
   for (let i = 0; i < 1200 && !condition(); i++) await new Promise((r) => setTimeout(r, 50));
