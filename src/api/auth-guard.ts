@@ -83,6 +83,8 @@ export function createAuthGuard(deps: {
   database: Database;
   /** Whether `alias` is a protected alias of registered model `name` (its policy says so). */
   isProtectedAlias: (name: string, alias: string) => Promise<boolean>;
+  /** Whether a deployment of model `name` serves `version` now, so a service account may load it. */
+  isServed: (name: string, version: number) => Promise<boolean>;
   logger: Logger;
 }): AuthGuard {
   const registered: RegisteredRoute[] = [];
@@ -216,7 +218,7 @@ export function createAuthGuard(deps: {
       if (!(await access.version(subject))) {
         throw new FlowgateError(
           "PERMISSION_DENIED",
-          `User '${principal.username}' (service role) may read only versions in stage Production or behind a protected alias.`,
+          `User '${principal.username}' (service role) may read only versions in stage Production, behind a protected alias, or served by a deployment.`,
         );
       }
     }
@@ -272,6 +274,7 @@ export function createAuthGuard(deps: {
           request.actor = request.principal.username;
           request.readAccess = readAccessOf(request.principal.grants, {
             isProtectedAlias: deps.isProtectedAlias,
+            isServed: deps.isServed,
             modelIdOf: (name) => deps.scopes.modelIdOf(db(), name),
             findVersion: (name, version) => deps.scopes.findVersion(db(), name, { version }),
             versionsStoredIn: (x, experimentId) => deps.scopes.versionsStoredIn(x, experimentId),

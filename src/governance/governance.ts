@@ -23,6 +23,7 @@ import { createSqlGateEvaluationStore, type GateEvaluationStore } from "./gates/
 import { createVersionFactsReader } from "./gates/version-facts.js";
 import { createLatencyProbe, type SmokeBenchmark } from "./gates/latency-measurements.js";
 import { shadowRecordReader } from "./gates/shadow-record.js";
+import { servedVersionsOf } from "./served-versions.js";
 import { createSqlDeploymentStore } from "../delivery/sql-deployment-store.js";
 import { createPromotionService, type PromotionService } from "./promotions.js";
 import { createSqlTransitionRequestStore } from "./transition-request-store.js";
@@ -85,6 +86,8 @@ export async function createGovernance(deps: {
   const evaluations = createSqlGateEvaluationStore();
   const facts = createVersionFactsReader({ artifacts: deps.artifacts });
   const requests = createSqlTransitionRequestStore();
+  const deployments = createSqlDeploymentStore();
+  const served = servedVersionsOf(deployments);
   const promotions = createPromotionService({
     database,
     policies,
@@ -104,7 +107,7 @@ export async function createGovernance(deps: {
       clock,
       logger,
     }),
-    shadow: shadowRecordReader(createSqlDeploymentStore()),
+    shadow: shadowRecordReader(deployments),
     async forgetModel(trx, name) {
       const id = await deps.scopes.modelIdOf(trx, name);
       if (id !== undefined) await store.deleteGrantsOn(trx, "registered_model", String(id));
@@ -131,6 +134,7 @@ export async function createGovernance(deps: {
     scopes: deps.scopes,
     database,
     isProtectedAlias: (name, alias) => promotions.isProtectedAlias(name, alias),
+    isServed: (name, version) => served(database.db, name, version),
     logger,
   });
   return {

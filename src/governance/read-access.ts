@@ -1,7 +1,8 @@
 // What one caller may read: which experiments, which registered models, which versions of them and which
 // artifact files. The guard asks it for single objects and every list/search route filters its results with
 // it, so a grant means the same thing on every path. The `service` role is the one narrowing: it reads only
-// released versions (stage Production or behind a protected alias) and only their files.
+// released versions (stage Production, behind a protected alias, or served by a deployment) and only their
+// files.
 import { artifactUriPath } from "../artifacts/artifact-uri.js";
 import type { Executor } from "../store/database.js";
 import { ROLE_PERMISSIONS, type Grant, type Permission } from "./rbac.js";
@@ -12,6 +13,8 @@ export interface VersionRef {
   name: string;
   currentStage: string;
   aliases: readonly string[];
+  /** The version number; without it, a deployment's serving the version is not looked at. */
+  version?: number;
 }
 
 /** A version with where its files are, for artifact reads. */
@@ -35,6 +38,8 @@ export interface ReadAccess {
 export interface ReadAccessDeps {
   /** Whether `alias` is a protected alias of model `name` (its promotion policy says so). */
   isProtectedAlias(name: string, alias: string): Promise<boolean>;
+  /** Whether a deployment of model `name` serves `version` now (serving must load it). */
+  isServed(name: string, version: number): Promise<boolean>;
   modelIdOf(name: string): Promise<number | undefined>;
   findVersion(name: string, version: number): Promise<VersionRef | undefined>;
   /** Live versions whose files lie in experiment `experimentId`'s area of the artifact store. */
@@ -62,7 +67,7 @@ export function readAccessOf(grants: readonly Grant[], deps: ReadAccessDeps): Re
   async function released(v: VersionRef): Promise<boolean> {
     if (v.currentStage === "Production") return true;
     for (const alias of v.aliases) if (await deps.isProtectedAlias(v.name, alias)) return true;
-    return false;
+    return v.version !== undefined && (await deps.isServed(v.name, v.version));
   }
 
   async function version(v: VersionRef): Promise<boolean> {
