@@ -180,6 +180,48 @@ for (const backend of BACKENDS) {
       );
     });
 
+    it("moves promoteAlias to the promoted version through the registry", async () => {
+      await world.deployments.create(ctx, {
+        spec: canary("aliased", [{ setWeight: 50 }], { canary: { promoteAlias: "challenger" } }),
+        reason: "v2 as challenger",
+      });
+      await ticks(2);
+      const view = await world.deployments.get(ctx, "aliased");
+      assert.equal(view.spec.primary, "2");
+      assert.match(view.status.message ?? "", /alias challenger moved to it/);
+      const v = await world.registry.store.findVersionByAlias(
+        world.app.database.db,
+        "fraud-detector",
+        "challenger",
+      );
+      assert.equal(v?.version, 2);
+    });
+
+    it("keeps a promoteAlias move that governance refused in the state, and the promotion itself", async () => {
+      await registerVersions(world, "churn", 2);
+      await world.app.governance.policies.setPolicy(ctx, "churn", {
+        require_approval: true,
+        protected: { aliases: ["champion"] },
+        protected_deployments: [],
+      });
+      await world.deployments.create(ctx, {
+        spec: {
+          ...(canary("refused", [{ setWeight: 50 }], { canary: { promoteAlias: "champion" } }) as object),
+          model: "churn",
+        },
+        reason: "v2",
+      });
+      await ticks(2);
+      const view = await world.deployments.get(ctx, "refused");
+      assert.equal(view.spec.primary, "2");
+      assert.match(
+        view.status.message ?? "",
+        /promoted version 2 \(was 1\); moving alias champion was refused: /,
+      );
+      const v = await world.registry.store.findVersionByAlias(world.app.database.db, "churn", "champion");
+      assert.equal(v, undefined);
+    });
+
     it("rolls a tracked alias' new version out through the canary strategy", async () => {
       script.current = () => ({ value: 0 });
       await setAlias(world.registry, ctx, { name: "fraud-detector", alias: "champion", version: 2 });

@@ -10,8 +10,9 @@ import type {
 import { dueAnalyses } from "../../../src/delivery/controller/analysis.js";
 import type { MetricReading } from "../../../src/delivery/controller/metric-source.js";
 import type { ControllerAction } from "../../../src/delivery/controller/controller-action.js";
-import { startRollout, step } from "../../../src/delivery/controller/rollout-step.js";
+import { promotionRefused, startRollout, step } from "../../../src/delivery/controller/rollout-step.js";
 import { applyAction } from "../../../src/delivery/controller/user-actions.js";
+import { routingOf } from "../../../src/delivery/routing.js";
 
 const T0 = 1_700_000_000_000;
 const SECOND = 1000;
@@ -179,6 +180,11 @@ describe("a canary rollout", () => {
       ],
     );
     assert.deepEqual(r.webhooks(), ["ROLLED_BACK"]);
+    assert.deepEqual(
+      routingOf(spec, r.state, []).routes.filter((x) => x.weight > 0),
+      [{ version: "1", weight: 100, role: "primary" }],
+      "the primary serves 100%",
+    );
     assert.match(r.state.message ?? "", /error-rate Failed after 3 failed measurements, last value 0.05/);
     assert.equal(r.promoted(), false);
     // Degraded is final for this revision: nothing moves again.
@@ -273,6 +279,24 @@ describe("a canary rollout", () => {
     r.run((x) => x.promoted(), 10);
     assert.ok(r.promoted());
     assert.deepEqual(r.webhooks(), ["PAUSED", "RESUMED"]);
+  });
+});
+
+describe("a refused promotion", () => {
+  it("holds the rollout saying why, and resume tries the promotion again", () => {
+    const r = new Rollout(canarySpec({ steps: [{ setWeight: 50 }] }), healthy);
+    r.tick();
+    assert.ok(r.promoted());
+    const refused = promotionRefused(r.state, "needs an approved transition request", r.now);
+    r.state = refused.state;
+    assert.equal(r.state.phase, "Paused");
+    assert.match(r.state.pauseReason ?? "", /promotion refused: needs an approved transition request/);
+    r.actions = [];
+    r.run(() => false, 20);
+    assert.equal(r.promoted(), false, "no retry every tick while refused");
+    r.act({ kind: "resume", reason: "approved now" });
+    r.tick();
+    assert.ok(r.promoted());
   });
 });
 
