@@ -273,3 +273,137 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+for (const backend of BACKENDS) {
+  describe(`deployment promotions through the deployments API on ${backend.name}`, () => {
+    const D = "/api/flowgate/v1/deployments";
+    let server: TestServer;
+    let mia: Record<string, string>;
+    let remy: Record<string, string>;
+    let svc: Record<string, string>;
+    const put = (primary: string, extra: Record<string, unknown> = {}) =>
+      call(
+        server,
+        "PUT",
+        `${D}/churn-live`,
+        { spec: { name: "churn-live", model: "churn", primary, ...extra }, reason: `primary ${primary}` },
+        mia,
+      );
+    before(async () => {
+      server = await startAuthServer(backend);
+      mia = await userWithRole(server, "mia", "ml-engineer");
+      remy = await userWithRole(server, "remy", "release-manager");
+      svc = await userWithRole(server, "serving", "service");
+      for (const v of [1, 2]) await registerVersion(server, "churn", v, { creator: "admin" });
+      const created = await call(
+        server,
+        "POST",
+        D,
+        { spec: { name: "churn-live", model: "churn", primary: "1" }, reason: "first deployment" },
+        adminHeaders,
+      );
+      assert.equal(created.status, 200, JSON.stringify(created.body));
+      const document = `
+require_approval: true
+gates:
+  - {name: shadowed, type: shadow, min_hours: 0.1, min_requests: 1000, min_agreement: 0.95, targets: ["deployment:churn-live"]}
+`;
+      const policy = await call(
+        server,
+        "PUT",
+        "/api/flowgate/v1/models/churn/policy",
+        { document },
+        adminHeaders,
+      );
+      assert.equal(policy.status, 200, JSON.stringify(policy.body));
+    });
+    after(async () => server.close());
+
+    it("shadowing a version is no promotion; giving it the primary share needs an approved request", async () => {
+      const shadowed = await put("1", { shadow: { version: "2", percent: 100 } });
+      assert.equal(shadowed.status, 200, JSON.stringify(shadowed.body));
+      const refused = await put("2");
+      assert.equal(refused.status, 403, JSON.stringify(refused.body));
+      assert.match(refused.body.message, /flowgate requests create churn 2 --deployment churn-live/);
+    });
+
+    it("approved, the change still waits for the shadow record, and a refused change leaves the request unused", async () => {
+      const created = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/transition-requests",
+        { name: "churn", version: 2, deployment: "churn-live", reason: "agrees with v1" },
+        mia,
+      );
+      const id = created.body.request.id as number;
+      assert.equal(
+        (await call(server, "POST", `/api/flowgate/v1/transition-requests/${id}/approve`, {}, remy)).status,
+        200,
+      );
+      const gated = await put("2");
+      assert.equal(gated.status, 400, JSON.stringify(gated.body));
+      assert.match(
+        gated.body.message,
+        /gate 'shadowed': version 2 was not shadowed in any deployment of 'churn'/,
+      );
+      const request = await call(server, "GET", `/api/flowgate/v1/transition-requests/${id}`, {}, mia);
+      assert.equal(request.body.request.applied_at, undefined);
+    });
+
+    it("once serving has reported enough shadowing, the approved change goes through and uses the request", async () => {
+      const now = Date.now();
+      const revision = (await call(server, "GET", `${D}/churn-live`, {}, mia)).body.deployment
+        .revision as number;
+      for (const [from, to] of [
+        [now - 10 * 60_000, now - 9 * 60_000],
+        [now - 60_000, now],
+      ]) {
+        const window = {
+          replica: "127.0.0.1:9001/7",
+          revision,
+          startedAt: from,
+          endedAt: to,
+          versions: [],
+          shadow: {
+            version: "2",
+            requests: 600,
+            dropped: 0,
+            errors: 0,
+            latencyMs: { p50: 5, p99: 20, max: 30 },
+            compared: 600,
+            agreed: 590,
+            meanAbsDiff: 0,
+            maxAbsDiff: 0,
+          },
+        };
+        const res = await call(server, "POST", `${D}/churn-live/observations`, window, svc);
+        assert.equal(res.status, 200, JSON.stringify(res.body));
+      }
+      const promoted = await put("2");
+      assert.equal(promoted.status, 200, JSON.stringify(promoted.body));
+      assert.equal(promoted.body.deployment.spec.primary, "2");
+      const requests = await call(
+        server,
+        "GET",
+        "/api/flowgate/v1/transition-requests",
+        { status: "approved" },
+        mia,
+      );
+      assert.equal(typeof requests.body.requests[0].applied_at, "number");
+      const evaluations = await call(
+        server,
+        "GET",
+        "/api/flowgate/v1/models/churn/versions/2/gate-evaluations",
+        {},
+        adminHeaders,
+      );
+      const passed = (
+        evaluations.body.evaluations as Array<{ gate: string; passed: boolean; message: string }>
+      ).find((e) => e.passed);
+      assert.match(
+        passed!.message,
+        /version 2 shadowed 0\.1 h on 1,200 requests in 'churn-live': agreement 0\.983 >= 0\.95/,
+      );
+    });
+  });
+}
