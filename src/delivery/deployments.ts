@@ -2,40 +2,27 @@
 // one transaction with the revision's initial rollout state, the audit record, the webhook event and, when it
 // gives a version live traffic it had none of, the promotion check of target deployment:<name>.
 import type { Clock } from "../core/clock.js";
-import { alreadyExists, FlowgateError, invalidParameter, notFound } from "../core/errors.js";
+import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import { checkMaxResults, decodePageToken, encodePageToken } from "../core/paging.js";
 import { systemContext, type RequestContext } from "../core/request-context.js";
 import type { AccessControl } from "../governance/access-control.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { ReadAccess } from "../governance/read-access.js";
-import type { DeploymentPromotion } from "../governance/promotions.js";
 import type { Database, Executor } from "../store/database.js";
-import { isUniqueViolation } from "../store/db-errors.js";
 import type { Outbox } from "../webhooks/outbox.js";
-import type { DeploymentRevision, DeploymentSpec, RolloutState, RoutingSnapshot } from "./deployment.js";
-import type { DeploymentRecord, DeploymentStore, StrategyKind } from "./deployment-store.js";
-import { liveVersions, parseDeploymentSpec } from "./deployment-spec.js";
-import { resolveSpec, type VersionReader } from "./spec-resolution.js";
-import { diffSpecs } from "./spec-diff.js";
-import { startRollout } from "./controller/rollout-step.js";
+import type { DeploymentRevision, DeploymentSpec, RoutingSnapshot } from "./deployment.js";
+import type { DeploymentRecord, DeploymentStore } from "./deployment-store.js";
+import { parseDeploymentSpec } from "./deployment-spec.js";
+import type { VersionReader } from "./spec-resolution.js";
+import {
+  createRevisionWriter,
+  type DeploymentGovernance,
+  type DeploymentWebhook,
+  type RevisionWrite,
+} from "./revision-writer.js";
 import { createDeploymentChanges, type DeploymentChanges } from "./deployment-changes.js";
 import { createDeploymentViews, rollbackTarget, type DeploymentView } from "./deployment-view.js";
-import { parseObservationWindow } from "./observation-window.js";
-import { metricsOf, type DeploymentMetrics } from "./deployment-metrics.js";
-
-/** The promotion check a revision giving a version live traffic passes (governance/promotions.ts). */
-export interface DeploymentGovernance {
-  prepareDeployment(ctx: RequestContext, promotion: DeploymentPromotion): Promise<unknown>;
-  checkDeployment(
-    trx: Executor,
-    ctx: RequestContext,
-    promotion: DeploymentPromotion,
-    prepared?: unknown,
-  ): Promise<void>;
-}
-
-export type DeploymentWebhook =
-  "CREATED" | "UPDATED" | "PROMOTED" | "ROLLED_BACK" | "ABORTED" | "PAUSED" | "RESUMED";
+import { createDeploymentObservations, type DeploymentObservations } from "./deployment-observations.js";
 
 /** A revision the controller writes (the canary promoted to primary), as the system actor. */
 export interface SystemRevision {
@@ -49,7 +36,7 @@ export interface SystemRevision {
   webhook?: DeploymentWebhook;
 }
 
-export interface DeploymentService {
+export interface DeploymentService extends DeploymentObservations {
   create(ctx: RequestContext, input: { spec: unknown; reason: unknown }): Promise<DeploymentView>;
   update(
     ctx: RequestContext,
@@ -84,22 +71,11 @@ export interface DeploymentService {
     waitMs: number,
     signal?: AbortSignal,
   ): Promise<RoutingSnapshot>;
-  recordObservation(name: string, window: unknown): Promise<void>;
-  metrics(
-    name: string,
-    q: { since?: number | undefined; stepSeconds?: number | undefined },
-  ): Promise<DeploymentMetrics>;
   /** Tell long-polls on this server that `name` changed (the controller calls it after storing a state). */
   changed(name: string): void;
 }
 
-/** Observation windows are kept this long (the shadow gate reads 24 h and more; charts a few hours). */
-export const OBSERVATION_RETENTION_MS = 8 * 86_400_000;
-const STATE_RETRIES = 3;
 const REREAD_MS = 500;
-
-/** A concurrent writer moved the deployment or its state between our read and our write. */
-class StaleWrite extends Error {}
 
 function reasonOf(v: unknown): string {
   if (typeof v !== "string" || v.trim() === "") {
@@ -111,27 +87,11 @@ function reasonOf(v: unknown): string {
   return v.trim();
 }
 
-function strategyKind(spec: DeploymentSpec): StrategyKind | undefined {
-  const s = spec.strategy;
-  return s === undefined ? undefined : "canary" in s ? "canary" : "abTest" in s ? "abTest" : "blueGreen";
-}
-
 /** `spec` with `version` as its primary and no strategy: a promotion or a rollback. */
 export function promotedSpec(spec: DeploymentSpec, version: string): DeploymentSpec {
   const next = { ...spec, primary: version };
   delete next.strategy;
   return next;
-}
-
-interface Write {
-  kind: "create" | "update" | "rollback" | "system";
-  spec: DeploymentSpec;
-  reason: string;
-  expectedRevision?: number | undefined;
-  /** Versions this revision may give traffic without a promotion check (a rollback's former primary). */
-  exempt?: ReadonlySet<string>;
-  audit: string;
-  webhook?: DeploymentWebhook;
 }
 
 export function createDeploymentService(deps: {
@@ -148,6 +108,16 @@ export function createDeploymentService(deps: {
   const { database, store, registry, governance, audit, outbox, clock } = deps;
   const changes = deps.changes ?? createDeploymentChanges();
   const views = createDeploymentViews({ store, access: deps.access });
+  const writer = createRevisionWriter({
+    database,
+    store,
+    registry,
+    governance,
+    audit,
+    outbox,
+    clock,
+    currentSpec: async (x, d) => (await views.current(x, d)).spec,
+  });
 
   async function record(x: Executor, name: string): Promise<DeploymentRecord> {
     const d = await store.get(x, name);
@@ -155,155 +125,15 @@ export function createDeploymentService(deps: {
     return d;
   }
 
-  /** Versions `spec` gives live traffic that `before` did not (each one a promotion to deployment:<name>). */
-  function newlyLive(
-    before: DeploymentSpec | undefined,
-    spec: DeploymentSpec,
-    exempt?: ReadonlySet<string>,
-  ): string[] {
-    const had = new Set(before === undefined ? [] : liveVersions(before));
-    return liveVersions(spec).filter((v) => !had.has(v) && exempt?.has(v) !== true);
-  }
-
-  async function writeOnce(
-    ctx: RequestContext,
-    name: string,
-    w: Write,
-    prepared: ReadonlyMap<string, unknown>,
-  ): Promise<DeploymentRecord | undefined> {
-    return database.transaction(async (trx) => {
-      const existing = await store.get(trx, name);
-      if (w.kind === "create" && existing !== undefined) {
-        throw alreadyExists(`Deployment '${name}' already exists; change it with PUT (a new revision).`);
-      }
-      if (w.kind !== "create" && existing === undefined)
-        throw notFound(`Deployment '${name}' does not exist.`);
-      if (
-        existing !== undefined &&
-        w.expectedRevision !== undefined &&
-        existing.revision !== w.expectedRevision
-      ) {
-        throw new FlowgateError(
-          "INVALID_STATE",
-          `Deployment '${name}' is at revision ${existing.revision}, not ${w.expectedRevision}: ` +
-            "someone changed it meanwhile; read it again and retry.",
-        );
-      }
-      if (existing !== undefined && existing.model !== w.spec.model) {
-        throw invalidParameter(
-          `spec.model cannot change: deployment '${name}' serves model '${existing.model}'; create another deployment for '${w.spec.model}'.`,
-        );
-      }
-      const spec = await resolveSpec(trx, registry, w.spec);
-      const before = existing === undefined ? undefined : (await views.current(trx, existing)).spec;
-      const diff = diffSpecs(before, spec);
-      if (w.kind === "update" && diff.length === 0) return existing;
-      for (const version of newlyLive(before, spec, w.exempt)) {
-        await governance.checkDeployment(
-          trx,
-          ctx,
-          { model: spec.model, version, deployment: name, reason: w.reason, current: before?.primary },
-          prepared.get(version),
-        );
-      }
-      const now = clock.now();
-      const revision = (existing?.revision ?? 0) + 1;
-      const next: DeploymentRecord = {
-        name,
-        model: spec.model,
-        revision,
-        ...(strategyKind(spec) !== undefined ? { strategy: strategyKind(spec) } : {}),
-        ...(spec.track !== undefined ? { trackAlias: spec.track.alias } : {}),
-        createdAt: existing?.createdAt ?? now,
-        createdBy: existing?.createdBy ?? ctx.actor,
-        updatedAt: now,
-        updatedBy: ctx.actor,
-      };
-      if (existing === undefined) {
-        await store.insert(trx, next);
-      } else if (!(await store.update(trx, next, existing.revision))) {
-        throw new StaleWrite();
-      }
-      await store.insertRevision(trx, {
-        deployment: name,
-        revision,
-        spec,
-        author: ctx.actor,
-        reason: w.reason,
-        createdAt: now,
-        diff,
-      });
-      const previousState = await store.getState(trx, name);
-      const state: RolloutState = startRollout(spec, revision, now);
-      if (!(await store.putState(trx, state, previousState?.version ?? 0))) throw new StaleWrite();
-      await audit.record(trx, ctx, {
-        action: w.audit,
-        targetType: "deployment",
-        targetId: name,
-        ...(before !== undefined ? { before } : {}),
-        after: { revision, spec, diff },
-        reason: w.reason,
-      });
-      if (w.webhook !== undefined) {
-        await outbox.publish(trx, {
-          entity: "DEPLOYMENT",
-          action: w.webhook,
-          orderingKey: spec.model,
-          data: {
-            name,
-            model: spec.model,
-            revision,
-            primary: spec.primary,
-            author: ctx.actor,
-            reason: w.reason,
-          },
-        });
-      }
-      return next;
-    });
-  }
-
-  async function write(ctx: RequestContext, name: string, w: Write): Promise<DeploymentView> {
-    // Slow governance work (external gates, a benchmark) happens before the transaction, on what the spec
-    // resolves to now; the check inside the transaction uses it for the versions that still match.
-    const resolved = await resolveSpec(database.db, registry, w.spec);
-    const existing = await store.get(database.db, name);
-    const before = existing === undefined ? undefined : (await views.current(database.db, existing)).spec;
-    const prepared = new Map<string, unknown>();
-    for (const version of newlyLive(before, resolved, w.exempt)) {
-      prepared.set(
-        version,
-        await governance.prepareDeployment(ctx, {
-          model: resolved.model,
-          version,
-          deployment: name,
-          reason: w.reason,
-          current: before?.primary,
-        }),
-      );
-    }
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const written = await writeOnce(ctx, name, w, prepared);
-        views.forget(name);
-        changes.notify(name);
-        return await views.view(database.db, ctx, written ?? (await record(database.db, name)));
-      } catch (err) {
-        if (w.kind === "create" && isUniqueViolation(err)) {
-          throw alreadyExists(`Deployment '${name}' already exists; change it with PUT (a new revision).`);
-        }
-        if (!(err instanceof StaleWrite)) throw err;
-        if (attempt >= STATE_RETRIES || w.expectedRevision !== undefined) {
-          throw new FlowgateError(
-            "INVALID_STATE",
-            `Deployment '${name}' changed while this revision was written; read it again and retry.`,
-          );
-        }
-      }
-    }
+  async function write(ctx: RequestContext, name: string, w: RevisionWrite): Promise<DeploymentView> {
+    const written = await writer.write(ctx, name, w);
+    views.forget(name);
+    changes.notify(name);
+    return views.view(database.db, ctx, written);
   }
 
   return {
+    ...createDeploymentObservations({ database, store, clock }),
     async create(ctx, input) {
       const spec = parseDeploymentSpec(input.spec);
       const reason = reasonOf(input.reason);
@@ -446,32 +276,6 @@ export function createDeploymentService(deps: {
           return snapshot;
         await changes.wait(name, Math.min(REREAD_MS, left), signal);
       }
-    },
-    async recordObservation(name, raw) {
-      const w = parseObservationWindow(name, raw);
-      await record(database.db, name);
-      await store.insertObservation(database.db, w, clock.now() - OBSERVATION_RETENTION_MS);
-    },
-    async metrics(name, q) {
-      await record(database.db, name);
-      const now = clock.now();
-      const stepSeconds = q.stepSeconds ?? 10;
-      if (!Number.isInteger(stepSeconds) || stepSeconds < 1 || stepSeconds > 86_400) {
-        throw invalidParameter(
-          `step must be a whole number of seconds from 1 to 86400 (got ${stepSeconds}).`,
-        );
-      }
-      const since = Math.max(q.since ?? now - 15 * 60_000, now - OBSERVATION_RETENTION_MS);
-      if (!Number.isInteger(since) || since < 0)
-        throw invalidParameter(`since must be a time in epoch milliseconds.`);
-      if ((now - since) / (stepSeconds * 1000) > 10_000) {
-        throw invalidParameter(
-          `since and step ask for more than 10000 points: use a larger step or a later since.`,
-        );
-      }
-      // Replicas' clocks may run a little ahead of this server's.
-      const windows = await store.observations(database.db, name, since, now + 60_000);
-      return metricsOf(windows, stepSeconds * 1000);
     },
     changed(name) {
       changes.notify(name);
