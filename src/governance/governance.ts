@@ -108,6 +108,12 @@ export async function createGovernance(deps: {
       logger,
     }),
     shadow: shadowRecordReader(deployments),
+    async deploymentPrimary(x, name) {
+      const d = await deployments.get(x, name);
+      const primary =
+        d === undefined ? undefined : (await deployments.revision(x, name, d.revision))?.spec.primary;
+      return primary === undefined || !/^\d+$/.test(primary) ? undefined : Number(primary);
+    },
     async forgetModel(trx, name) {
       const id = await deps.scopes.modelIdOf(trx, name);
       if (id !== undefined) await store.deleteGrantsOn(trx, "registered_model", String(id));

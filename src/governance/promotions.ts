@@ -153,6 +153,8 @@ export function createPromotionService(deps: {
   latency: LatencyProbe;
   /** The deployments' recorded shadow comparisons, which `shadow` gates read. */
   shadow: ShadowRecordReader;
+  /** The primary version of a deployment's current revision: what relative metric checks compare with. */
+  deploymentPrimary(x: Executor, deployment: string): Promise<number | undefined>;
   /** Drops the grants on a registered model that is being deleted, in the delete's transaction. */
   forgetModel(trx: Executor, name: string): Promise<void>;
   clock: Clock;
@@ -209,7 +211,8 @@ export function createPromotionService(deps: {
   /**
    * Evaluates the gates `target` needs. `done` holds results already reached outside the transaction (external
    * checks, see `prepare`); `only` limits which gates run; `holder` is the version a relative metric check
-   * compares with when the caller knows it (a deployment's primary), else the one holding the target.
+   * compares with when the caller knows it (a deployment's primary before the change), else the one holding
+   * the target now.
    */
   async function runGates(
     x: Executor,
@@ -233,7 +236,9 @@ export function createPromotionService(deps: {
       );
     }
     const holderVersion =
-      target.kind === "deployment" ? opts.holder : await facts.holder(x, name, target, version);
+      target.kind === "deployment"
+        ? (opts.holder ?? (await deps.deploymentPrimary(x, target.name)))
+        : await facts.holder(x, name, target, version);
     const holder =
       holderVersion === undefined || holderVersion === version
         ? undefined

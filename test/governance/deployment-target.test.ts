@@ -12,6 +12,7 @@ import {
   targetLabel,
 } from "../../src/governance/policies.js";
 import type { DeploymentPromotion } from "../../src/governance/promotions.js";
+import { createSqlDeploymentStore } from "../../src/delivery/sql-deployment-store.js";
 import { adminHeaders, startAuthServer, userWithRole } from "./auth-support.js";
 import { registerVersion, runWithMetrics } from "./registry-fixture.js";
 
@@ -186,6 +187,61 @@ for (const backend of BACKENDS) {
         res.body.results.map((r: { gate: string; target: string }) => [r.gate, r.target]),
         [["auc-floor", "deployment:fraud-live"]],
       );
+    });
+
+    it("a relative metric check compares with the deployment's current primary", async () => {
+      const document = "gates:\n  - {name: beats-live, type: metric, check: 'auc >= current.auc + 0.05'}";
+      assert.equal(
+        (await call(server, "PUT", "/api/flowgate/v1/models/spam/policy", { document }, adminHeaders)).status,
+        200,
+      );
+      for (const [v, auc] of [
+        [1, 0.8],
+        [2, 0.82],
+        [3, 0.9],
+      ] as const) {
+        await registerVersion(server, "spam", v, {
+          runId: await runWithMetrics(server, { auc }, adminHeaders),
+        });
+      }
+      const store = createSqlDeploymentStore();
+      const db = server.app.database.db;
+      await store.insert(db, {
+        name: "spam-live",
+        model: "spam",
+        revision: 1,
+        createdAt: 1,
+        createdBy: "admin",
+        updatedAt: 1,
+        updatedBy: "admin",
+      });
+      await store.insertRevision(db, {
+        deployment: "spam-live",
+        revision: 1,
+        spec: { name: "spam-live", model: "spam", primary: "1" },
+        author: "admin",
+        reason: "first",
+        createdAt: 1,
+        diff: [],
+      });
+      const evaluate = (version: number) =>
+        server.app.governance.promotions.evaluate(
+          { actor: "rita", requestId: `spam-${version}` },
+          "spam",
+          version,
+          {
+            kind: "deployment",
+            name: "spam-live",
+          },
+        );
+      const [weak] = await evaluate(2);
+      assert.equal(weak!.passed, false);
+      assert.match(
+        weak!.message,
+        /\(version 1 in deployment:spam-live has auc = 0\.8, \+ 0\.05\): off by 0\.03/,
+      );
+      const [strong] = await evaluate(3);
+      assert.equal(strong!.passed, true, strong!.message);
     });
 
     it("four-eyes: only an approved request lets the version in, and the next change uses it up", async () => {
