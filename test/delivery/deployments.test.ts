@@ -155,7 +155,7 @@ for (const backend of BACKENDS) {
       const { deployments } = server.app;
       const view = await deployments.get({ actor: "t", requestId: "t" }, "ramp");
       const promoted = await deployments.writeRevisionAsSystem("ramp", {
-        spec: { ...view.spec, primary: "2", strategy: undefined } as typeof view.spec,
+        spec: { ...view.spec, primary: "2", strategy: undefined },
         reason: "promoting version 2",
         expectedRevision: view.revision,
         webhook: "PROMOTED",
