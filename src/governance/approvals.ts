@@ -6,7 +6,7 @@
 import type { Clock } from "../core/clock.js";
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
-import type { Database } from "../store/database.js";
+import type { Database, Executor } from "../store/database.js";
 import type { Outbox } from "../webhooks/outbox.js";
 import type { AccessControl } from "./access-control.js";
 import type { AuditLog } from "./audit.js";
@@ -56,6 +56,8 @@ export function createApprovalService(deps: {
   promotions: PromotionService;
   outbox: Outbox;
   clock: Clock;
+  /** The model a deployment serves; undefined when there is no such deployment. */
+  modelOfDeployment(x: Executor, name: string): Promise<string | undefined>;
   /** Unset until the registry is wired: approving then answers NOT_IMPLEMENTED. */
   applier: () => TransitionApplier | undefined;
 }): ApprovalService {
@@ -166,10 +168,19 @@ export function createApprovalService(deps: {
           throw invalidParameter(`Invalid stage '${target.name}': use ${STAGES.join(", ")}.`);
         target = { kind: "stage", name: stage };
       }
-      if (target.kind === "deployment" && input.archiveExisting) {
-        throw invalidParameter(
-          "Invalid archive_existing_versions for a deployment: it applies to stage transitions only.",
-        );
+      if (target.kind === "deployment") {
+        if (input.archiveExisting) {
+          throw invalidParameter(
+            "Invalid archive_existing_versions for a deployment: it applies to stage transitions only.",
+          );
+        }
+        // A deployment not created yet may be asked for (its first primary is a promotion too).
+        const serves = await deps.modelOfDeployment(database.db, target.name);
+        if (serves !== undefined && serves !== input.name) {
+          throw invalidParameter(
+            `Invalid deployment '${target.name}': it serves model '${serves}', not '${input.name}'.`,
+          );
+        }
       }
       if ((await facts.facts(database.db, input.name, input.version)) === undefined) {
         throw notFound(`Model version '${input.name}' version ${input.version} does not exist.`);

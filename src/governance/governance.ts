@@ -131,6 +131,7 @@ export async function createGovernance(deps: {
     promotions,
     outbox: deps.outbox,
     clock,
+    modelOfDeployment: (x, name) => deps.scopes.modelOfDeployment(x, name),
     applier: () => applier,
   });
   const authenticator = createAuthenticator({ database, store, throttle: createLoginThrottle(clock), clock });

@@ -299,7 +299,7 @@ for (const backend of BACKENDS) {
       );
     });
 
-    it("a request for one deployment does not open another, and archiving existing versions is for stages only", async () => {
+    it("a request for one deployment does not open another; archiving is for stages, and the deployment must be the model's", async () => {
       const created = await call(
         server,
         "POST",
@@ -326,6 +326,15 @@ for (const backend of BACKENDS) {
       );
       assert.equal(archiving.status, 400);
       assert.match(archiving.body.message, /stage transitions only/);
+      const otherModel = await call(
+        server,
+        "POST",
+        "/api/flowgate/v1/transition-requests",
+        { name: "churn", version: 1, deployment: "spam-live", reason: "x" },
+        mia,
+      );
+      assert.equal(otherModel.status, 400);
+      assert.match(otherModel.body.message, /deployment 'spam-live': it serves model 'spam', not 'churn'/);
     });
   });
 }
