@@ -56,6 +56,8 @@ import { PYTHON_WORKER_PATH } from "./serving/python/worker-path.js";
 import { createSqlDeploymentStore } from "./delivery/sql-deployment-store.js";
 import { createDeploymentService, type DeploymentService } from "./delivery/deployments.js";
 import { deploymentsRoutes } from "./api/flowgate/deployments.routes.js";
+import { createRolloutController, type RolloutController } from "./delivery/controller/rollout-controller.js";
+import { deploymentActionsRoutes } from "./api/flowgate/deployment-actions.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -68,6 +70,8 @@ export interface App {
   governance: Governance;
   /** Deployments: revisions, routing snapshots, observations. */
   deployments: DeploymentService;
+  /** The rollout controller (its loop runs when config.controller is on) and the rollout actions. */
+  controller: RolloutController;
   close(): Promise<void>;
 }
 
@@ -175,6 +179,16 @@ export async function createApp(
       outbox: webhooks.outbox,
       clock,
     });
+    const controller = createRolloutController({
+      database,
+      store: deploymentStore,
+      deployments,
+      registry,
+      audit,
+      outbox: webhooks.outbox,
+      clock,
+      logger,
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get(
@@ -221,6 +235,7 @@ export async function createApp(
       }),
       transitionRequestsRoutes({ approvals: governance.approvals }),
       deploymentsRoutes({ deployments }),
+      deploymentActionsRoutes({ actions: controller.actions }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];
@@ -232,6 +247,7 @@ export async function createApp(
       guard: (app) => governance.guard.install(app),
     });
     webhooks.dispatcher.start();
+    if (config.controller) controller.loop.start();
     return {
       server,
       database,
@@ -239,8 +255,11 @@ export async function createApp(
       webhooks,
       governance,
       deployments,
+      controller,
       async close() {
         await server.close();
+        // Before the database closes: the tick in flight finishes and this server's leases are given up.
+        await controller.loop.stop();
         await webhooks.dispatcher.stop();
         await database.close();
       },

@@ -1,5 +1,5 @@
-// A real server (createApp on a given database, never listening) with a fake clock, the real deployments
-// service and the real rollout controller, driven tick by tick. Only the metrics are scripted: `script` answers
+// A real server (createApp on a given database, never listening) with a fake clock, its deployments service,
+// and a rollout controller built as the server builds its own, driven tick by tick. Only the metrics are scripted: `script` answers
 // each measurement the controller takes.
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -12,7 +12,7 @@ import { createSqlLoggedModelStore } from "../../../src/tracking/sql-logged-mode
 import { createSqlRegistryStore } from "../../../src/registry/sql-registry-store.js";
 import type { RegistryDeps } from "../../../src/registry/registry-deps.js";
 import { createSqlDeploymentStore } from "../../../src/delivery/sql-deployment-store.js";
-import { createDeploymentService, type DeploymentService } from "../../../src/delivery/deployments.js";
+import type { DeploymentService } from "../../../src/delivery/deployments.js";
 import type { DeploymentStore } from "../../../src/delivery/deployment-store.js";
 import type { MetricProvider } from "../../../src/delivery/deployment.js";
 import type { MetricContext, MetricReading } from "../../../src/delivery/controller/metric-source.js";
@@ -70,16 +70,8 @@ export async function startControllerWorld(
   const audit = createAuditLog(clock);
   const registryStore = createSqlRegistryStore(createSqlLoggedModelStore());
   const store = createSqlDeploymentStore();
-  const deployments = createDeploymentService({
-    database: app.database,
-    store,
-    registry: registryStore,
-    governance: app.governance.promotions,
-    access: app.governance.access,
-    audit,
-    outbox: app.webhooks.outbox,
-    clock,
-  });
+  // The server's own loop is off (FLOWGATE_CONTROLLER=off); this one is driven by the test.
+  const deployments = app.deployments;
   const registry: RegistryDeps = {
     database: app.database,
     store: registryStore,

@@ -2,13 +2,11 @@
 // resume,abort}. Each answers the deployment as it is after the action.
 import type { RouteSchema } from "../../openapi/route-schema.js";
 import { bool, message, str } from "../../openapi/wire-schema.js";
+import { DEPLOYMENT_VIEW } from "./deployments.js";
 
 const NAME = message({ name: str("The deployment's name.") }, ["name"]);
 const REASON = str("Why (required; kept in the audit log and shown with the rollout).");
-const DEPLOYMENT = message(
-  { deployment: { type: "object", description: "The DeploymentView after the action." } },
-  ["deployment"],
-);
+const DEPLOYMENT = message({ deployment: DEPLOYMENT_VIEW }, ["deployment"]);
 
 export const promoteDeployment: RouteSchema = {
   summary:
