@@ -6,11 +6,13 @@ import { parseCondition } from "./condition.js";
 import {
   arrayAt,
   durationAt,
+  headerNameAt,
   httpUrlAt,
   integerAt,
   nameAt,
   objectAt,
   oneOfAt,
+  recordAt,
   refuse,
   stringAt,
 } from "./spec-values.js";
@@ -72,10 +74,14 @@ function providerAt(field: string, v: unknown): MetricProvider {
   const o = objectAt(at, body, ["url", "jsonPath", "timeoutSeconds", "headers"], ["url"]);
   let headers: Record<string, string> | undefined;
   if (o.headers !== undefined) {
-    const h = objectAt(`${at}.headers`, o.headers, Object.keys(o.headers as object));
+    const entries = Object.entries(recordAt(`${at}.headers`, o.headers));
+    if (entries.length > 20) throw refuse(`${at}.headers`, "must have at most 20 headers");
     headers = {};
-    for (const [k, value] of Object.entries(h)) {
-      if (typeof value !== "string") throw refuse(`${at}.headers.${k}`, "must be a string", value);
+    for (const [k, value] of entries) {
+      headerNameAt(`${at}.headers`, k);
+      if (typeof value !== "string" || value.length > 4000) {
+        throw refuse(`${at}.headers.${k}`, "must be a string of at most 4000 characters", value);
+      }
       headers[k] = value;
     }
   }

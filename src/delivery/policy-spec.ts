@@ -2,9 +2,9 @@
 // written, so serving only ever receives values that satisfy it (a bad threshold never reaches traffic).
 import { Ajv } from "ajv";
 import type { DeploymentPolicy } from "./deployment.js";
-import { integerAt, objectAt, refuse, stringAt } from "./spec-values.js";
+import { integerAt, objectAt, recordAt, refuse, stringAt } from "./spec-values.js";
 
-// One instance for every policy: schemas are compiled per write and not kept (no $id, no caching by key).
+// One instance for every policy: each schema is compiled for its write and removed after it.
 const ajv = new Ajv({
   allErrors: false,
   strict: false,
@@ -14,7 +14,7 @@ const ajv = new Ajv({
 });
 
 function valuesAt(field: string, v: unknown): Record<string, unknown> {
-  const o = objectAt(field, v, Object.keys((v as object | null) ?? {}));
+  const o = recordAt(field, v);
   if (JSON.stringify(o).length > 64 * 1024) throw refuse(field, "must be at most 64 KiB of JSON");
   return o;
 }
@@ -31,9 +31,14 @@ export function parsePolicy(field: string, v: unknown): DeploymentPolicy {
     } catch (err) {
       throw refuse(`${field}.schema`, `is not a valid JSON Schema: ${(err as Error).message.slice(0, 200)}`);
     }
-    if (!validate(values)) {
-      const why = ajv.errorsText(validate.errors, { dataVar: "values" }).slice(0, 300);
-      throw refuse(`${field}.values`, `do not satisfy ${field}.schema: ${why}`);
+    try {
+      if (!validate(values)) {
+        const why = ajv.errorsText(validate.errors, { dataVar: "values" }).slice(0, 300);
+        throw refuse(`${field}.values`, `do not satisfy ${field}.schema: ${why}`);
+      }
+    } finally {
+      // Ajv keeps every compiled schema; one per written spec would never be let go.
+      ajv.removeSchema(schema);
     }
     policy.schema = schema;
   }

@@ -35,6 +35,12 @@ export function objectAt(
   return o;
 }
 
+/** A JSON object with any keys (a map such as policy values or request headers). */
+export function recordAt(field: string, v: unknown): Fields {
+  if (typeof v !== "object" || v === null || Array.isArray(v)) throw refuse(field, "must be an object", v);
+  return v as Fields;
+}
+
 /** An object with exactly one of `keys` (a tagged union such as a strategy or a canary step). */
 export function oneOfAt(field: string, v: unknown, keys: readonly string[]): [string, unknown] {
   const o = objectAt(field, v, keys);

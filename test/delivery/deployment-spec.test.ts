@@ -258,6 +258,18 @@ describe("deployment spec", () => {
       /timeoutSeconds must be an integer from 1 to 60/,
     );
     refuses(
+      provider({ web: { url: "https://x", headers: null } }),
+      /provider\.web\.headers must be an object/,
+    );
+    refuses(
+      provider({ web: { url: "https://x", headers: { a: 1 } } }),
+      /provider\.web\.headers\.a must be a string/,
+    );
+    refuses(
+      provider({ web: { url: "https://x", headers: { "bad header": "v" } } }),
+      /headers must be an HTTP header name/,
+    );
+    refuses(
       provider({ serving: { metric: "error_rate" }, web: { url: "https://x" } }),
       /provider must have exactly one of serving, prometheus, web/,
     );
@@ -279,6 +291,8 @@ describe("deployment spec", () => {
       /decision\.threshold must name a number in spec\.policy\.values/,
     );
     refuses(policy({ values: [] }), /spec\.policy\.values must be an object/);
+    refuses(policy({ values: null }), /spec\.policy\.values must be an object \(got null\)/);
+    refuses(policy({ schema: null, values: {} }), /spec\.policy\.schema must be an object/);
   });
 
   it("checks warm, shadow, sticky keys and the blue/green fields", () => {
