@@ -1,8 +1,12 @@
 // The deployment's serving metrics over the last minutes, per version (req/s, p50 and p99 latency, error
 // rate) and for the shadow (label agreement), polled every 2 s so the charts move while a rollout runs. The
-// table above them gives the latest window's numbers in words.
-import type { DeploymentMetrics, ShadowPoint, VersionPoint } from "../api/deployments-api";
-import { getMetrics } from "../api/deployments-api";
+// table above them gives the last complete bucket's numbers in words.
+import {
+  getMetrics,
+  type DeploymentMetrics,
+  type ShadowPoint,
+  type VersionPoint,
+} from "../api/deployments-api";
 import { formatNumber } from "../lib/format";
 import { usePolling } from "../lib/use-polling";
 import { LineChart, type Series } from "./charts";
@@ -10,22 +14,24 @@ import { Empty, ErrorState } from "./states";
 import { versionColor } from "./traffic-split";
 
 const WINDOW_MS = 10 * 60_000;
-const STEP_SECONDS = 5;
+const STEP_SECONDS = 2;
 const POLL_MS = 2000;
 
 const errorRate = (p: { requests: number; errors: number }) =>
   p.requests > 0 ? (100 * p.errors) / p.requests : 0;
 const agreement = (p: ShadowPoint) => (p.compared > 0 ? (100 * p.agreed) / p.compared : Number.NaN);
 
+/** One line per version; `faded` draws it in the version's colour, lighter (p50 beside the same version's p99). */
 function perVersion(
   metrics: DeploymentMetrics,
   now: number,
   value: (p: VersionPoint) => number,
   suffix = "",
+  faded = false,
 ): Series[] {
   return metrics.series.map((s) => ({
     label: `v${s.version} (${s.role})${suffix}`,
-    color: versionColor(s.version),
+    color: `${versionColor(s.version)}${faded ? "80" : ""}`,
     points: s.points.map((p) => ({ x: Math.round((p.t - now) / 1000), y: value(p) })),
   }));
 }
@@ -34,7 +40,7 @@ function Latest({ metrics }: { metrics: DeploymentMetrics }) {
   const shadow = metrics.shadow.at(-1);
   return (
     <table className="grid compact latest-metrics">
-      <caption>Latest window</caption>
+      <caption>Last {STEP_SECONDS} seconds</caption>
       <thead>
         <tr>
           <th scope="col">Version</th>
@@ -87,7 +93,16 @@ export function DeploymentCharts({ name }: { name: string }) {
   const state = usePolling(
     async () => {
       const now = Date.now();
-      return { now, metrics: await getMetrics(name, now - WINDOW_MS, STEP_SECONDS) };
+      const metrics = await getMetrics(name, now - WINDOW_MS, STEP_SECONDS);
+      // The bucket still filling would show a fraction of the traffic as a drop: only complete ones count.
+      const complete = (p: { t: number }) => p.t + STEP_SECONDS * 1000 <= now;
+      return {
+        now,
+        metrics: {
+          series: metrics.series.map((s) => ({ ...s, points: s.points.filter(complete) })),
+          shadow: metrics.shadow.filter(complete),
+        },
+      };
     },
     [name],
     POLL_MS,
@@ -118,7 +133,7 @@ export function DeploymentCharts({ name }: { name: string }) {
           title="Latency p50 / p99 (ms)"
           xLabel={x}
           series={[
-            ...perVersion(metrics, now, (p) => p.p50, " p50"),
+            ...perVersion(metrics, now, (p) => p.p50, " p50", true),
             ...perVersion(metrics, now, (p) => p.p99, " p99"),
           ]}
         />
