@@ -69,6 +69,8 @@ export class DeploymentHost {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private offered = false;
+  /** Wakes an apply waiting for versions to load: a newer snapshot (say, a rollback) must not wait for them. */
+  private newerOffered: (() => void) | undefined;
   private readonly recorder = new ObservationRecorder();
   readonly shadow: ShadowMirror;
   /** Resolves when the first snapshot is being served. */
@@ -97,6 +99,7 @@ export class DeploymentHost {
   offer(snapshot: RoutingSnapshot): Promise<void> {
     this.offered = true;
     this.desired = snapshot;
+    this.newerOffered?.();
     this.applying ??= this.drain();
     return this.applying;
   }
@@ -155,9 +158,18 @@ export class DeploymentHost {
     for (const version of keep) this.startLoading(snapshot.model, version);
     // Only the versions that take requests must be ready before the swap; the shadow and warm ones join when
     // they are (a rollback to a warm version never waits for a new shadow to load).
+    const loads = mustServe.map((v) => this.pool.get(key(snapshot.model, v)) as Promise<HostedModel>);
+    const superseded = new Promise<"superseded">((resolve) => {
+      this.newerOffered = () => resolve("superseded");
+    });
+    const all = Promise.all(loads);
+    all.catch(() => undefined); // a superseded snapshot's failed load is logged by startLoading
+    const outcome = await Promise.race([all, superseded]);
+    this.newerOffered = undefined;
+    if (outcome === "superseded") return; // the loads go on in the background; the newer snapshot goes first
     const routable = new Map<string, HostedModel>();
-    for (const version of mustServe) {
-      const model = await (this.pool.get(key(snapshot.model, version)) as Promise<HostedModel>);
+    for (const [i, version] of mustServe.entries()) {
+      const model = outcome[i] as HostedModel;
       if (!model.runtime.ready() && !model.runtime.recovering()) {
         throw new FlowgateError(
           "TEMPORARILY_UNAVAILABLE",

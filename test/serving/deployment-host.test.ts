@@ -104,7 +104,9 @@ describe("serving a deployment", () => {
           "x-request-id": `loading-${whileLoading.length}`,
         });
         assert.equal(answer.status, 200);
-        if (!done) whileLoading.push(answer.headers.get("x-flowgate-version"));
+        // Still revision 1 after the answer arrived: revision 1 routed it (the served revision only moves on).
+        if (serving.host.current()?.revision === 1)
+          whileLoading.push(answer.headers.get("x-flowgate-version"));
       }
       assert.ok(whileLoading.length > 0, "requests were answered while version 2 loaded");
       assert.deepEqual(new Set(whileLoading), new Set([versions.good]));
@@ -151,6 +153,18 @@ describe("serving a deployment", () => {
       const afterChange = await post(`${serving.address}/invocations`, ROW);
       assert.equal(afterChange.json.predictions[0].threshold, 0.2);
       assert.equal(serving.models.find(MODEL, versions.policy), model, "the same loaded model answered");
+
+      // A snapshot offered while another's versions load (a rollback during a rollout) does not wait for them.
+      void serving.host.offer(
+        snapshot(12, { routes: [{ version: versions.slow, weight: 100, role: "primary" }] }),
+      );
+      await serving.host.offer(snapshot(13, { routes, policy: { values: { threshold: 0.2 } } }));
+      assert.equal(serving.host.current()?.revision, 13);
+      assert.equal(serving.models.find(MODEL, versions.slow), undefined, "version slow was still loading");
+      assert.equal(
+        (await post(`${serving.address}/invocations`, ROW)).headers.get("x-flowgate-version"),
+        versions.policy,
+      );
     } finally {
       await serving.stop();
     }
