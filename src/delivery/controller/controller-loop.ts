@@ -99,7 +99,9 @@ export class ControllerLoop {
     const measurements = await this.measure(active, now);
     const requests = await this.requestsSince(active, now);
     const result = step(spec, state, { measurements, ...(requests !== undefined ? { requests } : {}) }, now);
-    if (result.state === state) return [];
+    // Nothing measured and nothing moved: no write (a write per second would wake every routing long-poll
+    // and make a person's action race the loop for the state's version).
+    if (result.actions.length === 0 && unchanged(state, result.state)) return [];
     const stored = await this.store(active, result);
     if (stored === undefined) return [];
     for (const a of result.actions)
@@ -233,4 +235,9 @@ export class ControllerLoop {
       ctx,
     );
   }
+}
+
+/** The same state but for when it was computed. */
+function unchanged(a: RolloutState, b: RolloutState): boolean {
+  return JSON.stringify({ ...a, updatedAt: 0 }) === JSON.stringify({ ...b, updatedAt: 0 });
 }

@@ -154,6 +154,17 @@ for (const backend of BACKENDS) {
       ]);
     });
 
+    it("writes no state while a rollout waits at a pause with nothing to measure", async () => {
+      await world.deployments.create(ctx, {
+        spec: canary("waiting", [{ setWeight: 10 }, { pause: {} }]),
+        reason: "v2",
+      });
+      await ticks(1);
+      const version = (await world.store.getState(world.app.database.db, "waiting"))?.version;
+      await ticks(10);
+      assert.equal((await world.store.getState(world.app.database.db, "waiting"))?.version, version);
+    });
+
     it("records an abort with no rollout running and changes nothing", async () => {
       await world.deployments.create(ctx, {
         spec: { name: "steady", model: "fraud-detector", primary: "1" },
