@@ -6,7 +6,13 @@ import assert from "node:assert/strict";
 import { BACKENDS } from "../support/backends.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
 import { registerVersion } from "../governance/registry-fixture.js";
-import { adminHeaders, startAuthServer, userWithRole } from "../governance/auth-support.js";
+import {
+  adminHeaders,
+  basic,
+  startAuthServer,
+  STRONG_PASSWORD,
+  userWithRole,
+} from "../governance/auth-support.js";
 
 const D = "/api/flowgate/v1/deployments";
 
@@ -444,6 +450,44 @@ describe("deployments API permissions", () => {
       200,
     );
     assert.equal((await call(server, "GET", `${D}/fraud/routing`, {}, serving)).status, 200);
+  });
+
+  it("lists and shows a scoped reader only the deployments of models they may read", async () => {
+    await registerVersion(server, "secret", 1);
+    const hidden = await call(
+      server,
+      "POST",
+      D,
+      { spec: { name: "hidden", model: "secret", primary: "1" }, reason: "r" },
+      adminHeaders,
+    );
+    assert.equal(hidden.status, 200, JSON.stringify(hidden.body));
+    await call(
+      server,
+      "POST",
+      "/api/flowgate/v1/users",
+      { username: "sam", password: STRONG_PASSWORD },
+      adminHeaders,
+    );
+    const granted = await call(
+      server,
+      "POST",
+      "/api/flowgate/v1/users/sam/grants",
+      { role: "reader", scope_type: "registered_model", scope_id: "fraud" },
+      adminHeaders,
+    );
+    assert.equal(granted.status, 200, JSON.stringify(granted.body));
+    const sam = basic("sam", STRONG_PASSWORD);
+    const list = await call(server, "GET", D, { max_results: 1 }, sam);
+    assert.deepEqual(
+      list.body.deployments.map((d: { name: string }) => d.name),
+      ["fraud"],
+    );
+    const rest = await call(server, "GET", D, { max_results: 1, page_token: list.body.nextPageToken }, sam);
+    assert.deepEqual(rest.body.deployments, []);
+    assert.equal(rest.body.nextPageToken, undefined);
+    assert.equal((await call(server, "GET", `${D}/hidden`, {}, sam)).status, 403);
+    assert.equal((await call(server, "GET", `${D}/hidden/routing`, {}, sam)).status, 403);
   });
 
   it("refuses an ml-engineer giving a version traffic in a protected deployment, as a promotion", async () => {
