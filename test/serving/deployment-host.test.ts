@@ -98,10 +98,11 @@ describe("serving a deployment", () => {
       let done = false;
       void applied.then(() => (done = true));
       const whileLoading: (string | null)[] = [];
+      let sent = 0;
       while (!done) {
         const answer = await post(`${serving.address}/invocations`, ROW, {
           "content-type": "application/json",
-          "x-request-id": `loading-${whileLoading.length}`,
+          "x-request-id": `loading-${++sent}`,
         });
         assert.equal(answer.status, 200);
         // Still revision 1 after the answer arrived: revision 1 routed it (the served revision only moves on).
@@ -207,6 +208,25 @@ describe("serving a deployment", () => {
       assert.ok((slow?.shadow?.latencyMs.p50 ?? 0) >= 300);
       assert.equal(slow?.versions[0]?.requests, 3);
       assert.equal(slow?.versions[0]?.errors, 0);
+
+      // A failing answer names the version that failed, and the window counts it as that version's error.
+      await serving.host.offer(
+        snapshot(22, { routes: [{ version: versions.bad_canary, weight: 100, role: "canary" }] }),
+      );
+      const failing = {
+        dataframe_split: { ...ROW.dataframe_split, data: [[5.0, 3.5, 1.4, 0.2]] },
+      };
+      const failed = await post(`${serving.address}/invocations`, failing);
+      assert.equal(failed.status, 500);
+      assert.equal(failed.headers.get("x-flowgate-version"), versions.bad_canary);
+      const oip = await post(`${serving.address}/v2/models/${MODEL}/infer`, {
+        inputs: [{ name: "input", shape: [1, 4], datatype: "FP64", data: [5.1, 3.5, 1.4, 0.2] }],
+      });
+      assert.equal(oip.status, 200, oip.text);
+      assert.equal(oip.headers.get("x-flowgate-version"), versions.bad_canary);
+      assert.equal(oip.json.model_version, versions.bad_canary);
+      const canary = serving.host.takeWindow("test")?.versions.find((v) => v.version === versions.bad_canary);
+      assert.deepEqual([canary?.role, canary?.requests, canary?.errors], ["canary", 2, 1]);
     } finally {
       await serving.stop();
     }
