@@ -4,6 +4,11 @@ import Table from "cli-table3";
 import type { CanaryStep, DeploymentRevision, RolloutState, Strategy } from "../../delivery/deployment.js";
 import type { DeploymentView } from "../../sdk/deployment-types.js";
 
+/** A table, coloured only on a terminal: a pipe or a file gets plain text. */
+function table(options: ConstructorParameters<typeof Table>[0] = {}): InstanceType<typeof Table> {
+  return new Table(process.stdout.isTTY ? options : { ...options, style: { head: [], border: [] } });
+}
+
 const iso = (ms: number): string => new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
 
 function stepText(step: CanaryStep): string {
@@ -61,7 +66,7 @@ function analysesText(state: RolloutState): string[] {
 /** The deployment as `get` and `status` show it. */
 export function deploymentText(view: DeploymentView): string {
   const r = view.routing;
-  const t = new Table();
+  const t = table();
   t.push(
     { deployment: `${view.name} (model ${view.model}, revision ${view.revision})` },
     { status: progressText(view) },
@@ -75,12 +80,16 @@ export function deploymentText(view: DeploymentView): string {
   if (view.spec.policy !== undefined) t.push({ policy: JSON.stringify(view.spec.policy.values) });
   for (const line of analysesText(view.status)) t.push({ analysis: line });
   if (view.status.message !== undefined) t.push({ message: view.status.message });
+  const allowed = Object.entries(view.allowed)
+    .filter(([, a]) => a.ok)
+    .map(([action]) => action);
+  t.push({ actions: allowed.length === 0 ? "none now" : allowed.join(", ") });
   t.push({ updated: `${iso(view.updatedAt)} by ${view.updatedBy}` });
   return t.toString();
 }
 
 export function deploymentsTable(views: readonly DeploymentView[]): string {
-  const t = new Table({ head: ["name", "model", "revision", "status", "routes", "shadow", "updated"] });
+  const t = table({ head: ["name", "model", "revision", "status", "routes", "shadow", "updated"] });
   for (const v of views) {
     t.push([
       v.name,
