@@ -216,22 +216,32 @@ for (const backend of BACKENDS) {
       assert.match(await third.innerText(), /\/strategy/);
     });
 
+    it("promotes the paused canary with a reason; the controller makes it the primary", async () => {
+      await page.getByRole("button", { name: "Promote", exact: true }).click();
+      await page.getByLabel("Reason").fill("Canary error rate 0 for a full step");
+      await page.getByLabel("Skip the remaining steps (full promotion)").check();
+      await page.getByRole("button", { name: "Confirm promote" }).click();
+      await page.getByRole("img", { name: "Traffic split: version 3 (primary) 100%" }).waitFor();
+      const { deployment } = await api("GET", `${DEPLOYMENTS}/fraud`);
+      assert.equal(deployment.spec.primary, "3");
+    });
+
     it("rolls back with one click and a reason, which writes a new revision", async () => {
+      const before = (await api("GET", `${DEPLOYMENTS}/fraud`)).deployment.revision as number;
       await page.getByRole("button", { name: "Roll back", exact: true }).click();
-      await page.getByLabel("Reason").fill("Canary looks wrong in the dashboards");
+      await page.getByLabel("Reason").fill("Version 3 looks wrong in the dashboards");
       await page.getByRole("button", { name: "Confirm roll back" }).click();
-      await page.getByRole("status").filter({ hasText: "Rolled back: revision 4" }).waitFor();
       await page
-        .locator("table.revisions tr", { hasText: "Canary looks wrong in the dashboards" })
+        .getByRole("status")
+        .filter({ hasText: `Rolled back: revision ${before + 1} sends all live traffic to version 2.` })
+        .waitFor();
+      await page
+        .locator("table.revisions tr", { hasText: "Version 3 looks wrong in the dashboards" })
         .filter({ hasText: "current" })
         .waitFor();
       const { deployment } = await api("GET", `${DEPLOYMENTS}/fraud`);
-      assert.equal(deployment.revision, 4);
-      assert.deepEqual(
-        deployment.routing.routes.map((r: { weight: number }) => r.weight),
-        [100],
-        "one version takes all live traffic",
-      );
+      assert.equal(deployment.revision, before + 1);
+      assert.deepEqual(deployment.routing.routes, [{ version: "2", weight: 100, role: "primary" }]);
       await shot("after-rollback");
     });
 

@@ -36,8 +36,14 @@ function perVersion(
   }));
 }
 
+/** The newest complete bucket, with only what served in it (a canary rolled back minutes ago is not "now"). */
 function Latest({ metrics }: { metrics: DeploymentMetrics }) {
-  const shadow = metrics.shadow.at(-1);
+  const last = Math.max(...metrics.series.map((s) => s.points.at(-1)?.t ?? 0), metrics.shadow.at(-1)?.t ?? 0);
+  const shadow = metrics.shadow.at(-1)?.t === last ? metrics.shadow.at(-1) : undefined;
+  const rows = metrics.series.flatMap((s) => {
+    const p = s.points.at(-1);
+    return p?.t === last ? [{ ...s, p }] : [];
+  });
   return (
     <table className="grid compact latest-metrics">
       <caption>Last {STEP_SECONDS} seconds</caption>
@@ -53,22 +59,19 @@ function Latest({ metrics }: { metrics: DeploymentMetrics }) {
         </tr>
       </thead>
       <tbody>
-        {metrics.series.map((s) => {
-          const p = s.points.at(-1);
-          return (
-            <tr key={`${s.version}-${s.role}`}>
-              <td>
-                <i className="swatch" style={{ background: versionColor(s.version) }} />v{s.version}
-              </td>
-              <td>{s.role}</td>
-              <td className="num">{p ? formatNumber(p.rps) : "–"}</td>
-              <td className="num">{p ? formatNumber(p.p50) : "–"}</td>
-              <td className="num">{p ? formatNumber(p.p99) : "–"}</td>
-              <td className="num">{p ? `${formatNumber(errorRate(p))}%` : "–"}</td>
-              <td className="muted">–</td>
-            </tr>
-          );
-        })}
+        {rows.map(({ p, ...s }) => (
+          <tr key={`${s.version}-${s.role}`}>
+            <td>
+              <i className="swatch" style={{ background: versionColor(s.version) }} />v{s.version}
+            </td>
+            <td>{s.role}</td>
+            <td className="num">{formatNumber(p.rps)}</td>
+            <td className="num">{formatNumber(p.p50)}</td>
+            <td className="num">{formatNumber(p.p99)}</td>
+            <td className="num">{`${formatNumber(errorRate(p))}%`}</td>
+            <td className="muted">–</td>
+          </tr>
+        ))}
         {shadow && (
           <tr>
             <td>shadow</td>
@@ -99,7 +102,9 @@ export function DeploymentCharts({ name }: { name: string }) {
       return {
         now,
         metrics: {
-          series: metrics.series.map((s) => ({ ...s, points: s.points.filter(complete) })),
+          series: metrics.series
+            .map((s) => ({ ...s, points: s.points.filter(complete) }))
+            .filter((s) => s.points.length > 0),
           shadow: metrics.shadow.filter(complete),
         },
       };
