@@ -70,11 +70,12 @@ export function durationMs(d: string | number): number {
   return n * unit;
 }
 
+/** A new analysis; its first measurement is due at `firstAt`. */
 export function startAnalysis(
   template: string,
   background: boolean,
   stepIndex: number | undefined,
-  now: number,
+  firstAt: number,
 ): RunningAnalysis {
   return {
     template,
@@ -86,7 +87,7 @@ export function startAnalysis(
     inconclusive: 0,
     error: 0,
     consecutiveErrors: 0,
-    nextAt: now,
+    nextAt: firstAt,
     phase: "Running",
   };
 }

@@ -40,6 +40,9 @@ export interface ControllerLoopDeps {
   tickMs?: number;
 }
 
+/** Serving reports a window every second; this covers a few of them even for a 1 s interval. */
+const MIN_LOOKBACK_MS = 5000;
+
 export class ControllerLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -138,8 +141,9 @@ export class ControllerLoop {
           model: spec.model,
           primary: spec.primary,
           canary: versionUnderTest(spec),
-          // The trailing interval: what happened since the previous measurement was due.
-          fromMs: now - intervalMs(template),
+          // The trailing interval, and at least the last few seconds: a serving window reported a little
+          // after it ended is still counted by the next measurement instead of falling between two.
+          fromMs: now - Math.max(intervalMs(template), MIN_LOOKBACK_MS),
           toMs: now,
         };
         return [

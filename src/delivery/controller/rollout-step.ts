@@ -5,6 +5,7 @@
 import type { AnalysisTemplate, CanaryStrategy, DeploymentSpec, RolloutState } from "../deployment.js";
 import {
   durationMs,
+  intervalMs,
   judge,
   record,
   startAnalysis,
@@ -154,7 +155,7 @@ function canaryStep(
   if (s.pausedBy !== undefined && s.pausedBy !== "step") return { state: s, actions };
   const maxWeight = canary.maxWeight ?? 100;
   while (s.stepIndex < canary.steps.length) {
-    s = withBackgroundAnalysis(canary, s, now);
+    s = withBackgroundAnalysis(spec, canary, s, now);
     const current = canary.steps[s.stepIndex];
     if (current === undefined) break;
     if ("setWeight" in current) {
@@ -187,7 +188,7 @@ function canaryStep(
         ...s,
         analyses: [
           ...s.analyses,
-          ...current.analysis.templates.map((t) => startAnalysis(t, false, index, now)),
+          ...current.analysis.templates.map((t) => begin(spec, t, false, index, now)),
         ],
       };
       break;
@@ -203,14 +204,40 @@ function canaryStep(
 }
 
 /** Background analysis runs from `startingStep` until the rollout ends. */
-function withBackgroundAnalysis(canary: CanaryStrategy, s: RolloutState, now: number): RolloutState {
+function withBackgroundAnalysis(
+  spec: DeploymentSpec,
+  canary: CanaryStrategy,
+  s: RolloutState,
+  now: number,
+): RolloutState {
   const bg = canary.analysis;
   if (bg === undefined || s.stepIndex < (bg.startingStep ?? 0) || s.analyses.some((a) => a.background))
     return s;
   return {
     ...s,
-    analyses: [...s.analyses, ...bg.templates.map((t) => startAnalysis(t, true, undefined, now))],
+    analyses: [...s.analyses, ...bg.templates.map((t) => begin(spec, t, true, undefined, now))],
   };
+}
+
+/**
+ * Starts an analysis whose first measurement comes one interval later, so the version under test has served
+ * under its new weight (serving follows a routing change within a second and reports every second) before it
+ * is judged; measuring at once would judge the traffic of the previous weight, or none.
+ */
+function begin(
+  spec: DeploymentSpec,
+  name: string,
+  background: boolean,
+  stepIndex: number | undefined,
+  now: number,
+): RunningAnalysis {
+  const template = templateOf(spec, name);
+  return startAnalysis(
+    name,
+    background,
+    stepIndex,
+    now + (template !== undefined ? intervalMs(template) : 0),
+  );
 }
 
 function advance(s: RolloutState, now: number): RolloutState {

@@ -77,7 +77,8 @@ for (const backend of BACKENDS) {
         { setWeight: 50 },
       ]);
       await world.deployments.create(ctx, { spec, reason: "ship v2" });
-      await ticks(3);
+      // The analysis measures one interval (10 s) after it starts.
+      await ticks(12);
       const view = await world.deployments.get(ctx, "healthy");
       assert.equal(view.revision, 2);
       assert.equal(view.spec.primary, "2");
@@ -102,8 +103,8 @@ for (const backend of BACKENDS) {
         }),
         reason: "try v2",
       });
-      // failureLimit 1: two failed measurements, 10 s apart.
-      await ticks(12);
+      // failureLimit 1: two failed measurements, 10 s apart, the first one interval after the analysis starts.
+      await ticks(25);
       const view = await world.deployments.get(ctx, "failing");
       assert.equal(view.revision, 1);
       assert.equal(view.status.phase, "Degraded");

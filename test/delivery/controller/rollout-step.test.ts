@@ -108,9 +108,10 @@ describe("a canary rollout", () => {
   it("promotes a healthy canary after exactly its steps: 10% for the pause, then 50% through the analysis", () => {
     const r = new Rollout(canarySpec(), healthy);
     const ticks = r.run((x) => x.promoted());
-    // t=0 setWeight 10 and the pause starts; t=60 s the pause ends, 50% and the analysis starts; t=61 s
-    // its one measurement passes and the canary is promoted.
-    assert.equal(ticks, 62);
+    // t=0 setWeight 10 and the pause starts; t=60 s the pause ends, 50% and the analysis starts; t=70 s,
+    // one interval later, its one measurement passes and the canary is promoted.
+    assert.equal(ticks, 71);
+    assert.equal(r.weights.filter((w) => w === 50).length, 10);
     assert.deepEqual([...new Set(r.weights)], [10, 50, 100]);
     assert.equal(r.weights.filter((w) => w === 10).length, 60);
     const promote = r.actions.find((a) => a.kind === "promote");
@@ -276,7 +277,7 @@ describe("a canary rollout", () => {
     assert.equal(r.state.canaryWeight, 10);
     assert.equal(r.state.pausedBy, "user");
     r.act({ kind: "resume", reason: "fine" });
-    r.run((x) => x.promoted(), 10);
+    r.run((x) => x.promoted(), 20);
     assert.ok(r.promoted());
     assert.deepEqual(r.webhooks(), ["PAUSED", "RESUMED"]);
   });
