@@ -16,7 +16,7 @@ from mlflow.exceptions import MlflowException, RestException
 from sklearn.datasets import load_iris
 from sklearn.linear_model import LogisticRegression
 
-from conftest import MLFLOW_MAJOR, ROOT, _free_port
+from conftest import AUTH_ADMIN, MLFLOW_MAJOR, ROOT, _free_port
 
 MODEL = "fraud-detector"
 MLFLOW_CLI = str(Path(sys.executable).parent / "mlflow")
@@ -163,6 +163,38 @@ def test_what_the_target_cannot_do_is_said_plainly(deploy_client, versions):
     with pytest.raises(RestException) as missing:
         deploy_client.get_deployment("no-such-deployment")
     assert missing.value.error_code == "RESOURCE_DOES_NOT_EXIST"
+
+
+def test_the_mlflow_client_s_credentials_sign_the_plugin_s_calls(flowgate_auth, monkeypatch):
+    import mlflow
+    from mlflow import MlflowClient
+    from mlflow.deployments import get_deploy_client
+
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", flowgate_auth.url)
+    monkeypatch.setenv("MLFLOW_HTTP_REQUEST_MAX_RETRIES", "0")
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN", raising=False)
+    monkeypatch.setenv("MLFLOW_TRACKING_USERNAME", AUTH_ADMIN[0])
+    monkeypatch.setenv("MLFLOW_TRACKING_PASSWORD", AUTH_ADMIN[1])
+    mlflow.set_tracking_uri(flowgate_auth.url)
+    with mlflow.start_run(experiment_id="0") as run:
+        mlflow.log_text("artifact body", "model/MLmodel")
+    registry = MlflowClient(flowgate_auth.url)
+    registry.create_registered_model("auth-model")
+    registry.create_model_version("auth-model", f"{run.info.artifact_uri}/model", run_id=run.info.run_id)
+
+    created = get_deploy_client("flowgate").create_deployment("auth-fraud", "models:/auth-model/1",
+                                                              config={"reason": "first deployment"})
+    assert created["createdBy"] == AUTH_ADMIN[0]
+    token = requests.post(f"{flowgate_auth.url}/api/flowgate/v1/tokens", json={"name": "plugin"},
+                          auth=AUTH_ADMIN, timeout=30).json()["token"]
+    monkeypatch.delenv("MLFLOW_TRACKING_USERNAME")
+    monkeypatch.delenv("MLFLOW_TRACKING_PASSWORD")
+    monkeypatch.setenv("MLFLOW_TRACKING_TOKEN", token)
+    assert get_deploy_client("flowgate").get_deployment("auth-fraud")["spec"]["primary"] == "1"
+    monkeypatch.delenv("MLFLOW_TRACKING_TOKEN")
+    with pytest.raises(RestException) as anonymous:
+        get_deploy_client("flowgate").get_deployment("auth-fraud")
+    assert anonymous.value.error_code == "UNAUTHENTICATED"
 
 
 def test_run_local_serves_the_model_with_flowgate_models_serve_and_predict_scores_there(flowgate, versions, tmp_path):
