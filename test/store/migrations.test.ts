@@ -1,10 +1,13 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { sql } from "kysely";
+import { sql, type Kysely } from "kysely";
 import { BACKENDS } from "../support/backends.js";
 import { openDatabase } from "../../src/store/database.js";
 import { FlowgateError } from "../../src/core/errors.js";
 import { isUniqueViolation } from "../../src/store/db-errors.js";
+import { postgresDialect, sqliteDialect } from "../../src/store/dialect.js";
+import * as nameKeys from "../../src/store/migrations/0007-name-keys.js";
+import * as requestApplied from "../../src/store/migrations/0010-request-applied.js";
 
 for (const backend of BACKENDS) {
   describe(`migrations on ${backend.name}`, () => {
@@ -26,7 +29,6 @@ for (const backend of BACKENDS) {
         await sql`drop index ${sql.raw(`${table}_by_name_key`)}`.execute(db.db);
         await sql`alter table ${sql.table(table)} drop column name_key`.execute(db.db);
       }
-      await sql`delete from kysely_migration where name = '0007-name-keys'`.execute(db.db);
       for (const name of ["Prod Model", "prod model", "ｐｒｏｄ ｍｏｄｅｌ", "other"]) {
         await sql`insert into registered_models (name, creation_timestamp, last_updated_timestamp) values (${name}, 1, 1)`.execute(
           db.db,
@@ -35,9 +37,12 @@ for (const backend of BACKENDS) {
           db.db,
         );
       }
-      await db.close();
-
-      const migrated = await openDatabase(uri);
+      // 0007 itself, run again over them: the migrator would refuse to re-run it under the later migrations.
+      await nameKeys.up(
+        db.db as unknown as Kysely<unknown>,
+        backend.name === "sqlite" ? sqliteDialect : postgresDialect,
+      );
+      const migrated = db;
       const models = await sql<{ name: string; name_key: string | null }>`
         select name, name_key from registered_models order by id`.execute(migrated.db);
       assert.deepEqual(models.rows, [
@@ -62,6 +67,32 @@ for (const backend of BACKENDS) {
         (err: unknown) => isUniqueViolation(err),
       );
       await migrated.close();
+    });
+
+    it("0010 counts the stage and alias requests approved before it as applied when they were decided", async () => {
+      const db = await openDatabase(await backend.freshUri());
+      const executor = db.db as unknown as Kysely<unknown>;
+      await sql`alter table transition_requests drop column applied_at`.execute(executor);
+      for (const [status, decidedAt] of [
+        ["approved", 5],
+        ["pending", null],
+        ["rejected", 7],
+      ] as const) {
+        await sql`insert into transition_requests (model_name, version, target_kind, target, archive_existing, reason, status, requested_by, requested_at, decided_at)
+          values ('m', 1, 'stage', 'Production', 0, 'r', ${status}, 'u', 1, ${decidedAt})`.execute(executor);
+      }
+      await requestApplied.up(executor, backend.name === "sqlite" ? sqliteDialect : postgresDialect);
+      const rows = await sql<{ status: string; applied_at: number | string | null }>`
+        select status, applied_at from transition_requests order by id`.execute(executor);
+      assert.deepEqual(
+        rows.rows.map((r) => [r.status, r.applied_at === null ? null : Number(r.applied_at)]),
+        [
+          ["approved", 5],
+          ["pending", null],
+          ["rejected", null],
+        ],
+      );
+      await db.close();
     });
 
     it("refuses to start on a schema written by a newer Flowgate", async () => {
