@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { BACKENDS } from "../support/backends.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
 import { registerVersion } from "../governance/registry-fixture.js";
+import { adminHeaders, startAuthServer, userWithRole } from "../governance/auth-support.js";
 
 const D = "/api/flowgate/v1/deployments";
 
@@ -98,3 +99,45 @@ for (const backend of BACKENDS) {
     });
   });
 }
+
+describe("rollout actions under auth", () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startAuthServer(BACKENDS[0]!);
+    for (const v of [1, 2]) await registerVersion(server, "fraud", v);
+    const res = await call(
+      server,
+      "POST",
+      D,
+      {
+        spec: {
+          name: "guarded",
+          model: "fraud",
+          primary: "1",
+          strategy: { canary: { version: "2", steps: [{ setWeight: 10 }, { pause: {} }] } },
+        },
+        reason: "canary v2",
+      },
+      adminHeaders,
+    );
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+  });
+  after(async () => server.close());
+
+  it("needs model.transition on the deployment's model: a reader may not abort, an ML engineer may pause", async () => {
+    const reader = await userWithRole(server, "rhea", "reader");
+    const denied = await call(server, "POST", `${D}/guarded/abort`, { reason: "no" }, reader);
+    assert.equal(denied.status, 403);
+    assert.equal(denied.body.error_code, "PERMISSION_DENIED");
+    const engineer = await userWithRole(server, "mia", "ml-engineer");
+    const paused = await call(server, "POST", `${D}/guarded/pause`, { reason: "looking" }, engineer);
+    assert.equal(paused.status, 200, JSON.stringify(paused.body));
+    const [row] = await server.app.database.db
+      .selectFrom("audit_events")
+      .select(["actor", "action"])
+      .where("target_id", "=", "guarded")
+      .where("action", "=", "deployment.pause")
+      .execute();
+    assert.deepEqual(row, { actor: "mia", action: "deployment.pause" });
+  });
+});
