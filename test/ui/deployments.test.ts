@@ -156,6 +156,33 @@ for (const backend of BACKENDS) {
         spec: { ...base, primary: "2" },
         reason: "Version 2 retrained on March data",
       });
+      await api("POST", DEPLOYMENTS, {
+        spec: {
+          name: "ab",
+          model: "fraud-detector",
+          primary: "1",
+          strategy: {
+            abTest: {
+              split: [
+                { version: "1", weight: 50 },
+                { version: "2", weight: 50 },
+              ],
+              sticky: { header: "x-user" },
+              iterations: 10000,
+            },
+          },
+        },
+        reason: "A/B test of version 2",
+      });
+      await api("POST", DEPLOYMENTS, {
+        spec: {
+          name: "bg",
+          model: "fraud-detector",
+          primary: "2",
+          strategy: { blueGreen: { previewVersion: "3" } },
+        },
+        reason: "Blue/green of version 3",
+      });
       replica = report();
       await api("PUT", `${DEPLOYMENTS}/fraud`, { spec: canary, reason: "Canary version 3 at 10%" });
       browser = await launchBrowser();
@@ -173,8 +200,10 @@ for (const backend of BACKENDS) {
       await page.goto(`${server.url}/models/fraud-detector`);
       await page.getByRole("link", { name: "Deployments of fraud-detector" }).click();
       await page.getByRole("heading", { name: "Deployments of fraud-detector" }).waitFor();
-      const row = page.locator("table.deployments tbody tr", { hasText: "fraud-detector" });
-      await row.getByRole("link", { name: "fraud", exact: true }).waitFor();
+      const row = page
+        .locator("table.deployments tbody tr")
+        .filter({ has: page.getByRole("link", { name: "fraud", exact: true }) });
+      await row.waitFor();
       const text = await row.innerText();
       assert.match(text, /version 2/);
       assert.match(text, /v2 90% · v3 10%/);
@@ -252,6 +281,37 @@ for (const backend of BACKENDS) {
       });
       await page.getByRole("img", { name: "Traffic split: version 3 (primary) 100%" }).waitFor();
       await page.locator("table.revisions tr", { hasText: "Version 3 straight to primary" }).waitFor();
+    });
+
+    it("shows an A/B test's split and stickiness, and a blue/green deployment's preview", async () => {
+      await page.goto(`${server.url}/deployments/ab`);
+      await page.getByRole("img", { name: /version 1 \(\w+\) 50%, version 2 \(\w+\) 50%/ }).waitFor();
+      await page
+        .getByText(
+          /^A\/B test: version 1 50%, version 2 50% — sticky by header x-user\. \d+ requests seen of 10000\.$/,
+        )
+        .waitFor();
+      await page.goto(`${server.url}/deployments/bg`);
+      await page.getByRole("img", { name: "Traffic split: version 2 (primary) 100%" }).waitFor();
+      await page.getByText(/^Preview: version 3, only for requests with header \S+$/).waitFor();
+      await page
+        .getByText(/^Blue\/green: preview version 3 takes no live traffic yet; waits to be promoted\./)
+        .waitFor();
+      await shot("blue-green");
+    });
+
+    it("fits a tablet: nothing on the deployment page scrolls the page sideways", async () => {
+      await page.setViewportSize({ width: 800, height: 1000 });
+      await page.goto(`${server.url}/deployments/fraud`);
+      await page.locator("table.revisions").waitFor();
+      await page.locator("figure.chart").first().waitFor();
+      const { scroll, viewport } = await page.evaluate(() => ({
+        scroll: document.documentElement.scrollWidth,
+        viewport: window.innerWidth,
+      }));
+      assert.ok(scroll <= viewport, `the page is ${scroll} px wide in a ${viewport} px viewport`);
+      await shot("page-800");
+      await page.setViewportSize({ width: 1280, height: 800 });
     });
 
     it("disables the actions of a user without rights, with the reason beside them", async () => {

@@ -19,6 +19,7 @@ export type {
   RolloutState,
   Route,
   RoutingSnapshot,
+  StickyKey,
 } from "../../../src/delivery/deployment";
 
 /** The buttons of a deployment page; the server says for each whether the caller may use it now. */

@@ -7,6 +7,7 @@ import type {
   DeploymentSpec,
   Measurement,
   RolloutState,
+  StickyKey,
 } from "../api/deployments-api";
 import { formatNumber, formatTime } from "../lib/format";
 import { PhaseBadge } from "./badges";
@@ -18,6 +19,13 @@ function stepText(step: CanaryStep): string {
       ? "Pause until promoted"
       : `Pause for ${typeof step.pause.duration === "number" ? `${step.pause.duration}s` : step.pause.duration}`;
   return `Analysis: ${step.analysis.templates.join(", ")}`;
+}
+
+function stickyText(key: StickyKey): string {
+  if ("header" in key) return `header ${key.header}`;
+  if ("query" in key) return `query parameter ${key.query}`;
+  if ("jsonField" in key) return `JSON field ${key.jsonField}`;
+  return `cookie ${key.cookie}`;
 }
 
 function providerText(template: AnalysisTemplate | undefined): string | undefined {
@@ -81,8 +89,7 @@ function StrategySummary({ spec, status }: { spec: DeploymentSpec; status: Rollo
     return (
       <p>
         A/B test: {t.split.map((v) => `version ${v.version} ${v.weight}%`).join(", ")}
-        {t.sticky && <> — sticky by {Object.entries(t.sticky).map(([k, v]) => `${k} ${v}`)[0]}</>}.{" "}
-        {status.requestsSeen ?? 0} requests seen
+        {t.sticky && <> — sticky by {stickyText(t.sticky)}</>}. {status.requestsSeen ?? 0} requests seen
         {t.iterations !== undefined && <> of {t.iterations}</>}
         {t.duration !== undefined && <>; ends after {String(t.duration)}</>}.
       </p>
