@@ -11,6 +11,8 @@ const ajv = new Ajv({
   useDefaults: false,
   coerceTypes: false,
   addUsedSchema: false,
+  // A user's schema may name formats this server does not check; that is not worth a line in the server log.
+  logger: false,
 });
 
 function valuesAt(field: string, v: unknown): Record<string, unknown> {
