@@ -300,6 +300,27 @@ for (const backend of BACKENDS) {
       await shot("blue-green");
     });
 
+    it("pauses, resumes and aborts a rollout, each with its reason", async () => {
+      const heading = page.getByRole("heading", { name: /^bg/ });
+      const run = async (button: string, reason: string) => {
+        await page.getByRole("button", { name: button, exact: true }).click();
+        await page.getByLabel("Reason").fill(reason);
+        await page.getByRole("button", { name: `Confirm ${button.toLowerCase()}` }).click();
+      };
+      await run("Pause", "Hold the switch until the marketing push is over");
+      await heading.getByText("Paused").waitFor();
+      await run("Resume", "Marketing push over");
+      await heading.getByText("Progressing").waitFor();
+      await run("Abort", "Preview answers look wrong");
+      await page
+        .getByRole("status")
+        .filter({ hasText: "Aborted: version 2 takes all live traffic" })
+        .waitFor();
+      const { deployment } = await api("GET", `${DEPLOYMENTS}/bg`);
+      assert.equal(deployment.status.phase, "Aborted");
+      assert.deepEqual(deployment.routing.routes, [{ version: "2", weight: 100, role: "primary" }]);
+    });
+
     it("fits a tablet: nothing on the deployment page scrolls the page sideways", async () => {
       await page.setViewportSize({ width: 800, height: 1000 });
       await page.goto(`${server.url}/deployments/fraud`);
