@@ -86,6 +86,17 @@ for (const backend of BACKENDS) {
       assert.deepEqual(woke.shadow, { version: "2", percent: 10 });
     });
 
+    it("answers a long-poll with the same snapshot when nothing changed in time, or when the caller went away", async () => {
+      const { deployments } = server.app;
+      const now = await deployments.routing("shared");
+      assert.equal((await deployments.waitForRouting("shared", now.etag, 300)).etag, now.etag);
+      const gone = new AbortController();
+      const waiting = deployments.waitForRouting("shared", now.etag, 30_000, gone.signal);
+      gone.abort();
+      assert.equal((await waiting).etag, now.etag);
+      assert.notEqual((await deployments.waitForRouting("shared", "stale-etag", 30_000)).etag, "stale-etag");
+    });
+
     it("lands concurrent changes as successive revisions, losing none", async () => {
       await call(server, "POST", D, { spec: spec("busy"), reason: "ship" });
       const writes = [2, 3, 4].map((warm) =>
