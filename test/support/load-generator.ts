@@ -37,7 +37,7 @@ export interface LoadOptions {
   /** The request number `seq` (0, 1, …). */
   request: (seq: number) => LoadRequest;
   keepBodies?: boolean;
-  /** Per request (default 10 s): an answer later than this counts as failed (status 0). */
+  /** Per request (default 30 s): an answer later than this counts as failed (status 0). */
   timeoutMs?: number;
 }
 
@@ -72,7 +72,7 @@ async function send(
       method: "POST",
       headers: { ...JSON_HEADERS, ...req.headers },
       body: req.body,
-      signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
+      signal: AbortSignal.timeout(options.timeoutMs ?? 30_000),
     });
     const text = await r.body.text();
     record.status = r.statusCode;
@@ -143,6 +143,28 @@ export async function runOpenLoad(
   if ("seconds" in options) await sleep(options.seconds * 1000);
   else while (load.sent() < options.total) await sleep(10);
   return load.stop();
+}
+
+/** Closed-loop load: `connections` clients in all, each sending its next request when the last returns, until
+ * `total` were sent. For checks about what answered, not how fast: it goes as fast as the machine allows. */
+export async function runClosedLoad(
+  options: LoadOptions & { connections: number; total: number },
+): Promise<LoadRecord[]> {
+  const targetPools = pools(options.targets, options.connections);
+  const records: LoadRecord[] = [];
+  const started = performance.now();
+  let seq = 0;
+  const client = async (): Promise<void> => {
+    while (seq < options.total) {
+      const mine = seq++;
+      const req = options.request(mine);
+      const target = req.target ?? mine % targetPools.length;
+      records.push(await send(targetPools[target] as Pool, options, mine, target, req, started));
+    }
+  };
+  await Promise.all(Array.from({ length: options.connections }, client));
+  await Promise.all(targetPools.map((p) => p.close()));
+  return records.sort((a, b) => a.seq - b.seq);
 }
 
 export interface SaturationResult {
