@@ -69,6 +69,8 @@ export class DeploymentHost {
   private retryTimer: NodeJS.Timeout | undefined;
   private closed = false;
   private offered = false;
+  /** Snapshots offered so far: a retry of a failed one is moot once a newer one came. */
+  private offers = 0;
   /** Wakes an apply waiting for versions to load: a newer snapshot (say, a rollback) must not wait for them. */
   private newerOffered: (() => void) | undefined;
   private readonly recorder = new ObservationRecorder();
@@ -98,6 +100,7 @@ export class DeploymentHost {
   /** Takes a new snapshot; the newest offered wins, and it is served once its versions are ready. */
   offer(snapshot: RoutingSnapshot): Promise<void> {
     this.offered = true;
+    this.offers++;
     this.desired = snapshot;
     this.newerOffered?.();
     this.applying ??= this.drain();
@@ -139,8 +142,9 @@ export class DeploymentHost {
 
   private scheduleRetry(snapshot: RoutingSnapshot): void {
     clearTimeout(this.retryTimer);
+    const offers = this.offers;
     this.retryTimer = setTimeout(() => {
-      if (this.desired === undefined && !this.closed) void this.offer(snapshot);
+      if (this.offers === offers && !this.closed) void this.offer(snapshot);
     }, this.options.retryMs ?? 5000);
     this.retryTimer.unref();
   }
@@ -259,6 +263,7 @@ export class DeploymentHost {
       }
       this.loaded.delete(k);
       this.pool.delete(k);
+      this.inFlight.delete(model);
       this.options.models.remove(model.name, model.version);
       this.options.logger.info(
         { deployment: this.options.deployment, version: model.version },

@@ -75,7 +75,10 @@ describe("serving a deployment", () => {
     server = await startTestServer(BACKENDS[0] as (typeof BACKENDS)[number]);
     versions = await registerDeliveryModels(server.url, MODEL);
   });
-  after(async () => server.close());
+  let serverClosed = false;
+  after(async () => {
+    if (!serverClosed) await server.close();
+  });
 
   test("a new snapshot is served only once its versions are loaded; until then the previous one answers", async () => {
     const serving = await serve();
@@ -135,6 +138,13 @@ describe("serving a deployment", () => {
 
       const cached = JSON.parse(readFileSync(path.join(root, "deployments", "iris.json"), "utf8"));
       assert.equal(cached.revision, 2);
+
+      // A version that cannot be loaded never takes traffic: the served revision stays as it was.
+      await serving.host.offer(snapshot(3, { routes: [{ version: "999", weight: 100, role: "primary" }] }));
+      assert.equal(serving.host.current()?.revision, 2);
+      const still = await post(`${serving.address}/invocations`, ROW);
+      assert.equal(still.status, 200);
+      assert.notEqual(still.headers.get("x-flowgate-version"), "999");
     } finally {
       await serving.stop();
     }
@@ -291,6 +301,7 @@ describe("serving a deployment", () => {
     await first.stop();
     assert.ok(existsSync(path.join(root, "deployments", "iris.json")));
     await server.close();
+    serverClosed = true;
 
     const serving = await serve();
     try {
