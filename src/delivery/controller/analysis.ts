@@ -10,6 +10,12 @@ export type RunningAnalysis = RolloutState["analyses"][number];
 /** Argo's default: errors in a row tolerated before the analysis is Error. */
 export const DEFAULT_CONSECUTIVE_ERROR_LIMIT = 4;
 
+/**
+ * Measurements kept per analysis (the latest; the counters count them all). A background analysis measuring
+ * every second for days would otherwise make the state, rewritten at each measurement, grow without bound.
+ */
+export const MAX_KEPT_MEASUREMENTS = 1000;
+
 /** A reading taken for a template, with when it was taken. */
 export interface TakenReading {
   template: string;
@@ -104,7 +110,7 @@ export function record(
 ): RunningAnalysis {
   const next: RunningAnalysis = {
     ...analysis,
-    measurements: [...analysis.measurements, m],
+    measurements: [...analysis.measurements, m].slice(-MAX_KEPT_MEASUREMENTS),
     nextAt: m.finishedAt + intervalMs(template),
   };
   switch (m.phase) {

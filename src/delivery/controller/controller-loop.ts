@@ -81,15 +81,19 @@ export class ControllerLoop {
   /** One pass over every active deployment; answers the actions carried out (for tests and logs). */
   async tick(): Promise<ControllerAction[]> {
     const { database, store } = this.deps;
-    const done: ControllerAction[] = [];
-    for (const active of await store.listActive(database.db)) {
-      try {
-        done.push(...(await this.tickOne(active)));
-      } catch (err) {
-        this.deps.logger.error({ err, deployment: active.deployment.name }, "rollout controller step failed");
-      }
-    }
-    return done;
+    // Deployments step side by side: a slow provider (a Prometheus timing out) holds up only its own.
+    const done = await Promise.all(
+      (await store.listActive(database.db)).map((active) =>
+        this.tickOne(active).catch((err: unknown) => {
+          this.deps.logger.error(
+            { err, deployment: active.deployment.name },
+            "rollout controller step failed",
+          );
+          return [];
+        }),
+      ),
+    );
+    return done.flat();
   }
 
   private async tickOne(active: ActiveDeployment): Promise<ControllerAction[]> {

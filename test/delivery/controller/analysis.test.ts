@@ -3,7 +3,12 @@
 import { describe, it } from "node:test";
 import assert from "node:assert/strict";
 import type { AnalysisTemplate } from "../../../src/delivery/deployment.js";
-import { judge, record, startAnalysis } from "../../../src/delivery/controller/analysis.js";
+import {
+  MAX_KEPT_MEASUREMENTS,
+  judge,
+  record,
+  startAnalysis,
+} from "../../../src/delivery/controller/analysis.js";
 import type { MetricReading } from "../../../src/delivery/controller/metric-source.js";
 
 const provider = { serving: { metric: "error_rate" as const } };
@@ -81,5 +86,15 @@ describe("a running analysis", () => {
     assert.equal(a.phase, "Running");
     a = add(a, { value: 0 });
     assert.equal(a.phase, "Successful");
+  });
+
+  it("keeps the latest measurements of a long background analysis and counts them all", () => {
+    const bg: AnalysisTemplate = { name: "t", provider, successCondition: "result < 1" };
+    let a = startAnalysis("t", true, undefined, 0);
+    for (let i = 0; i < MAX_KEPT_MEASUREMENTS + 5; i++)
+      a = record(a, bg, judge(bg, at({ value: i / 10_000 })));
+    assert.equal(a.measurements.length, MAX_KEPT_MEASUREMENTS);
+    assert.equal(a.successful, MAX_KEPT_MEASUREMENTS + 5);
+    assert.equal(a.phase, "Running");
   });
 });
