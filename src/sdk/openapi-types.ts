@@ -9405,6 +9405,1741 @@ export interface paths {
     patch?: never;
     trace?: never;
   };
+  "/api/flowgate/v1/deployments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Deployments, by name, paged; optionally of one model. */
+    get: {
+      parameters: {
+        query?: {
+          max_results?: number | string;
+          /** @description Only deployments of this registered model. */
+          model?: string;
+          page_token?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployments:
+                | {
+                    allowed: {
+                      abort: {
+                        ok: boolean | null;
+                        reason?: string | null;
+                      } | null;
+                      pause: {
+                        ok: boolean | null;
+                        reason?: string | null;
+                      } | null;
+                      promote: {
+                        ok: boolean | null;
+                        reason?: string | null;
+                      } | null;
+                      resume: {
+                        ok: boolean | null;
+                        reason?: string | null;
+                      } | null;
+                      rollback: {
+                        ok: boolean | null;
+                        reason?: string | null;
+                      } | null;
+                    } | null;
+                    createdAt: number | null;
+                    createdBy: string | null;
+                    model: string | null;
+                    name: string | null;
+                    revision: number | null;
+                    routing: {
+                      deployment: string | null;
+                      etag: string | null;
+                      model: string | null;
+                      /** @enum {string|null} */
+                      phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                      policy?: Record<string, never> | null;
+                      preview?: {
+                        header: string | null;
+                        version: string | null;
+                      } | null;
+                      revision: number | null;
+                      routes:
+                        | {
+                            /** @enum {string|null} */
+                            role: "primary" | "canary" | "variant" | null;
+                            version: string | null;
+                            weight: number | null;
+                          }[]
+                        | null;
+                      shadow?: {
+                        percent: number | null;
+                        version: string | null;
+                      } | null;
+                      sticky?: Record<string, never> | null;
+                      warm: string[] | null;
+                    } | null;
+                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                    spec: {
+                      model: string | null;
+                      name: string | null;
+                      primary: string | null;
+                    } | null;
+                    status: {
+                      abortRequested: boolean | null;
+                      analyses: Record<string, never>[] | null;
+                      canaryWeight: number | null;
+                      deployment: string | null;
+                      message?: string | null;
+                      pausedAt?: number | null;
+                      pausedBy?: string | null;
+                      pauseReason?: string | null;
+                      /** @enum {string|null} */
+                      phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                      promoteRequested?: string | null;
+                      requestsSeen?: number | null;
+                      revision: number | null;
+                      stepIndex: number | null;
+                      stepStartedAt: number | null;
+                      updatedAt: number | null;
+                      version: number | null;
+                    } | null;
+                    updatedAt: number | null;
+                    updatedBy: string | null;
+                  }[]
+                | null;
+              nextPageToken?: string | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a deployment (revision 1) from a DeploymentSpec.
+     * @description Version references are pinned to numbers when written. Giving a version live traffic is a promotion to deployment:<name> under the model's promotion policy.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept with the revision and in the audit log). */
+            reason: string | null;
+            /** @description The DeploymentSpec. */
+            spec: Record<string, never> | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One deployment. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    /** Change a deployment: a new revision (with its diff), unless the spec is unchanged. */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Refuse (INVALID_STATE) unless the deployment is still at this revision. */
+            expectedRevision?: number | string | null;
+            /** @description Why (required; kept with the revision and in the audit log). */
+            reason: string | null;
+            spec: Record<string, never> | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    /** Delete a deployment with its revisions, state and observations (serving stops following it). */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept with the revision and in the audit log). */
+            reason?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": Record<string, never>;
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/abort": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Abort the rollout: the canary loses its traffic at once and the primary serves 100%.
+     * @description With no rollout running it changes nothing and is recorded.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept in the audit log and shown with the rollout). */
+            reason: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/metrics": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Serving metrics of a deployment summed over replicas, per version and role, in time buckets. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description From this time (epoch ms; default 15 minutes ago). */
+          since?: number | string;
+          /** @description Bucket width in seconds (default 10). */
+          step?: number | string;
+        };
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              series:
+                | {
+                    points:
+                      | {
+                          errors: number | null;
+                          p50: number | null;
+                          p99: number | null;
+                          requests: number | null;
+                          rps: number | null;
+                          t: number | null;
+                        }[]
+                      | null;
+                    role: string | null;
+                    version: string | null;
+                  }[]
+                | null;
+              shadow:
+                | {
+                    agreed: number | null;
+                    compared: number | null;
+                    dropped: number | null;
+                    errors: number | null;
+                    p99: number | null;
+                    requests: number | null;
+                    t: number | null;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/observations": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Report one serving window of a deployment (per version requests, errors, latency, predictions; shadow). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            deployment?: string | null;
+            endedAt: number | null;
+            replica: string | null;
+            revision: number | null;
+            shadow?: {
+              agreed?: number | null;
+              compared?: number | null;
+              dropped?: number | null;
+              errors?: number | null;
+              latencyMs?: {
+                max: number | null;
+                p50: number | null;
+                p99: number | null;
+              } | null;
+              maxAbsDiff?: number | null;
+              meanAbsDiff?: number | null;
+              requests?: number | null;
+              version?: string | null;
+            } | null;
+            startedAt: number | null;
+            versions:
+              | {
+                  errors: number | null;
+                  latencyMs: {
+                    max: number | null;
+                    p50: number | null;
+                    p99: number | null;
+                  } | null;
+                  predictions: {
+                    labels: {
+                      [key: string]: number;
+                    } | null;
+                    numericCount: number | null;
+                    numericSum: number | null;
+                  } | null;
+                  requests: number | null;
+                  /** @enum {string|null} */
+                  role: "primary" | "canary" | "variant" | "preview" | null;
+                  version: string | null;
+                }[]
+              | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": Record<string, never>;
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/pause": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Pause a running rollout: no step moves until resumed (failing analyses still roll back). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept in the audit log and shown with the rollout). */
+            reason: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/promote": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Promote a running rollout: past the current pause or analysis step, or (full) straight to the end.
+     * @description full=true skips every remaining step, pause and analysis, as Argo's promote --full; an abort still wins. The controller writes the promotion revision on its next tick.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Skip every remaining step. */
+            full?: boolean | string | null;
+            /** @description Why (required; kept in the audit log and shown with the rollout). */
+            reason: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/resume": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Resume a paused rollout (an Inconclusive analysis starts over; a pause step is passed). */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept in the audit log and shown with the rollout). */
+            reason: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/revisions": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A deployment's revisions, newest first. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              revisions:
+                | {
+                    author: string | null;
+                    createdAt: number | null;
+                    deployment: string | null;
+                    diff:
+                      | {
+                          after?: unknown | null;
+                          before?: unknown | null;
+                          path: string | null;
+                        }[]
+                      | null;
+                    reason: string | null;
+                    revision: number | null;
+                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                    spec: {
+                      model: string | null;
+                      name: string | null;
+                      primary: string | null;
+                    } | null;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/revisions/{revision}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** One revision of a deployment. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          name: string;
+          /** @description A revision number. */
+          revision: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              revision: {
+                author: string | null;
+                createdAt: number | null;
+                deployment: string | null;
+                diff:
+                  | {
+                      after?: unknown | null;
+                      before?: unknown | null;
+                      path: string | null;
+                    }[]
+                  | null;
+                reason: string | null;
+                revision: number | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/rollback": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /** Roll back: a new revision giving the previous primary (or toRevision's) 100%, at once, without analysis. */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description Why (required; kept with the revision and in the audit log). */
+            reason: string | null;
+            /** @description Roll back to this revision's primary. */
+            toRevision?: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: {
+                allowed: {
+                  abort: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  pause: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  promote: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  resume: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                  rollback: {
+                    ok: boolean | null;
+                    reason?: string | null;
+                  } | null;
+                } | null;
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                name: string | null;
+                revision: number | null;
+                routing: {
+                  deployment: string | null;
+                  etag: string | null;
+                  model: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  policy?: Record<string, never> | null;
+                  preview?: {
+                    header: string | null;
+                    version: string | null;
+                  } | null;
+                  revision: number | null;
+                  routes:
+                    | {
+                        /** @enum {string|null} */
+                        role: "primary" | "canary" | "variant" | null;
+                        version: string | null;
+                        weight: number | null;
+                      }[]
+                    | null;
+                  shadow?: {
+                    percent: number | null;
+                    version: string | null;
+                  } | null;
+                  sticky?: Record<string, never> | null;
+                  warm: string[] | null;
+                } | null;
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                spec: {
+                  model: string | null;
+                  name: string | null;
+                  primary: string | null;
+                } | null;
+                status: {
+                  abortRequested: boolean | null;
+                  analyses: Record<string, never>[] | null;
+                  canaryWeight: number | null;
+                  deployment: string | null;
+                  message?: string | null;
+                  pausedAt?: number | null;
+                  pausedBy?: string | null;
+                  pauseReason?: string | null;
+                  /** @enum {string|null} */
+                  phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+                  promoteRequested?: string | null;
+                  requestsSeen?: number | null;
+                  revision: number | null;
+                  stepIndex: number | null;
+                  stepStartedAt: number | null;
+                  updatedAt: number | null;
+                  version: number | null;
+                } | null;
+                updatedAt: number | null;
+                updatedBy: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/deployments/{name}/routing": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * The routing snapshot serving follows (ETag; If-None-Match answers 304 when unchanged).
+     * @description With wait=<seconds, at most 30> and If-None-Match, the answer waits until the routing changes.
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Seconds to wait for a change (0 to 30). */
+          wait?: number | string;
+        };
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: string | null;
+              etag: string | null;
+              model: string | null;
+              /** @enum {string|null} */
+              phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
+              policy?: Record<string, never> | null;
+              preview?: {
+                header: string | null;
+                version: string | null;
+              } | null;
+              revision: number | null;
+              routes:
+                | {
+                    /** @enum {string|null} */
+                    role: "primary" | "canary" | "variant" | null;
+                    version: string | null;
+                    weight: number | null;
+                  }[]
+                | null;
+              shadow?: {
+                percent: number | null;
+                version: string | null;
+              } | null;
+              sticky?: Record<string, never> | null;
+              warm: string[] | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
   "/api/flowgate/v1/lineage": {
     parameters: {
       query?: never;
@@ -9673,6 +11408,8 @@ export interface paths {
         content: {
           "application/json": {
             alias?: string | null;
+            /** @description A deployment's name: target deployment:<name>. */
+            deployment?: string | null;
             stage?: string | null;
           };
         };
@@ -10598,7 +12335,7 @@ export interface paths {
       };
     };
     put?: never;
-    /** Ask for a stage transition or alias move that needs approval. */
+    /** Ask for a stage transition, alias move or deployment traffic that needs approval. */
     post: {
       parameters: {
         query?: never;
@@ -10611,6 +12348,8 @@ export interface paths {
           "application/json": {
             alias?: string | null;
             archive_existing_versions?: boolean | string | null;
+            /** @description A deployment's name: approved, the request is used by its next revision giving the version traffic. */
+            deployment?: string | null;
             name: string | null;
             reason?: string | null;
             stage?: string | null;
@@ -11987,6 +13726,7 @@ export interface components {
       value: string;
     };
     TransitionRequest: {
+      applied_at?: number;
       archive_existing_versions: boolean;
       comment?: string;
       decided_at?: number;
@@ -11999,7 +13739,7 @@ export interface components {
       status: string;
       target: string;
       /** @enum {string} */
-      target_kind: "stage" | "alias";
+      target_kind: "stage" | "alias" | "deployment";
       target_label: string;
       version: string;
     };
