@@ -42,11 +42,15 @@ export interface ControllerLoopDeps {
 
 /** Serving reports a window every second; this covers a few of them even for a 1 s interval. */
 const MIN_LOOKBACK_MS = 5000;
+/** How long a refused tracked-alias rollout waits before it is asked for again. */
+const TRACKING_RETRY_MS = 60_000;
 
 export class ControllerLoop {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopped = true;
+  /** Tracked alias moves whose revision was refused, and when to ask again. */
+  private readonly trackingRefusedUntil = new Map<string, number>();
 
   constructor(private readonly deps: ControllerLoopDeps) {}
 
@@ -124,13 +128,27 @@ export class ControllerLoop {
     const revisions = await this.deps.store.revisions(this.deps.database.db, deployment.name);
     const next = trackedSpec(spec, target, revisions);
     if (next === undefined) return false;
-    await this.deps.deployments.writeRevisionAsSystem(deployment.name, {
-      spec: next,
-      reason: `alias ${alias} moved to version ${target}`,
-      expectedRevision: deployment.revision,
-      audit: "deployment.track_alias",
-      webhook: "UPDATED",
-    });
+    const key = `${deployment.name}@${target}`;
+    const now = this.deps.clock.now();
+    if ((this.trackingRefusedUntil.get(key) ?? 0) > now) return false;
+    try {
+      await this.deps.deployments.writeRevisionAsSystem(deployment.name, {
+        spec: next,
+        reason: `alias ${alias} moved to version ${target}`,
+        expectedRevision: deployment.revision,
+        audit: "deployment.track_alias",
+        webhook: "UPDATED",
+      });
+    } catch (err) {
+      // Refused (governance, e.g. four-eyes not yet approved): the current revision goes on; asked again later.
+      this.trackingRefusedUntil.set(key, now + TRACKING_RETRY_MS);
+      this.deps.logger.warn(
+        { err, deployment: deployment.name, alias, version: target },
+        "rolling out the tracked alias' version was refused",
+      );
+      return false;
+    }
+    this.trackingRefusedUntil.delete(key);
     return true;
   }
 

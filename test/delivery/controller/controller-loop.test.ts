@@ -234,6 +234,31 @@ for (const backend of BACKENDS) {
       assert.equal(v, undefined);
     });
 
+    it("goes on with the running rollout when governance refuses the tracked alias' next version", async () => {
+      await registerVersions(world, "ranker", 3);
+      await setAlias(world.registry, ctx, { name: "ranker", alias: "stable", version: 2 });
+      await world.deployments.create(ctx, {
+        spec: {
+          ...(canary("ranked", [{ setWeight: 10 }, { pause: { duration: "5s" } }], {
+            track: { alias: "stable" },
+          }) as object),
+          model: "ranker",
+        },
+        reason: "follow stable",
+      });
+      // From now on a version new to the deployment needs a second person's approval; version 2 had traffic.
+      await world.app.governance.policies.setPolicy(ctx, "ranker", {
+        require_approval: true,
+        protected: { aliases: [] },
+      });
+      await setAlias(world.registry, ctx, { name: "ranker", alias: "stable", version: 3 });
+      await ticks(8);
+      const view = await world.deployments.get(ctx, "ranked");
+      assert.equal(view.revision, 2);
+      assert.equal(view.spec.primary, "2", "the canary was promoted though the alias moved on");
+      assert.equal(view.status.phase, "Healthy");
+    });
+
     it("rolls a tracked alias' new version out through the canary strategy", async () => {
       script.current = () => ({ value: 0 });
       await setAlias(world.registry, ctx, { name: "fraud-detector", alias: "champion", version: 2 });
