@@ -97,6 +97,16 @@ for (const backend of BACKENDS) {
 
     it("rolls back a canary answering 5% errors: primary at 100%, Degraded, audited, measurements stored with their threshold", async () => {
       script.current = () => ({ value: 0.05 });
+      const hook = await world.app.server.inject({
+        method: "POST",
+        url: "/api/2.0/mlflow/webhooks",
+        payload: {
+          name: "rollbacks",
+          url: "http://127.0.0.1:9/hook",
+          events: [{ entity: "DEPLOYMENT", action: "ROLLED_BACK" }],
+        },
+      });
+      assert.equal(hook.statusCode, 200, hook.body);
       await world.deployments.create(ctx, {
         spec: canary("failing", [{ setWeight: 5 }, { setWeight: 20 }, { pause: {} }], {
           canary: { analysis: { templates: ["error-rate"], startingStep: 1 } },
@@ -125,6 +135,20 @@ for (const backend of BACKENDS) {
         "deployment.create",
         "deployment.rollback_automatic",
       ]);
+      const events = await world.app.database.db
+        .selectFrom("webhook_events")
+        .select(["entity", "action", "payload"])
+        .where("entity", "=", "DEPLOYMENT")
+        .execute();
+      assert.deepEqual(
+        events.map((e) => [
+          e.entity,
+          e.action,
+          (JSON.parse(e.payload) as { data: { name: string } }).data.name,
+        ]),
+        [["DEPLOYMENT", "ROLLED_BACK", "failing"]],
+        "one webhook event, through the outbox",
+      );
       await ticks(20);
       assert.equal((await world.deployments.get(ctx, "failing")).status.analyses[0]?.measurements.length, 2);
     });

@@ -55,7 +55,12 @@ export async function startControllerWorld(
   opts: { holder?: string; asked?: ControllerWorld["asked"] } = {},
 ): Promise<ControllerWorld> {
   const scratch = mkdtempSync(path.join(tmpdir(), "flowgate-ctl-"));
-  const env = { FLOWGATE_CONTROLLER: "off" };
+  // Webhooks may target this machine over plain http (the tests subscribe a local URL to see the events).
+  const env = {
+    FLOWGATE_CONTROLLER: "off",
+    FLOWGATE_WEBHOOK_ALLOW_HTTP: "true",
+    FLOWGATE_WEBHOOK_ALLOW_PRIVATE: "true",
+  };
   const config = loadServerConfig(
     {
       backendStoreUri: uri,
