@@ -1,14 +1,14 @@
 // Progressive-delivery benchmark, in one run on loopback against the built CLI: a `flowgate server` (SQLite) with
 // iris versions registered by the real mlflow client, and `flowgate models serve` processes.
-//   throughput: plain `models serve -m models:/<m>/<v>` (measured before and after, averaged) against one
-//     `models serve --deployment` replica of the same model with a 90/10 split, then with a 100% shadow;
-//     64 connections, closed loop, single-row JSON requests.
+//   throughput: plain `models serve -m models:/<m>/<v>` against one `models serve --deployment` replica of the
+//     same model with a 90/10 split and one with a 100% shadow, all three running, measured in turn for
+//     BENCH_ROUNDS rounds (the ratio is the median of the rounds'); 64 connections, closed loop, single-row JSON.
 //   rollback: two replicas under steady open-loop load; 20 times: a new primary is written and served, then
 //     `rollback` is called; the time from the call's start until every replica answers only with the old version
 //     (read from the answers' X-Flowgate-Version: the send time of the first request after a replica's last
 //     answer from the new version).
 //   policy: the same with 20 changes of a policy value, read from the answers of a pyfunc that echoes it.
-// Writes bench/results/delivery.json. Run: npm run bench:delivery   (BENCH_DURATION_S=15 default)
+// Writes bench/results/delivery.json. Run: npm run bench:delivery   (BENCH_DURATION_S=8 per measurement, BENCH_ROUNDS=3)
 import { writeFileSync } from "node:fs";
 import { cpus, loadavg } from "node:os";
 import path from "node:path";
@@ -32,7 +32,8 @@ import {
   type FlowgateProcess,
 } from "../test/delivery/support/delivery-processes.js";
 
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? "15");
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? "8");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "3");
 const CYCLES = Number(process.env.BENCH_CYCLES ?? "20");
 const CONNECTIONS = 64;
 /** Open-loop rate per replica while switching. */
@@ -48,19 +49,6 @@ async function throughput(url: string): Promise<SaturationResult> {
   const request = (seq: number): { body: string } => ({ body: irisBody(seq) });
   await saturate({ targets: [url], connections: 8, seconds: 3, request }); // warm-up
   return saturate({ targets: [url], connections: CONNECTIONS, seconds: DURATION_S, request });
-}
-
-async function withReplica<T>(
-  trackingUri: string,
-  target: { deployment: string } | { modelUri: string },
-  run: (replica: Replica) => Promise<T>,
-): Promise<T> {
-  const replica = await startServing({ trackingUri, built: true, ...target });
-  try {
-    return await run(replica);
-  } finally {
-    await replica.stop();
-  }
 }
 
 /** Until every replica serves the server's current routing snapshot (its /metadata shows the same ETag). */
@@ -180,9 +168,6 @@ async function main(): Promise<void> {
       client.create({ model: MODEL, ...spec }, reason);
     const plainUri = `models:/${MODEL}/${v.good}`;
 
-    const plainBefore = await withReplica(server.url, { modelUri: plainUri }, (r) => throughput(r.url));
-    console.log("plain (before)", JSON.stringify(plainBefore));
-
     await create(
       {
         name: "bench-split",
@@ -198,26 +183,46 @@ async function main(): Promise<void> {
       },
       "benchmark: 90/10 split",
     );
-    const split = await withReplica(server.url, { deployment: "bench-split" }, (r) => throughput(r.url));
-    console.log("split 90/10", JSON.stringify(split));
-
     await create(
       { name: "bench-shadow", primary: v.good, shadow: { version: v.good_v2, percent: 100 } },
       "benchmark: 100% shadow",
     );
+    // The three run side by side and are measured in turn, round after round: on a shared machine the load
+    // drifts, and each round's ratios compare measurements taken a few seconds apart.
+    const targets = await Promise.all(
+      ([{ modelUri: plainUri }, { deployment: "bench-split" }, { deployment: "bench-shadow" }] as const).map(
+        (target) => startServing({ trackingUri: server.url, built: true, ...target }),
+      ),
+    );
+    const [plainProc, splitProc, shadowProc] = targets as [Replica, Replica, Replica];
+    const rounds: { plain: SaturationResult; split: SaturationResult; shadow: SaturationResult }[] = [];
     const shadowSince = Date.now();
-    const shadow = await withReplica(server.url, { deployment: "bench-shadow" }, (r) => throughput(r.url));
+    try {
+      for (let i = 0; i < ROUNDS; i++) {
+        const plain = await throughput(plainProc.url);
+        const split = await throughput(splitProc.url);
+        const shadow = await throughput(shadowProc.url);
+        rounds.push({ plain, split, shadow });
+        console.log(
+          `round ${i + 1}: plain ${plain.reqPerS} req/s, split 90/10 ${split.reqPerS} (${JSON.stringify(split.versions)}), shadow 100% ${shadow.reqPerS}`,
+        );
+      }
+    } finally {
+      await Promise.all(targets.map((t) => t.stop()));
+    }
     const shadowPoints = (await client.metrics("bench-shadow", { since: shadowSince, step: 1 })).shadow;
     const mirrored = {
       requests: shadowPoints.reduce((n, p) => n + p.requests, 0),
       dropped: shadowPoints.reduce((n, p) => n + p.dropped, 0),
       errors: shadowPoints.reduce((n, p) => n + p.errors, 0),
     };
-    console.log("shadow 100%", JSON.stringify(shadow), JSON.stringify(mirrored));
-
-    const plainAfter = await withReplica(server.url, { modelUri: plainUri }, (r) => throughput(r.url));
-    console.log("plain (after)", JSON.stringify(plainAfter));
-    const plainRps = (plainBefore.reqPerS + plainAfter.reqPerS) / 2;
+    console.log("shadow mirrored", JSON.stringify(mirrored));
+    const median = (xs: number[]): number => {
+      const sorted = [...xs].sort((a, b) => a - b);
+      return sorted[Math.floor(sorted.length / 2)] as number;
+    };
+    const splitRatios = rounds.map((r) => round(r.split.reqPerS / r.plain.reqPerS, 2));
+    const shadowRatios = rounds.map((r) => round(r.shadow.reqPerS / r.plain.reqPerS, 2));
 
     // Rollback: the new primary (good_v2) is written, then rolled back to good, CYCLES times.
     await create({ name: "bench-rollback", primary: v.good }, "benchmark: rollback");
@@ -292,16 +297,16 @@ async function main(): Promise<void> {
     console.log("policy", JSON.stringify(summary(policy.cycles)), JSON.stringify(policy.load));
 
     Object.assign(results, {
-      plain_before: plainBefore,
-      plain_after: plainAfter,
-      split_90_10: split,
-      shadow_100: { ...shadow, shadow: mirrored },
+      throughput_rounds: rounds,
+      shadow_mirrored: mirrored,
+      split_vs_plain_per_round: splitRatios,
+      shadow_vs_plain_per_round: shadowRatios,
       rollback: { ...summary(rollback.cycles), load: rollback.load, cycles_ms: rollback.cycles },
       policy_change: { ...summary(policy.cycles), load: policy.load, cycles_ms: policy.cycles },
     });
     const ratios = {
-      split_vs_plain: round(split.reqPerS / plainRps, 2),
-      shadow_vs_plain: round(shadow.reqPerS / plainRps, 2),
+      split_vs_plain: median(splitRatios),
+      shadow_vs_plain: median(shadowRatios),
     };
     const report = {
       date: new Date().toISOString(),
@@ -316,7 +321,13 @@ async function main(): Promise<void> {
         model:
           "iris LogisticRegression (ONNX runtime); policy: a pyfunc echoing its threshold (Python runtime, 1 worker)",
         request: "single-row dataframe_split JSON",
-        throughput: { connections: CONNECTIONS, duration_s: DURATION_S, replicas: 1 },
+        throughput: {
+          connections: CONNECTIONS,
+          duration_s: DURATION_S,
+          rounds: ROUNDS,
+          replicas: 1,
+          ratio: "median over the rounds of deployment req/s / plain req/s in the same round",
+        },
         switches: { replicas: 2, open_loop_req_per_s_per_replica: SWITCH_RATE, cycles: CYCLES },
       },
       results,
