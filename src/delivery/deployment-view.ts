@@ -3,30 +3,18 @@
 import type { RequestContext } from "../core/request-context.js";
 import type { AccessControl } from "../governance/access-control.js";
 import type { Executor } from "../store/database.js";
-import type { DeploymentRevision, DeploymentSpec, RolloutState, RoutingSnapshot } from "./deployment.js";
+import type {
+  ActionAllowed as Allowed,
+  DeploymentRevision,
+  DeploymentSpec,
+  DeploymentView,
+  RolloutState,
+  RoutingSnapshot,
+} from "./deployment.js";
 import type { DeploymentRecord, DeploymentStore } from "./deployment-store.js";
 import { actionAllowed } from "./controller/user-actions.js";
 import { startRollout } from "./controller/rollout-step.js";
 import { formerPrimaries, routingOf } from "./routing.js";
-
-export interface Allowed {
-  ok: boolean;
-  reason?: string;
-}
-
-export interface DeploymentView {
-  name: string;
-  model: string;
-  revision: number;
-  spec: DeploymentSpec;
-  status: RolloutState;
-  routing: RoutingSnapshot;
-  createdAt: number;
-  createdBy: string;
-  updatedAt: number;
-  updatedBy: string;
-  allowed: { pause: Allowed; resume: Allowed; promote: Allowed; abort: Allowed; rollback: Allowed };
-}
 
 /** The current revision of a deployment with the primaries before it, newest first. */
 export interface CurrentRevision {

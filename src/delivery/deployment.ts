@@ -227,3 +227,24 @@ export interface RoutingSnapshot {
   policy?: DeploymentPolicy;
   phase: RolloutPhase;
 }
+
+/** Whether the caller may take an action now, and if not, why (rollout state or governance). */
+export interface ActionAllowed {
+  ok: boolean;
+  reason?: string;
+}
+
+/** A deployment as the API answers it: its current revision, rollout state and routing, and what the caller may do. */
+export interface DeploymentView {
+  name: string;
+  model: string;
+  revision: number;
+  spec: DeploymentSpec;
+  status: RolloutState;
+  routing: RoutingSnapshot;
+  createdAt: number;
+  createdBy: string;
+  updatedAt: number;
+  updatedBy: string;
+  allowed: Record<"pause" | "resume" | "promote" | "abort" | "rollback", ActionAllowed>;
+}

@@ -21,7 +21,8 @@ import {
   type RevisionWrite,
 } from "./revision-writer.js";
 import { createDeploymentChanges, type DeploymentChanges } from "./deployment-changes.js";
-import { createDeploymentViews, rollbackTarget, type DeploymentView } from "./deployment-view.js";
+import { createDeploymentViews, rollbackTarget } from "./deployment-view.js";
+import type { DeploymentView } from "./deployment.js";
 import { createDeploymentObservations, type DeploymentObservations } from "./deployment-observations.js";
 
 /** A revision the controller writes (the canary promoted to primary), as the system actor. */

@@ -7,7 +7,8 @@ import type {
   RolloutState,
   RoutingSnapshot,
 } from "../delivery/deployment.js";
-import type { DeploymentMetrics, DeploymentView } from "./deployment-types.js";
+import type { DeploymentView } from "../delivery/deployment.js";
+import type { DeploymentMetrics } from "../delivery/deployment-metrics.js";
 import { createHttpClient, type HttpClientOptions } from "./http-client.js";
 
 const V1 = "/api/flowgate/v1";

@@ -7,7 +7,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { stringify } from "yaml";
 import type { DeploymentSpec } from "../../src/delivery/deployment.js";
-import type { DeploymentView } from "../../src/sdk/deployment-types.js";
+import type { DeploymentView } from "../../src/delivery/deployment.js";
 import { BACKENDS } from "../support/backends.js";
 import { runFlowgate } from "../support/cli.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";

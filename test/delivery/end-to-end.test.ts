@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import type { DeploymentSpec, Route } from "../../src/delivery/deployment.js";
-import type { DeploymentView } from "../../src/sdk/deployment-types.js";
+import type { DeploymentView } from "../../src/delivery/deployment.js";
 import { createDeploymentsClient, type DeploymentsClient } from "../../src/sdk/deployments-client.js";
 import {
   percentile,

@@ -2,7 +2,7 @@
 // measurement beside its threshold), and revisions with author, reason and diff. Pure: data in, text out.
 import Table from "cli-table3";
 import type { CanaryStep, DeploymentRevision, RolloutState, Strategy } from "../../delivery/deployment.js";
-import type { DeploymentView } from "../../sdk/deployment-types.js";
+import type { DeploymentView } from "../../delivery/deployment.js";
 
 /** A table, coloured only on a terminal: a pipe or a file gets plain text. */
 function table(options: ConstructorParameters<typeof Table>[0] = {}): InstanceType<typeof Table> {

@@ -4,7 +4,7 @@
 import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
 import type { RolloutPhase } from "../../delivery/deployment.js";
-import type { DeploymentView } from "../../sdk/deployment-types.js";
+import type { DeploymentView } from "../../delivery/deployment.js";
 import { createDeploymentsClient, type DeploymentsClient } from "../../sdk/deployments-client.js";
 import { specFromFlags, type SpecFlags } from "./deployment-flags.js";
 import { deploymentsTable, deploymentText, historyText } from "./deployment-render.js";

@@ -8,7 +8,7 @@ import { FlowgateError, invalidParameter, notFound } from "../../core/errors.js"
 import type { RequestContext } from "../../core/request-context.js";
 import type { Database } from "../../store/database.js";
 import type { DeploymentStore } from "../deployment-store.js";
-import type { DeploymentView } from "../deployment-view.js";
+import type { DeploymentView } from "../deployment.js";
 import type { DeploymentService } from "../deployments.js";
 import type { DeploymentNotices } from "./deployment-notices.js";
 import { applyAction, type UserAction } from "./user-actions.js";

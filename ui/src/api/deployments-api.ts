@@ -1,19 +1,17 @@
 // The native deployments API (/api/flowgate/v1/deployments…): the contract's shapes as JSON, camelCase, times
 // in epoch milliseconds. The entity types are the server's own (src/delivery/deployment.ts), imported as
 // types only, so the pages read exactly what the server writes and none of the server's code is bundled.
-import type {
-  DeploymentRevision,
-  DeploymentSpec,
-  RolloutState,
-  RoutingSnapshot,
-} from "../../../src/delivery/deployment";
+import type { DeploymentRevision, DeploymentView } from "../../../src/delivery/deployment";
+import type { DeploymentMetrics } from "../../../src/delivery/deployment-metrics";
 import { native } from "./client";
 
 export type {
+  ActionAllowed as Allowed,
   AnalysisTemplate,
   CanaryStep,
   DeploymentRevision,
   DeploymentSpec,
+  DeploymentView,
   Measurement,
   RolloutPhase,
   RolloutState,
@@ -21,55 +19,15 @@ export type {
   RoutingSnapshot,
   StickyKey,
 } from "../../../src/delivery/deployment";
+export type {
+  DeploymentMetrics,
+  MetricPoint as VersionPoint,
+  ShadowPoint,
+} from "../../../src/delivery/deployment-metrics";
 
 /** The buttons of a deployment page; the server says for each whether the caller may use it now. */
 export const ACTIONS = ["pause", "resume", "promote", "abort", "rollback"] as const;
 export type DeploymentAction = (typeof ACTIONS)[number];
-
-export interface Allowed {
-  ok: boolean;
-  /** Why not (state or governance), in the server's words. */
-  reason?: string;
-}
-
-export interface DeploymentView {
-  name: string;
-  model: string;
-  revision: number;
-  spec: DeploymentSpec;
-  status: RolloutState;
-  routing: RoutingSnapshot;
-  createdAt: number;
-  createdBy: string;
-  updatedAt: number;
-  updatedBy: string;
-  allowed: Record<DeploymentAction, Allowed>;
-}
-
-/** One point of a version's (or the shadow's) serving metrics, summed over replicas for one step. */
-export interface VersionPoint {
-  t: number;
-  requests: number;
-  errors: number;
-  rps: number;
-  p50: number;
-  p99: number;
-}
-
-export interface ShadowPoint {
-  t: number;
-  requests: number;
-  agreed: number;
-  compared: number;
-  errors: number;
-  p99: number;
-  dropped: number;
-}
-
-export interface DeploymentMetrics {
-  series: { version: string; role: string; points: VersionPoint[] }[];
-  shadow: ShadowPoint[];
-}
 
 const path = (name: string, ...rest: string[]) =>
   ["deployments", name, ...rest].map(encodeURIComponent).join("/");
