@@ -109,7 +109,13 @@ export class ControllerLoop {
     const now = clock.now();
     const measurements = await this.measure(active, now);
     const requests = await this.requestsSince(active, now);
-    const result = step(spec, state, { measurements, ...(requests !== undefined ? { requests } : {}) }, now);
+    const servedUntil = await this.canaryServedUntil(active, now);
+    const observed = {
+      measurements,
+      ...(requests !== undefined ? { requests } : {}),
+      ...(servedUntil !== undefined ? { canaryServedUntil: servedUntil } : {}),
+    };
+    const result = step(spec, state, observed, now);
     // Nothing measured and nothing moved: no write (a write per second would wake every routing long-poll
     // and make a person's action race the loop for the state's version).
     if (result.actions.length === 0 && unchanged(state, result.state)) return [];
@@ -194,6 +200,31 @@ export class ControllerLoop {
       now,
     );
     return windows.reduce((n, w) => n + w.versions.reduce((m, v) => m + v.requests, 0), 0);
+  }
+
+  /**
+   * While a canary has a setWeight to run: the latest end of a window of this revision, ended since the step
+   * started, in which the canary version took requests as the canary (undefined when none, or none to run).
+   */
+  private async canaryServedUntil(active: ActiveDeployment, now: number): Promise<number | undefined> {
+    const { spec, state } = active;
+    const s = spec.strategy;
+    if (s === undefined || !("canary" in s)) return undefined;
+    // Also when a later setWeight is still to come: the step may reach it in this very tick.
+    const ahead = s.canary.steps.slice(state.stepIndex);
+    if (!ahead.some((x) => "setWeight" in x && x.setWeight > 0)) return undefined;
+    const windows = await this.deps.store.observations(
+      this.deps.database.db,
+      active.deployment.name,
+      state.stepStartedAt - 1,
+      now,
+    );
+    const served = windows.filter(
+      (w) =>
+        w.revision === state.revision &&
+        w.versions.some((v) => v.version === s.canary.version && v.role === "canary" && v.requests > 0),
+    );
+    return served.length > 0 ? Math.max(...served.map((w) => w.endedAt)) : undefined;
   }
 
   /**

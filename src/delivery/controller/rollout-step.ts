@@ -20,7 +20,18 @@ export interface Observed {
   measurements: TakenReading[];
   /** Requests served since the previous step (A/B iterations). */
   requests?: number;
+  /**
+   * The latest end of a serving window, ended at or after the current step started, in which the canary
+   * version took requests in its canary role for this revision; undefined when none has yet.
+   */
+  canaryServedUntil?: number;
 }
+
+/**
+ * How long a setWeight waits for serving to route to the canary (a model slow to load on the replicas) before
+ * the canary is rolled back: a version that never serves must not hold the rollout forever.
+ */
+export const SERVING_WAIT_LIMIT_MS = 10 * 60_000;
 
 export interface StepResult {
   state: RolloutState;
@@ -66,7 +77,10 @@ export function step(spec: DeploymentSpec, state: RolloutState, observed: Observ
   if (state.abortRequested) return abortNow(state, now, "abort requested");
   const s = spec.strategy;
   if (s === undefined) return { state, actions: [] };
-  if ("canary" in s) return canaryStep(spec, s.canary, withMeasurements(spec, state, observed, now), now);
+  if ("canary" in s) {
+    const measured = withMeasurements(spec, state, observed, now);
+    return canaryStep(spec, s.canary, measured, observed.canaryServedUntil, now);
+  }
   if ("blueGreen" in s) {
     const bg = s.blueGreen;
     if (state.phase === "Paused") return { state, actions: [] };
@@ -136,6 +150,7 @@ function canaryStep(
   spec: DeploymentSpec,
   canary: CanaryStrategy,
   state: RolloutState,
+  servedUntil: number | undefined,
   now: number,
 ): StepResult {
   // Argo's promote --full skips every remaining step, pause and analysis (abort was checked before it).
@@ -155,13 +170,23 @@ function canaryStep(
   if (s.pausedBy !== undefined && s.pausedBy !== "step") return { state: s, actions };
   const maxWeight = canary.maxWeight ?? 100;
   while (s.stepIndex < canary.steps.length) {
-    s = withBackgroundAnalysis(spec, canary, s, now);
     const current = canary.steps[s.stepIndex];
     if (current === undefined) break;
     if ("setWeight" in current) {
-      s = advance({ ...s, canaryWeight: Math.min(current.setWeight, maxWeight) }, now);
+      const weight = Math.min(current.setWeight, maxWeight);
+      s = { ...s, canaryWeight: weight };
+      // As Argo waits for the canary ReplicaSet: the next pause and analyses count only once serving routes
+      // to the canary, so a model still loading is not judged (no data) on traffic it never got.
+      const served = servedUntil !== undefined && servedUntil >= s.stepStartedAt;
+      if (weight > 0 && !served) {
+        if (now >= s.stepStartedAt + SERVING_WAIT_LIMIT_MS) return neverServed(s, canary.version, now);
+        s = { ...s, message: waitingMessage(canary.version) };
+        break;
+      }
+      s = advance(withoutWaitingMessage(s, canary.version), now);
       continue;
     }
+    s = withBackgroundAnalysis(spec, canary, s, now);
     if (s.promoteRequested === "step") {
       s = advance(withoutPromotion(s), now);
       continue;
@@ -221,8 +246,8 @@ function withBackgroundAnalysis(
 
 /**
  * Starts an analysis whose first measurement comes one interval later, so the version under test has served
- * under its new weight (serving follows a routing change within a second and reports every second) before it
- * is judged; measuring at once would judge the traffic of the previous weight, or none.
+ * a whole interval under its new weight before it is judged (analyses start only once serving routes to it);
+ * measuring at once would judge the traffic of the previous weight, or none.
  */
 function begin(
   spec: DeploymentSpec,
@@ -238,6 +263,28 @@ function begin(
     stepIndex,
     now + (template !== undefined ? intervalMs(template) : 0),
   );
+}
+
+function waitingMessage(version: string): string {
+  return `waiting for serving to route to version ${version}`;
+}
+
+function withoutWaitingMessage(s: RolloutState, version: string): RolloutState {
+  if (s.message !== waitingMessage(version)) return s;
+  const next = { ...s };
+  delete next.message;
+  return next;
+}
+
+/** Serving never routed to the canary within the limit: rolled back like a failed analysis. */
+function neverServed(s: RolloutState, version: string, now: number): StepResult {
+  const message = `rolled back: serving did not route to version ${version} within ${
+    SERVING_WAIT_LIMIT_MS / 60_000
+  } minutes of setWeight ${s.canaryWeight} (the version never served; check that it loads on the replicas)`;
+  return {
+    state: { ...withoutPromotion(unpaused(s)), phase: "Degraded", canaryWeight: 0, message, updatedAt: now },
+    actions: [notice("deployment.rollback_automatic", message, "ROLLED_BACK")],
+  };
 }
 
 function advance(s: RolloutState, now: number): RolloutState {

@@ -10,6 +10,7 @@ import { setAlias } from "../../../src/registry/aliases.js";
 import {
   FakeClock,
   registerVersions,
+  serveOneSecond,
   startControllerWorld,
   type ControllerWorld,
   type Script,
@@ -62,8 +63,10 @@ for (const backend of BACKENDS) {
     });
     after(async () => world.close());
 
-    async function ticks(n: number, stepMs = 1000): Promise<void> {
+    /** Ticks the loop, each tick after serving reported the second before it (unless `serving` is false). */
+    async function ticks(n: number, stepMs = 1000, serving = true): Promise<void> {
       for (let i = 0; i < n; i++) {
+        if (serving) await serveOneSecond(world, clock);
         await world.controller.loop.tick();
         clock.advance(stepMs);
       }
@@ -184,10 +187,47 @@ for (const backend of BACKENDS) {
         spec: canary("waiting", [{ setWeight: 10 }, { pause: {} }]),
         reason: "v2",
       });
-      await ticks(1);
+      // One tick sets the weight, the next sees serving route to the canary and starts the pause.
+      await ticks(2);
       const version = (await world.store.getState(world.app.database.db, "waiting"))?.version;
       await ticks(10);
       assert.equal((await world.store.getState(world.app.database.db, "waiting"))?.version, version);
+    });
+
+    it("starts a pause only once serving routes to the canary, from the windows serving reported", async () => {
+      await world.deployments.create(ctx, {
+        spec: canary("loading", [{ setWeight: 20 }, { pause: { duration: "10s" } }]),
+        reason: "v2 loads slowly",
+      });
+      // The canary takes a minute to load: no replica reports it, though its weight is set.
+      await ticks(60, 1000, false);
+      const waiting = await world.deployments.get(ctx, "loading");
+      assert.equal(waiting.status.stepIndex, 0);
+      assert.equal(waiting.status.canaryWeight, 20);
+      assert.equal(waiting.status.message, "waiting for serving to route to version 2");
+      // Loaded: the first window with canary requests starts the 10 s pause.
+      await ticks(1);
+      const paused = await world.deployments.get(ctx, "loading");
+      assert.equal(paused.status.phase, "Paused");
+      assert.equal(paused.status.stepStartedAt, clock.now() - 1000);
+      await ticks(10);
+      assert.equal((await world.deployments.get(ctx, "loading")).spec.primary, "2");
+    });
+
+    it("rolls back a canary serving never routes to within 10 minutes, saying why", async () => {
+      await world.deployments.create(ctx, {
+        spec: canary("never", [{ setWeight: 20 }, { pause: { duration: "10s" } }]),
+        reason: "v2 cannot load",
+      });
+      await ticks(11, 60_000, false);
+      const view = await world.deployments.get(ctx, "never");
+      assert.equal(view.status.phase, "Degraded");
+      assert.equal(view.status.canaryWeight, 0);
+      assert.match(view.status.message ?? "", /serving did not route to version 2 within 10 minutes/);
+      assert.deepEqual(await auditActions(world, "never"), [
+        "deployment.create",
+        "deployment.rollback_automatic",
+      ]);
     });
 
     it("records an abort with no rollout running and changes nothing", async () => {
@@ -365,6 +405,7 @@ describe("two controllers over one PostgreSQL", () => {
       }
       // From tick 40 on race-3's canary fails: exactly one rollback must be recorded.
       if (tick === 40) script.current = (_p, c) => ({ value: c.deployment === "race-3" ? 5 : 0 });
+      await serveOneSecond(a, clock);
       await Promise.all([tick < 20 ? a.controller.loop.tick() : [], b.controller.loop.tick()]);
       clock.advance(1000);
     }

@@ -21,6 +21,7 @@ import {
   type RolloutController,
 } from "../../../src/delivery/controller/rollout-controller.js";
 import type { TestServer } from "../../support/test-server.js";
+import { systemContext } from "../../../src/core/request-context.js";
 import { registerVersion } from "../../governance/registry-fixture.js";
 
 export const T0 = 1_800_000_000_000;
@@ -105,6 +106,36 @@ export async function startControllerWorld(
     },
   });
   return { app, store, deployments, controller, registry, asked, close: () => app.close() };
+}
+
+/**
+ * One serving replica's report for the second just ended: every deployment with a rollout to run takes one request
+ * per percent of weight on each of its routes, as routed by its current snapshot (the canary once it has weight).
+ */
+export async function serveOneSecond(world: ControllerWorld, clock: FakeClock): Promise<void> {
+  const db = world.app.database.db;
+  for (const { deployment } of await world.store.listActive(db)) {
+    const { routing } = await world.deployments.get(systemContext("test"), deployment.name);
+    const versions = routing.routes
+      .filter((r) => r.weight > 0)
+      .map((r) => ({
+        version: r.version,
+        role: r.role,
+        requests: r.weight,
+        errors: 0,
+        latencyMs: { p50: 1, p99: 2, max: 2 },
+        predictions: { labels: {}, numericCount: 0, numericSum: 0 },
+      }));
+    const window = {
+      deployment: deployment.name,
+      replica: "replica-1",
+      revision: routing.revision,
+      startedAt: clock.now() - 1000,
+      endedAt: clock.now(),
+      versions,
+    };
+    await world.store.insertObservation(db, window, clock.now() - 3_600_000);
+  }
 }
 
 /** Registers versions 1..n of `model` (rows written as the registry would). */

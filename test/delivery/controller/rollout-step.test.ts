@@ -10,7 +10,12 @@ import type {
 import { dueAnalyses } from "../../../src/delivery/controller/analysis.js";
 import type { MetricReading } from "../../../src/delivery/controller/metric-source.js";
 import type { ControllerAction } from "../../../src/delivery/controller/controller-action.js";
-import { promotionRefused, startRollout, step } from "../../../src/delivery/controller/rollout-step.js";
+import {
+  promotionRefused,
+  SERVING_WAIT_LIMIT_MS,
+  startRollout,
+  step,
+} from "../../../src/delivery/controller/rollout-step.js";
 import { applyAction } from "../../../src/delivery/controller/user-actions.js";
 import { routingOf } from "../../../src/delivery/routing.js";
 
@@ -48,7 +53,10 @@ function canarySpec(over: Partial<CanaryStrategy> = {}, templates = [errorRate()
   };
 }
 
-/** Drives the step function as the loop does: every tick, the due analyses are measured by `script`. */
+/**
+ * Drives the step function as the loop does: every tick, the due analyses are measured by `script`, and
+ * `servedUntil` says up to when serving has routed requests to the canary (by default: at once).
+ */
 class Rollout {
   now = T0;
   state: RolloutState;
@@ -58,6 +66,7 @@ class Rollout {
   constructor(
     readonly spec: DeploymentSpec,
     private readonly script: (template: string, now: number, state: RolloutState) => MetricReading,
+    private readonly servedUntil: (now: number) => number | undefined = (now) => now,
   ) {
     this.state = startRollout(spec, 1, T0);
   }
@@ -69,7 +78,12 @@ class Rollout {
       startedAt: this.now,
       finishedAt: this.now,
     }));
-    const r = step(this.spec, this.state, { measurements }, this.now);
+    const servedUntil = this.servedUntil(this.now);
+    const observed = {
+      measurements,
+      ...(servedUntil !== undefined ? { canaryServedUntil: servedUntil } : {}),
+    };
+    const r = step(this.spec, this.state, observed, this.now);
     this.state = r.state;
     this.actions.push(...r.actions);
     this.weights.push(r.state.canaryWeight);
@@ -280,6 +294,69 @@ describe("a canary rollout", () => {
     r.run((x) => x.promoted(), 20);
     assert.ok(r.promoted());
     assert.deepEqual(r.webhooks(), ["PAUSED", "RESUMED"]);
+  });
+});
+
+describe("a canary serving has not routed to yet", () => {
+  const spec = canarySpec(
+    {
+      steps: [{ setWeight: 20 }, { pause: { duration: "10s" } }],
+      analysis: { templates: ["error-rate"] },
+    },
+    [errorRate({ interval: "5s" })],
+  );
+
+  it("starts neither the pause nor the analyses until serving routes to it, then measures one interval later", () => {
+    // The canary takes 30 s to load on the replicas: serving routes to it from T0 + 30 s.
+    const loadedAt = T0 + 30 * SECOND;
+    const measuredAt: number[] = [];
+    const r = new Rollout(
+      spec,
+      (_t, now) => {
+        measuredAt.push(now - T0);
+        return { value: 0 };
+      },
+      (now) => (now >= loadedAt ? now : undefined),
+    );
+    r.run(() => false, 30);
+    assert.equal(r.state.stepIndex, 0, "still at setWeight: the pause has not started");
+    assert.equal(r.state.canaryWeight, 20, "the weight is set, so serving can route to it");
+    assert.equal(r.state.phase, "Progressing");
+    assert.equal(r.state.message, "waiting for serving to route to version 2");
+    assert.equal(r.state.analyses.length, 0, "no analysis runs before the canary serves");
+    const ticks = r.run((x) => x.promoted());
+    // Served at 30 s: the 10 s pause ends at 40 s; the background analysis measured at 35 s and 40 s.
+    assert.equal(r.now, loadedAt + 10 * SECOND);
+    assert.equal(ticks, 11);
+    assert.deepEqual(measuredAt, [35 * SECOND, 40 * SECOND]);
+    assert.equal(r.state.analyses[0]?.failed, 0);
+  });
+
+  it("still takes no data as a failure once the canary is served", () => {
+    const r = new Rollout(spec, () => ({ noData: "no requests reached version 2" }));
+    r.run((x) => x.state.phase === "Degraded", 20);
+    assert.equal(r.now, T0 + 5 * SECOND, "judged one interval after serving routed to it");
+    assert.match(r.state.message ?? "", /error-rate Failed after 1 failed measurements/);
+  });
+
+  it("rolls back a canary never served within the limit, saying so, instead of waiting forever", () => {
+    const r = new Rollout(spec, healthy, () => undefined);
+    r.run(() => false, 10);
+    assert.equal(r.state.phase, "Progressing");
+    r.now = T0 + SERVING_WAIT_LIMIT_MS - SECOND;
+    r.tick();
+    assert.equal(r.state.phase, "Progressing", "not before the limit");
+    r.now = T0 + SERVING_WAIT_LIMIT_MS;
+    r.tick();
+    assert.equal(r.state.phase, "Degraded");
+    assert.equal(r.state.canaryWeight, 0);
+    assert.match(
+      r.state.message ?? "",
+      /^rolled back: serving did not route to version 2 within 10 minutes of setWeight 20/,
+    );
+    assert.deepEqual(r.webhooks(), ["ROLLED_BACK"]);
+    assert.equal(r.state.analyses.length, 0);
+    assert.equal(r.promoted(), false);
   });
 });
 
