@@ -91,6 +91,7 @@ function shadowWindow(field: string, v: unknown): ShadowWindow {
     maxAbsDiff: real(`${field}.maxAbsDiff`, o.maxAbsDiff),
   };
   if (s.agreed > s.compared) throw bad(`${field}.agreed`, "must be at most compared");
+  if (s.errors > s.requests) throw bad(`${field}.errors`, "must be at most requests");
   return s;
 }
 

@@ -21,7 +21,12 @@ export interface VersionWindow {
   version: string;
   role: "primary" | "canary" | "variant" | "preview";
   requests: number;
-  /** Answers with status >= 500 (a client's 4xx is not the model's fault). */
+  /**
+   * Requests the version failed: the model ran and failed, whatever the answer's status (a pyfunc raising a plain
+   * exception is answered 400 BAD_REQUEST, as MLflow does, yet it is the version's failure), and any 5xx. A
+   * request refused before it reached the model (body, content type, signature/schema enforcement) is the
+   * client's mistake: counted in `requests`, not here.
+   */
   errors: number;
   latencyMs: LatencySummary;
   predictions: PredictionSummary;
@@ -29,10 +34,11 @@ export interface VersionWindow {
 
 export interface ShadowWindow {
   version: string;
-  /** Requests mirrored and answered by the shadow. */
+  /** Requests mirrored to the shadow that finished, answered or failed (the error rate is errors / requests). */
   requests: number;
-  /** Requests not mirrored because the shadow budget was full. */
+  /** Requests not mirrored because the shadow budget was full (not in `requests`). */
   dropped: number;
+  /** Of `requests`, those the shadow failed. */
   errors: number;
   latencyMs: LatencySummary;
   /** Answers compared with the primary's (requests where both succeeded). */

@@ -314,8 +314,12 @@ export class DeploymentHost {
     const started = performance.now();
     this.inFlight.set(model, (this.inFlight.get(model) ?? 0) + 1);
     let result: PredictionResult;
+    // Signature enforcement throws before the request is submitted: such a refusal is not the version's failure.
+    let reachedModel = false;
     try {
-      result = await awaitPrediction(submitPrediction(model, prepared, log));
+      const submitted = submitPrediction(model, prepared, log);
+      reachedModel = true;
+      result = await awaitPrediction(submitted);
       if (result.ok && decidesInServing(policy, declared)) {
         result = { ok: true, predictions: applyDecision(result.predictions, policy) };
       }
@@ -330,7 +334,7 @@ export class DeploymentHost {
     this.recorder.record(
       decision.version,
       decision.role,
-      status,
+      result.ok ? "answered" : reachedModel || status >= 500 ? "failed" : "refused",
       ms,
       result.ok ? result.predictions : undefined,
     );

@@ -1,10 +1,18 @@
-// What this replica saw per version (requests, 5xx, latency, predictions) since the last window, and the reporter
+// What this replica saw per version (requests, failures, latency, predictions) since the last window, and the reporter
 // that sends one ObservationWindow per interval to the control plane. Recording is a few counter updates on the
 // request path; sending happens on a timer, and while the server is down windows wait in a bounded buffer (the
 // oldest are dropped first) so an outage costs memory once, not forever.
 import type { ObservationWindow, ShadowWindow, VersionWindow } from "../delivery/observation.js";
 import type { Logger } from "../core/logger.js";
 import { LatencyWindow, PredictionWindow } from "./window-stats.js";
+
+/**
+ * How a scored request ended. `refused`: turned away before it reached the model (its input did not fit the
+ * signature), the client's mistake. `failed`: the model ran and failed — whatever status it is answered with, a
+ * plain exception in a pyfunc is answered 400 like MLflow does — or the answer was a 5xx. Only `failed` is an
+ * error of the version: a canary whose model raises must be rolled back, not promoted.
+ */
+export type ScoredOutcome = "answered" | "refused" | "failed";
 
 class VersionCounts {
   requests = 0;
@@ -26,11 +34,11 @@ export class ObservationRecorder {
     this.startedAt = clock();
   }
 
-  /** One answered request: its HTTP status, latency and (when it succeeded) the predictions' JSON text. */
+  /** One scored request: how it ended, its latency and (when it succeeded) the predictions' JSON text. */
   record(
     version: string,
     role: VersionWindow["role"],
-    status: number,
+    outcome: ScoredOutcome,
     latencyMs: number,
     predictions?: string,
   ): void {
@@ -41,7 +49,7 @@ export class ObservationRecorder {
       this.versions.set(key, counts);
     }
     counts.requests++;
-    if (status >= 500) counts.errors++;
+    if (outcome === "failed") counts.errors++;
     counts.latency.add(latencyMs);
     if (predictions !== undefined) counts.predictions.add(predictions);
   }

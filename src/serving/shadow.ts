@@ -65,12 +65,13 @@ export class ShadowMirror {
           const window = this.window.forVersion(target.version);
           const ms = this.now() - started;
           window.latency.add(ms);
+          // Every finished copy is a request, failed ones too: the error rate is errors / requests.
+          window.requests++;
           if (!result.ok) {
             window.errors++;
             this.onOutcome(target.version, { outcome: "error", latencyMs: ms });
             return;
           }
-          window.requests++;
           window.compare(primary, result.predictions);
           this.onOutcome(target.version, { outcome: "answered", latencyMs: ms });
         },
@@ -78,6 +79,7 @@ export class ShadowMirror {
           const window = this.window.forVersion(target.version);
           const ms = this.now() - started;
           window.latency.add(ms);
+          window.requests++;
           window.errors++;
           this.onOutcome(target.version, { outcome: "error", latencyMs: ms });
         },

@@ -196,6 +196,8 @@ describe("serving a deployment", () => {
       await waitFor(() => serving.host.shadow.pending === 0);
       const raising = serving.host.takeWindow("test")?.shadow;
       assert.equal(raising?.version, versions.raising);
+      // Every mirrored copy finished as an error: requests and errors alike, an error rate of 1.
+      assert.equal(raising?.requests, 10);
       assert.equal(raising?.errors, 10);
       assert.equal(raising?.compared, 0);
 
@@ -236,6 +238,38 @@ describe("serving a deployment", () => {
       assert.equal(oip.headers.get("x-flowgate-version"), versions.bad_canary);
       assert.equal(oip.json.model_version, versions.bad_canary);
       const canary = serving.host.takeWindow("test")?.versions.find((v) => v.version === versions.bad_canary);
+      assert.deepEqual([canary?.role, canary?.requests, canary?.errors], ["canary", 2, 1]);
+    } finally {
+      await serving.stop();
+    }
+  });
+
+  test("a model that raises is answered 400 as MLflow does and is its version's error; a schema refusal is not", async () => {
+    const serving = await serve();
+    try {
+      await serving.host.offer(
+        snapshot(25, {
+          routes: [
+            { version: versions.good, weight: 0, role: "primary" },
+            { version: versions.raising, weight: 100, role: "canary" },
+          ],
+        }),
+      );
+      serving.host.takeWindow("test");
+      const raised = await post(`${serving.address}/invocations`, ROW);
+      assert.equal(raised.status, 400, raised.text);
+      assert.equal(raised.json.error_code, "BAD_REQUEST");
+      assert.equal(raised.headers.get("x-flowgate-version"), versions.raising);
+      // No petal_width: the signature refuses the request before the model sees it.
+      const refused = await post(`${serving.address}/invocations`, {
+        dataframe_split: {
+          columns: ["sepal_length", "sepal_width", "petal_length"],
+          data: [[5.1, 3.5, 1.4]],
+        },
+      });
+      assert.equal(refused.status, 400, refused.text);
+      assert.match(String(refused.json.message), /petal_width/);
+      const canary = serving.host.takeWindow("test")?.versions.find((v) => v.version === versions.raising);
       assert.deepEqual([canary?.role, canary?.requests, canary?.errors], ["canary", 2, 1]);
     } finally {
       await serving.stop();

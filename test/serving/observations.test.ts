@@ -1,4 +1,4 @@
-// What a replica reports per window: requests, 5xx errors, latency quantiles and a prediction summary per version
+// What a replica reports per window: requests, the version's failures, latency quantiles and a prediction summary per version
 // and role; a window is bounded in memory and starts empty after it is taken.
 import assert from "node:assert/strict";
 import { describe, test } from "node:test";
@@ -6,13 +6,13 @@ import { ObservationRecorder } from "../../src/serving/observations.js";
 import { LatencyWindow, PredictionWindow, quantile } from "../../src/serving/window-stats.js";
 
 describe("observation windows", () => {
-  test("a window counts requests and 5xx errors per version and role, with latency and predictions", () => {
+  test("a window counts requests and failures per version and role, with latency and predictions", () => {
     let now = 1_000;
     const recorder = new ObservationRecorder(() => now);
-    for (let i = 1; i <= 100; i++) recorder.record("1", "primary", 200, i, "[0]");
-    recorder.record("2", "canary", 200, 5, '["b"]');
-    recorder.record("2", "canary", 500, 7);
-    recorder.record("2", "canary", 400, 1);
+    for (let i = 1; i <= 100; i++) recorder.record("1", "primary", "answered", i, "[0]");
+    recorder.record("2", "canary", "answered", 5, '["b"]');
+    recorder.record("2", "canary", "failed", 7);
+    recorder.record("2", "canary", "refused", 1);
     now = 2_000;
     const window = recorder.take({ deployment: "iris", replica: "h:1/2", revision: 4 }, undefined);
     assert.deepEqual(

@@ -45,11 +45,26 @@ describe("shadow mirroring", () => {
     assert.equal(mirror.pending >= 1, true);
     await settled(mirror);
     const window = mirror.takeWindow();
+    // Every copy that finished is a request, the failed ones included; only the answered one is compared.
+    assert.equal(window?.requests, 4);
     assert.equal(window?.errors, 3);
-    assert.equal(window?.requests, 1);
     assert.equal(window?.compared, 1);
     assert.equal(window?.agreed, 1);
     assert.deepEqual(outcomes.sort(), ["answered", "error", "error", "error"]);
+  });
+
+  test("an always-failing shadow reports as many errors as requests: an error rate of 1", async () => {
+    const mirror = new ShadowMirror();
+    const failure: PredictionResult = {
+      ok: false,
+      error: new FlowgateError("BAD_REQUEST", "the model raised"),
+    };
+    for (let i = 0; i < 5; i++) {
+      mirror.mirror({ version: "7", percent: 100, score: () => Promise.resolve(failure) }, "[0]");
+    }
+    await settled(mirror);
+    const window = mirror.takeWindow();
+    assert.deepEqual([window?.requests, window?.errors, window?.compared], [5, 5, 0]);
   });
 
   test("beyond the budget of shadow requests in flight, requests are dropped and counted", async () => {

@@ -81,7 +81,7 @@ for (const backend of BACKENDS) {
         policy: { gates: GATES.map((g) => ({ ...g, targets: ["deployment:*"] })) },
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));
-      for (const v of [1, 2]) await registerVersion(server, "fraud", v);
+      for (const v of [1, 2, 3]) await registerVersion(server, "fraud", v);
       await registerVersion(server, "churn", 2);
 
       const store = createSqlDeploymentStore();
@@ -121,7 +121,8 @@ for (const backend of BACKENDS) {
                 dropped: 3,
                 errors: shadow.errors,
                 latencyMs: { p50: 20, p99: shadow.p99, max: shadow.p99 + 10 },
-                compared: shadow.requests - 10,
+                // A failed shadow answer is never compared.
+                compared: Math.min(shadow.requests - 10, shadow.requests - shadow.errors),
                 agreed: shadow.agreed,
                 meanAbsDiff: 0,
                 maxAbsDiff: 0,
@@ -142,6 +143,7 @@ for (const backend of BACKENDS) {
           }),
         );
       }
+      // Version 3's shadow failed every one of its 9,000 requests (and, as another version's, does not count for 2).
       // Neither another version's shadow, nor a window without one, nor another model's deployment counts.
       windows.push(
         window("fraud-live", 30, { version: "3", requests: 9000, agreed: 0, errors: 9000, p99: 900 }),
@@ -206,6 +208,14 @@ for (const backend of BACKENDS) {
       );
       assert.match(results.get("slow")!.message, /p99 latency 180 ms exceeds 150 ms by 30 ms/);
       for (const g of ["disagrees", "fails-often", "slow"]) assert.equal(results.get(g)!.passed, false);
+    });
+
+    it("an always-failing shadow has an error rate of 1 and fails the error-rate gate", async () => {
+      const r = (await evaluate(3)).get("fails-often")!;
+      assert.equal(r.passed, false);
+      assert.equal(r.inputs.requests, 9000);
+      assert.equal(r.inputs.errors, 9000);
+      assert.match(r.message, /error rate 1 exceeds 0\.001 \(9,000 errors in 9,000 requests\)/);
     });
 
     it("reads only the deployment a gate names, which must be the model's", async () => {
