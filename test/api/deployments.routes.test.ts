@@ -378,6 +378,18 @@ for (const backend of BACKENDS) {
         ],
         [
           "POST",
+          `${D}/lonely/observations`,
+          // A shadow's errors are among its requests: every mirrored request that finished, failed or not.
+          (() => {
+            const w = window("a", 5000, 1, 0, 1);
+            return { ...w, shadow: { ...w.shadow, requests: 0, errors: 3, compared: 0, agreed: 0 } };
+          })(),
+          400,
+          "INVALID_PARAMETER_VALUE",
+          /shadow\.errors must be at most requests/,
+        ],
+        [
+          "POST",
           `${D}/nope/observations`,
           window("a", 5000, 1, 0, 1),
           404,
