@@ -195,6 +195,12 @@ async function main(): Promise<void> {
       ),
     );
     const [plainProc, splitProc, shadowProc] = targets as [Replica, Replica, Replica];
+    // What "auto" chose for the plain process (ONNX when the conversion succeeds, else the Python worker pool):
+    // the ratios mean little without it.
+    const plainMeta = (await (await fetch(`${plainProc.url}/metadata`)).json()) as {
+      models?: { version: string; runtime: string }[];
+    };
+    results.plain_runtime = (plainMeta.models ?? []).map((m) => `v${m.version}: ${m.runtime}`).join(", ");
     const rounds: { plain: SaturationResult; split: SaturationResult; shadow: SaturationResult }[] = [];
     const shadowSince = Date.now();
     try {
@@ -319,7 +325,7 @@ async function main(): Promise<void> {
       },
       setup: {
         model:
-          "iris LogisticRegression (ONNX runtime); policy: a pyfunc echoing its threshold (Python runtime, 1 worker)",
+          "iris LogisticRegression (runtime chosen by auto: see results.plain_runtime); policy: a pyfunc echoing its threshold (Python runtime, 1 worker)",
         request: "single-row dataframe_split JSON",
         throughput: {
           connections: CONNECTIONS,
