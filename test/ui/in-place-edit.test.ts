@@ -41,9 +41,9 @@ for (const backend of BACKENDS) {
       await box.fill("Scores card transactions; retrained monthly.");
       await shot("model-description-editing");
       await page.getByRole("button", { name: "Save" }).click();
-      await page.getByText("Scores card transactions; retrained monthly.").waitFor();
+      await page.getByText("Scores card transactions; retrained monthly.", { exact: true }).waitFor();
       await page.reload();
-      await page.getByText("Scores card transactions; retrained monthly.").waitFor();
+      await page.getByText("Scores card transactions; retrained monthly.", { exact: true }).waitFor();
       assert.equal((await model()).description, "Scores card transactions; retrained monthly.");
       const audit = await call(server, "GET", "/api/flowgate/v1/audit", {
         target_type: "registered_model",
@@ -97,8 +97,10 @@ for (const backend of BACKENDS) {
       await page.getByRole("button", { name: "Edit version description" }).click();
       await page.getByLabel("Version description", { exact: true }).fill("Champion since February.");
       await page.getByRole("button", { name: "Save" }).click();
+      // Saved (the text shown, not the box) before the reload: a reload cancels a save still in flight.
+      await page.getByText("Champion since February.", { exact: true }).waitFor();
       await page.reload();
-      await page.getByText("Champion since February.").waitFor();
+      await page.getByText("Champion since February.", { exact: true }).waitFor();
       const v2 = await call(server, "GET", "/api/2.0/mlflow/model-versions/get", {
         name: "fraud-detector",
         version: "2",
@@ -117,8 +119,10 @@ for (const backend of BACKENDS) {
       await page.getByRole("button", { name: "Edit run description" }).click();
       await page.getByLabel("Run description", { exact: true }).fill("Best F1 on the February data.");
       await page.getByRole("button", { name: "Save" }).click();
+      // Saved (the text shown, not the box) before the reload: a reload cancels a save still in flight.
+      await page.getByText("Best F1 on the February data.", { exact: true }).waitFor();
       await page.reload();
-      await page.getByText("Best F1 on the February data.").waitFor();
+      await page.getByText("Best F1 on the February data.", { exact: true }).waitFor();
       const run = await call(server, "GET", "/api/2.0/mlflow/runs/get", { run_id: runId });
       const note = run.body.run.data.tags.find((t: { key: string }) => t.key === "mlflow.note.content");
       assert.equal(note?.value, "Best F1 on the February data.");
