@@ -156,7 +156,7 @@ def test_logged_model_files_answer_as_mlflow(mlflow_pair):
 def mlflow_step_sampling_pair(tmp_path_factory, mlflow_pair):
     """MLflow 3.17 on its file store, whose get_metric_history_bulk_interval is MLflow's step sampling."""
     if MLFLOW_MAJOR < 3:
-        pytest.skip("MLflow 2's server: compared by the SQL pair above")
+        pytest.skip(reason="this pair checks MLflow 3.17's file-store step sampling; under MLflow 2.x the SQL-backed pair above is the comparison")
     tmp = tmp_path_factory.mktemp("mlflow-file-store")
     port = free_port()
     log = tmp / "mlflow.log"
