@@ -7,7 +7,6 @@ import { existsSync, mkdtempSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createLogger } from "../../src/core/logger.js";
 import type { RoutingSnapshot } from "../../src/delivery/deployment.js";
 import {
   startDeploymentServing,
@@ -16,7 +15,7 @@ import {
 import { registerDeliveryModels, type DeliveryVersions } from "../delivery/support/delivery-processes.js";
 import { BACKENDS } from "../support/backends.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
-import { PYTHON, REPO, post } from "./support/serving-fixtures.js";
+import { post, testServeOptions } from "./support/serving-fixtures.js";
 
 const MODEL = "iris-host";
 const ROW = {
@@ -52,22 +51,7 @@ describe("serving a deployment", () => {
       snapshotDir: path.join(root, "deployments"),
       cacheDir: path.join(root, "models"),
       reportIntervalMs,
-      host: "127.0.0.1",
-      port: 0,
-      workers: 1,
-      workerWaitSeconds: 30,
-      runtime: "auto",
-      maxBatchSize: 64,
-      maxBatchDelayMs: 2,
-      maxQueue: 256,
-      maxBodyBytes: 1024 * 1024,
-      requestTimeoutSeconds: 60,
-      bodyTimeoutSeconds: 60,
-      headersTimeoutSeconds: 10,
-      python: PYTHON,
-      workerPath: path.join(REPO, "python"),
-      onnxThreads: 1,
-      logger: createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+      ...testServeOptions(),
     });
   }
 

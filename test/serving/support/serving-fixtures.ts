@@ -45,13 +45,9 @@ export async function modelDir(name: FixtureModel): Promise<string> {
   return path.join(await fixtureModels(), name);
 }
 
-/** Starts a real serving process on a free loopback port and waits until the model is loaded. */
-export async function serveForTest(
-  modelUri: string,
-  overrides: Partial<ServeOptions> = {},
-): Promise<ServingProcess & { url: string }> {
-  const serving = await startServing({
-    modelUri,
+/** The serving options every test process shares: loopback, a free port, one worker, small limits. */
+export function testServeOptions(): Omit<ServeOptions, "modelUri" | "trackingUri" | "cacheDir"> {
+  return {
     host: "127.0.0.1",
     port: 0,
     workers: 1,
@@ -64,12 +60,23 @@ export async function serveForTest(
     requestTimeoutSeconds: 60,
     bodyTimeoutSeconds: 60,
     headersTimeoutSeconds: 10,
-    trackingUri: undefined,
-    cacheDir: mkdtempSync(path.join(tmpdir(), "flowgate-serving-cache-")),
     python: PYTHON,
     workerPath: path.join(REPO, "python"),
     onnxThreads: 1,
     logger: createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
+  };
+}
+
+/** Starts a real serving process on a free loopback port and waits until the model is loaded. */
+export async function serveForTest(
+  modelUri: string,
+  overrides: Partial<ServeOptions> = {},
+): Promise<ServingProcess & { url: string }> {
+  const serving = await startServing({
+    modelUri,
+    ...testServeOptions(),
+    trackingUri: undefined,
+    cacheDir: mkdtempSync(path.join(tmpdir(), "flowgate-serving-cache-")),
     ...overrides,
   });
   try {
