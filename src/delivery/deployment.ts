@@ -3,6 +3,8 @@
 // snapshot). The spec uses Argo Rollouts' names (setWeight, maxWeight, failureLimit…) so that people who run
 // rollouts for pods read it without a glossary. This file holds the types only; parsing is deployment-spec.ts.
 
+import type { DatasetDriftOptions } from "../monitoring/monitoring.js";
+
 /** How long, written like Argo: "30s", "5m", "1h", "2d" (or a number of seconds). */
 export type Duration = string | number;
 
@@ -119,6 +121,26 @@ export interface DeploymentSpec {
   /** How many former primaries stay loaded for instant rollback (default 2). */
   warm?: number;
   policy?: DeploymentPolicy;
+  /** Prediction logging and drift monitoring (on by default: every deployment logs and is monitored). */
+  monitoring?: MonitoringSpec;
+}
+
+/** How a deployment's predictions are logged and its windows monitored (src/monitoring/). */
+export interface MonitoringSpec {
+  /** Log predictions at all (default true). */
+  enabled?: boolean;
+  /** Share of requests logged, 0–1 (default 1); chosen by request id, so replicas agree. */
+  sampleRate?: number;
+  /** Input columns logged (default: all). */
+  inputs?: string[];
+  /** Days segments are kept (default 30). */
+  retentionDays?: number;
+  /** Monitoring windows: by time (default one hour) or by chunks of N logged rows. */
+  window?: { seconds: number } | { rows: number };
+  /** Per-column drift methods and thresholds, dataset drift share, Bonferroni. */
+  drift?: DatasetDriftOptions;
+  /** classification (default when predictions are labels) or regression: which quality metrics apply. */
+  task?: "classification" | "regression";
 }
 
 export interface DeploymentRevision {
@@ -226,6 +248,11 @@ export interface RoutingSnapshot {
   warm: string[];
   policy?: DeploymentPolicy;
   phase: RolloutPhase;
+  /**
+   * What serving logs (absent: logging off). `hashed` are the input columns logged as hashes, from the model's
+   * `pii` tag ("true" = every input, else comma-separated column names), resolved when the snapshot is built.
+   */
+  predictionLog?: { sampleRate: number; inputs?: string[]; hashed: string[] | "all" };
 }
 
 /** Whether the caller may take an action now, and if not, why (rollout state or governance). */
