@@ -33,6 +33,30 @@ function runCapture(cmd, args, env = {}) {
   });
 }
 
+/** The leaf tests that failed in a TAP report, each with the first lines of its error. */
+function failedTests(tap) {
+  const lines = tap.split("\n");
+  const out = [];
+  lines.forEach((line, i) => {
+    const m = /^(\s*)not ok \d+ - (.*)$/.exec(line);
+    if (!m) return;
+    const block = [];
+    for (let j = i + 1; j < lines.length && block.length < 40; j++) {
+      if (/^\s*(not )?ok \d+ /.test(lines[j])) break;
+      block.push(lines[j]);
+    }
+    // Suites fail when a test inside fails; only the tests themselves say why.
+    if (block.some((b) => /failureType: '?subtestsFailed/.test(b))) return;
+    // The location and the error message; the stack and timings add nothing to a one-screen summary.
+    const stack = block.findIndex((b) => /^\s*stack: /.test(b));
+    const error = (stack < 0 ? block : block.slice(0, stack)).filter(
+      (b) => b.trim() !== "" && !/^\s*(---|\.\.\.|duration_ms:|failureType:|type:)/.test(b),
+    );
+    out.push(`- ${m[2]}`, ...error.slice(0, 12).map((e) => `    ${e.trim()}`));
+  });
+  return out;
+}
+
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
@@ -44,6 +68,10 @@ function findTests(dir) {
 let passed = 0;
 let failed = 0;
 const failures = [];
+// What each failing node test said, printed again at the very end: CI shows only the tail of the output.
+const failureDetails = [];
+const started = Date.now();
+const elapsed = () => `${Math.round((Date.now() - started) / 1000)} s`;
 
 if (wants("static")) {
   for (const [name, cmd, args] of [
@@ -101,6 +129,8 @@ try {
     passed += count("pass");
     failed += count("fail") + count("cancelled");
     if (count("fail") + count("cancelled") > 0) failures.push("node tests");
+    failureDetails.push(...failedTests(text));
+    console.log(`\n(node tests done at ${elapsed()})`);
   }
 
   if (wants("fuzz")) {
@@ -127,6 +157,7 @@ try {
         if (p === 0 && f === 0) failed++;
       }
     }
+    console.log(`\n(fuzz done at ${elapsed()})`);
   }
 
   if (wants("compat")) {
@@ -157,6 +188,8 @@ try {
   await pg.stop();
 }
 
+if (failureDetails.length > 0) console.log(`\nfailing node tests:\n${failureDetails.join("\n")}`);
 if (failures.length > 0) console.log(`\nfailed: ${failures.join(", ")}`);
+console.log(`(all done at ${elapsed()})`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
 process.exit(failed > 0 ? 1 : 0);

@@ -9,6 +9,18 @@ import { BACKENDS } from "../support/backends.js";
 import { launchBrowser, screenshot, seedDemo } from "../support/browser.js";
 import { call, startTestServer, type TestServer } from "../support/test-server.js";
 
+/**
+ * Clicks Save and waits until the saved text is shown (the page reloads it from the server after the save), or
+ * fails with the error the page shows. A reload before that would cancel a save still in flight.
+ */
+async function saveAndSee(page: Page, text: string): Promise<void> {
+  await page.getByRole("button", { name: "Save", exact: true }).click();
+  const shown = page.getByText(text, { exact: true });
+  const refused = page.locator(".edit-form .field-error");
+  await shown.or(refused).first().waitFor({ timeout: 60_000 });
+  if (await refused.isVisible()) assert.fail(`the save was refused: ${await refused.innerText()}`);
+}
+
 for (const backend of BACKENDS) {
   describe(`in-place editing on ${backend.name}`, () => {
     let server: TestServer;
@@ -40,8 +52,7 @@ for (const backend of BACKENDS) {
       const box = page.getByLabel("Model description", { exact: true });
       await box.fill("Scores card transactions; retrained monthly.");
       await shot("model-description-editing");
-      await page.getByRole("button", { name: "Save" }).click();
-      await page.getByText("Scores card transactions; retrained monthly.", { exact: true }).waitFor();
+      await saveAndSee(page, "Scores card transactions; retrained monthly.");
       await page.reload();
       await page.getByText("Scores card transactions; retrained monthly.", { exact: true }).waitFor();
       assert.equal((await model()).description, "Scores card transactions; retrained monthly.");
@@ -96,9 +107,7 @@ for (const backend of BACKENDS) {
       await page.goto(`${server.url}/models/fraud-detector/versions/2`);
       await page.getByRole("button", { name: "Edit version description" }).click();
       await page.getByLabel("Version description", { exact: true }).fill("Champion since February.");
-      await page.getByRole("button", { name: "Save" }).click();
-      // Saved (the text shown, not the box) before the reload: a reload cancels a save still in flight.
-      await page.getByText("Champion since February.", { exact: true }).waitFor();
+      await saveAndSee(page, "Champion since February.");
       await page.reload();
       await page.getByText("Champion since February.", { exact: true }).waitFor();
       const v2 = await call(server, "GET", "/api/2.0/mlflow/model-versions/get", {
@@ -118,9 +127,7 @@ for (const backend of BACKENDS) {
       await page.goto(`${server.url}/runs/${runId}`);
       await page.getByRole("button", { name: "Edit run description" }).click();
       await page.getByLabel("Run description", { exact: true }).fill("Best F1 on the February data.");
-      await page.getByRole("button", { name: "Save" }).click();
-      // Saved (the text shown, not the box) before the reload: a reload cancels a save still in flight.
-      await page.getByText("Best F1 on the February data.", { exact: true }).waitFor();
+      await saveAndSee(page, "Best F1 on the February data.");
       await page.reload();
       await page.getByText("Best F1 on the February data.", { exact: true }).waitFor();
       const run = await call(server, "GET", "/api/2.0/mlflow/runs/get", { run_id: runId });
