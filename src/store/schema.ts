@@ -1,6 +1,7 @@
 // Row types of every table, as Kysely sees them (snake_case, as stored). Rows become domain entities only in
 // the sql-*-store.ts files. Booleans are stored as 0/1 integers on both engines to keep one code path.
 import type { Generated } from "kysely";
+import type { BaselinesLabelsSchema } from "./schema-baselines-labels.js";
 import type { DeliverySchema } from "./schema-delivery.js";
 import type { GovernanceSchema } from "./schema-governance.js";
 
@@ -178,7 +179,7 @@ export interface AuditEventsTable {
   request_id: string;
 }
 
-export interface Schema extends GovernanceSchema, DeliverySchema {
+export interface Schema extends GovernanceSchema, DeliverySchema, BaselinesLabelsSchema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;

@@ -10,6 +10,7 @@ import * as nameKeys from "./0007-name-keys.js";
 import * as deployments from "./0008-deployments.js";
 import * as controllerLeases from "./0009-controller-leases.js";
 import * as requestApplied from "./0010-request-applied.js";
+import * as baselinesLabels from "./0012-baselines-labels.js";
 
 export interface NumberedMigration {
   name: string;
@@ -26,4 +27,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0008-deployments", up: deployments.up },
   { name: "0009-controller-leases", up: controllerLeases.up },
   { name: "0010-request-applied", up: requestApplied.up },
+  { name: "0012-baselines-labels", up: baselinesLabels.up },
 ];
