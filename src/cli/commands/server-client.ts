@@ -38,16 +38,17 @@ export async function apiCall(
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
   args: Record<string, unknown> = {},
+  headers: Record<string, string> = {},
 ): Promise<Response> {
   let url = `${baseUrl(opts)}/api/flowgate/v1/${path}`;
-  const init: RequestInit = { method, headers: authHeader() };
+  const init: RequestInit = { method, headers: { ...authHeader(), ...headers } };
   if (method === "GET") {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(args))
       if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") qs.append(k, String(v));
     if ([...qs].length > 0) url += `?${qs.toString()}`;
   } else {
-    init.headers = { ...authHeader(), "content-type": "application/json" };
+    init.headers = { ...authHeader(), ...headers, "content-type": "application/json" };
     init.body = JSON.stringify(args);
   }
   const res = await fetch(url, init);
