@@ -11,9 +11,10 @@ import { RolloutProgress } from "../components/rollout-progress";
 import { Async } from "../components/states";
 import { TrafficSplit } from "../components/traffic-split";
 import { formatRelative, formatTime } from "../lib/format";
-import { Link, pathOf } from "../lib/router";
+import { Link, navigate, pathOf, useLocation } from "../lib/router";
 import { useAsync } from "../lib/use-async";
 import { usePolling } from "../lib/use-polling";
+import { DeploymentMonitoring } from "./deployment-monitoring";
 
 function strategyName(spec: { strategy?: object }): string {
   const s = spec.strategy;
@@ -32,6 +33,8 @@ export function DeploymentPage({ name }: { name: string }) {
     [name, revision],
   );
   const [notice, setNotice] = useState<string>();
+  // The Monitoring tab is in the URL (?tab=monitoring), so a link can open it.
+  const tab = useLocation().query.get("tab") === "monitoring" ? "monitoring" : "overview";
 
   return (
     <Async state={state} what="Deployment">
@@ -84,19 +87,50 @@ export function DeploymentPage({ name }: { name: string }) {
             }}
           />
 
-          <h2>Traffic</h2>
-          <TrafficSplit routing={view.routing} />
+          <div className="segmented tabs" role="tablist" aria-label="Deployment views">
+            {(["overview", "monitoring"] as const).map((t) => (
+              <button
+                key={t}
+                type="button"
+                role="tab"
+                aria-selected={tab === t}
+                className={tab === t ? undefined : "secondary"}
+                onClick={() =>
+                  navigate(
+                    `${pathOf("deployments", view.name)}${t === "monitoring" ? "?tab=monitoring" : ""}`,
+                    {
+                      replace: true,
+                    },
+                  )
+                }
+              >
+                {t === "overview" ? "Overview" : "Monitoring"}
+              </button>
+            ))}
+          </div>
 
-          <h2>Progress</h2>
-          <RolloutProgress spec={view.spec} status={view.status} />
+          {tab === "monitoring" ? (
+            <section role="tabpanel" aria-label="Monitoring">
+              <h2>Monitoring</h2>
+              <DeploymentMonitoring name={view.name} />
+            </section>
+          ) : (
+            <section role="tabpanel" aria-label="Overview">
+              <h2>Traffic</h2>
+              <TrafficSplit routing={view.routing} />
 
-          <h2>Serving metrics</h2>
-          <DeploymentCharts name={view.name} />
+              <h2>Progress</h2>
+              <RolloutProgress spec={view.spec} status={view.status} />
 
-          <h2>Revision history</h2>
-          <Async state={revisions} what="Revisions">
-            {(list) => <RevisionHistory revisions={list} current={view.revision} />}
-          </Async>
+              <h2>Serving metrics</h2>
+              <DeploymentCharts name={view.name} />
+
+              <h2>Revision history</h2>
+              <Async state={revisions} what="Revisions">
+                {(list) => <RevisionHistory revisions={list} current={view.revision} />}
+              </Async>
+            </section>
+          )}
         </article>
       )}
     </Async>
