@@ -157,6 +157,11 @@ export interface MonitoringWindow {
   rows: number;
   /** Absent when the version has no baseline. */
   drift?: DatasetDrift;
+  /**
+   * Per-column scores by the methods alert rules name (a rule "PSI > 0.2 on any input column") when a column's
+   * own drift method is another; thresholds are the rules'. Absent when no rule asks for one.
+   */
+  methodScores?: ColumnDrift[];
   quality?: QualityMetrics;
   /** The version's own validation metrics from its run (same names as QualityMetrics), to compare with. */
   expectedQuality?: Partial<Record<keyof Omit<QualityMetrics, "task" | "labelled">, number>>;

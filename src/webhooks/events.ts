@@ -24,6 +24,7 @@ export const EVENT_ACTIONS: Readonly<Record<string, readonly string[]>> = {
   TRANSITION_REQUEST: ["CREATED", "APPROVED", "REJECTED", "CANCELLED"],
   GATE: ["EVALUATED"],
   DEPLOYMENT: ["CREATED", "UPDATED", "DELETED", "PROMOTED", "ROLLED_BACK", "ABORTED", "PAUSED", "RESUMED"],
+  MONITORING: ["ALERT_FIRING", "ALERT_RESOLVED"],
 };
 
 export interface EventType {

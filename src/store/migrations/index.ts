@@ -11,6 +11,7 @@ import * as deployments from "./0008-deployments.js";
 import * as controllerLeases from "./0009-controller-leases.js";
 import * as requestApplied from "./0010-request-applied.js";
 import * as baselinesLabels from "./0012-baselines-labels.js";
+import * as monitoringWindows from "./0013-monitoring-windows-alerts.js";
 
 export interface NumberedMigration {
   name: string;
@@ -28,4 +29,5 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0009-controller-leases", up: controllerLeases.up },
   { name: "0010-request-applied", up: requestApplied.up },
   { name: "0012-baselines-labels", up: baselinesLabels.up },
+  { name: "0013-monitoring-windows-alerts", up: monitoringWindows.up },
 ];
