@@ -35,3 +35,7 @@ if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn=
 # pool class SQLAlchemy 2.1 removed.
 if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests; install_plugin .venvs/mlflow2; fi
 if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5"; fi
+# The drift statistics' oracles (test/monitoring/oracles/*.py): scipy and Evidently compute the same numbers and
+# verdicts as src/monitoring/stats and drift on the same generated data. scipy 1.17 is the last for Python 3.11;
+# pandas 2.3: Evidently 0.7.23 imports a pandas helper that pandas 3 removed.
+if wanted oracles; then make_venv .venvs/oracles "scipy==1.17.1" "evidently==0.7.23" "pandas==2.3.3" "numpy==2.4.6"; fi
