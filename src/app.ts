@@ -58,6 +58,10 @@ import { createDeploymentService, type DeploymentService } from "./delivery/depl
 import { deploymentsRoutes } from "./api/flowgate/deployments.routes.js";
 import { createRolloutController, type RolloutController } from "./delivery/controller/rollout-controller.js";
 import { deploymentActionsRoutes } from "./api/flowgate/deployment-actions.routes.js";
+import { createSqlMonitoringStore } from "./monitoring/sql-monitoring-store.js";
+import { createBaselineService } from "./monitoring/baselines.js";
+import { createLabelService } from "./monitoring/labels.js";
+import { monitoringRoutes } from "./api/flowgate/monitoring.routes.js";
 
 export interface App {
   server: FastifyInstance;
@@ -179,6 +183,23 @@ export async function createApp(
       outbox: webhooks.outbox,
       clock,
     });
+    const monitoringStore = createSqlMonitoringStore();
+    const baselines = createBaselineService({
+      registry,
+      store: monitoringStore,
+      datasets: createSqlDatasetStore(),
+      artifacts: artifactRepo,
+      runArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
+      audit,
+      clock,
+    });
+    const labels = createLabelService({
+      database,
+      store: monitoringStore,
+      deployments: deploymentStore,
+      audit,
+      clock,
+    });
     const controller = createRolloutController({
       database,
       store: deploymentStore,
@@ -236,6 +257,7 @@ export async function createApp(
       transitionRequestsRoutes({ approvals: governance.approvals }),
       deploymentsRoutes({ deployments }),
       deploymentActionsRoutes({ actions: controller.actions }),
+      monitoringRoutes({ baselines, labels }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];

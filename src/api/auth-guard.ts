@@ -130,8 +130,9 @@ export function createAuthGuard(deps: {
       case "model-path":
         return modelScope(params.name);
       case "deployment": {
-        if (params.name !== undefined)
-          return modelScope(await deps.scopes.modelOfDeployment(db(), params.name));
+        const deployment = params.name ?? (typeof args.deployment === "string" ? args.deployment : undefined);
+        if (deployment !== undefined)
+          return modelScope(await deps.scopes.modelOfDeployment(db(), deployment));
         const spec = args.spec;
         const model = typeof spec === "object" && spec !== null ? (spec as WireArgs).model : undefined;
         return modelScope(typeof model === "string" ? model : undefined);

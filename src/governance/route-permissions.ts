@@ -23,7 +23,10 @@ export type ScopeSource =
   | "artifact-path"
   /** `:name` in the native API path: a registered model. */
   | "model-path"
-  /** `:name` in the path: a deployment, whose model the grant must cover; without it, `spec.model` in the body. */
+  /**
+   * `:name` in the path, else `deployment` in the query/body: a deployment, whose model the grant must cover;
+   * without either, `spec.model` in the body.
+   */
   | "deployment";
 
 export interface RouteRule {
@@ -274,6 +277,27 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     methods: WRITE,
     url: native("deployments(/:name(/.*)?)?"),
     permission: "model.transition",
+    scope: "deployment",
+  },
+
+  // Monitoring: a version's baseline is read with its model and set by the model's editors; labels come from
+  // serving's service accounts or editors of the deployment's model (`deployment` in the body).
+  {
+    methods: GET,
+    url: native("monitoring/baselines/:name/:version"),
+    permission: "model.read",
+    scope: "model-path",
+  },
+  {
+    methods: WRITE,
+    url: native("monitoring/baselines/:name/:version(/build)?"),
+    permission: "model.write",
+    scope: "model-path",
+  },
+  {
+    methods: ["POST"],
+    url: native("monitoring/labels"),
+    permission: "deployment.report",
     scope: "deployment",
   },
 

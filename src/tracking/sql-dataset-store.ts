@@ -10,8 +10,21 @@ export interface DatasetUse {
   tags: Tag[];
 }
 
+/** A dataset a run logged as an input (mlflow.log_input): where it came from, as the client described it. */
+export interface RunDataset {
+  name: string;
+  digest: string;
+  /** e.g. "local", "http", "code"… */
+  sourceType: string;
+  /** The source's JSON, e.g. {"uri": "/data/train.csv"}. */
+  source: string;
+  tags: Tag[];
+}
+
 export interface DatasetStore {
   datasetUses(ex: Executor, experimentIds: readonly number[]): Promise<DatasetUse[]>;
+  /** The datasets one run logged as inputs, by name. */
+  runDatasets(ex: Executor, runId: string): Promise<RunDataset[]>;
 }
 
 export function createSqlDatasetStore(): DatasetStore {
@@ -31,6 +44,28 @@ export function createSqlDatasetStore(): DatasetStore {
         experimentId: String(row.experiment_id),
         name: row.name,
         digest: row.digest,
+        tags: JSON.parse(row.tags) as Tag[],
+      }));
+    },
+    async runDatasets(ex, runId) {
+      const rows = await ex
+        .selectFrom("run_inputs")
+        .innerJoin("datasets", "datasets.dataset_id", "run_inputs.dataset_id")
+        .select([
+          "datasets.name",
+          "datasets.digest",
+          "datasets.source_type",
+          "datasets.source",
+          "run_inputs.tags",
+        ])
+        .where("run_inputs.run_id", "=", runId)
+        .orderBy("datasets.name")
+        .execute();
+      return rows.map((row) => ({
+        name: row.name,
+        digest: row.digest,
+        sourceType: row.source_type,
+        source: row.source,
         tags: JSON.parse(row.tags) as Tag[],
       }));
     },

@@ -19,18 +19,24 @@ export type NativeHandler = (call: NativeCall) => Promise<object | undefined>;
 
 export const NATIVE_PREFIX = "/api/flowgate/v1";
 
+/** Per-route overrides: a route taking larger bodies than the server's JSON default names its own limit. */
+export interface NativeRouteOptions {
+  bodyLimit?: number;
+}
+
 export function nativeRoute(
   app: FastifyInstance,
   method: "GET" | "POST" | "PUT" | "PATCH" | "DELETE",
   path: string,
-  ...rest: [NativeHandler] | [RouteSchema, NativeHandler]
+  ...rest: [NativeHandler] | [RouteSchema, NativeHandler] | [RouteSchema, NativeHandler, NativeRouteOptions]
 ): void {
   // With a schema (src/api/flowgate/schemas/), it validates the request and documents the route.
-  const [schema, handler] = rest.length === 1 ? [undefined, rest[0]] : rest;
+  const [schema, handler, options] = rest.length === 1 ? [undefined, rest[0], undefined] : rest;
   const url = `${NATIVE_PREFIX}/${path}`;
   app.route({
     method,
     url,
+    ...(options?.bodyLimit === undefined ? {} : { bodyLimit: options.bodyLimit }),
     ...(schema === undefined
       ? {}
       : { schema: fastifySchema(method, url, schema), preValidation: bodyPresent }),
