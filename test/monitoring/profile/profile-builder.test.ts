@@ -29,7 +29,7 @@ function normals(n: number, seed: number, mean = 0, sd = 1): Float64Array {
 function numericOf(p: ReturnType<ProfileBuilder["build"]>, name: string): NumericProfile {
   const c = p.columns[name];
   assert.equal(c?.kind, "numeric");
-  return c as NumericProfile;
+  return c;
 }
 
 describe("profiles of numeric columns", () => {
