@@ -5,6 +5,7 @@
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { columnDrift } from "../../../src/monitoring/drift/column-drift.js";
+import { ProfileBuilder } from "../../../src/monitoring/profile/profile-builder.js";
 import { Agreement, num, oracleSkip, prng, runOracle, type OracleResult } from "../oracles/oracle.js";
 import { profilePair } from "./profiles.js";
 
@@ -192,5 +193,23 @@ describe("per-column drift verdicts against Evidently's defaults", { skip: oracl
     t.diagnostic(
       `verdicts equal on ${datasets.length} datasets (${drifted} drifted); ${agreement.summary()}`,
     );
+  });
+
+  it("reaches the same verdicts on profiles made by the ProfileBuilder (a baseline, then a window on its edges)", () => {
+    datasets.forEach((d, i) => {
+      const reference = new ProfileBuilder();
+      reference.addColumns({ x: d.reference }, d.reference.length);
+      const ref = reference.build({ kind: "file", name: "reference" });
+      const current = new ProfileBuilder(ref);
+      current.addColumns({ x: d.current }, d.current.length);
+      const cur = current.build({ kind: "window", deployment: "d", from: 0, to: 1 });
+      const ours = columnDrift("x", "input", ref.columns.x!, cur.columns.x!);
+      const evidently = results[i]!;
+      assert.deepEqual([ours.method, ours.drifted], [evidently.method, evidently.drifted], d.name);
+      assert.ok(
+        Math.abs(ours.score - num(evidently.score)) <= 1e-6,
+        `${d.name}: ${ours.score} vs ${String(evidently.score)}`,
+      );
+    });
   });
 });
