@@ -12,6 +12,7 @@ import type {
 } from "./deployment.js";
 import { parseAnalysisTemplates } from "./analysis-template-spec.js";
 import { parsePolicy } from "./policy-spec.js";
+import { parseMonitoringSpec } from "./monitoring-spec.js";
 import {
   aliasAt,
   arrayAt,
@@ -42,6 +43,7 @@ const SPEC_FIELDS = [
   "analysisTemplates",
   "warm",
   "policy",
+  "monitoring",
 ] as const;
 
 function weightAt(field: string, v: unknown): number {
@@ -230,6 +232,7 @@ export function parseDeploymentSpec(raw: unknown): DeploymentSpec {
   if (templates !== undefined) spec.analysisTemplates = templates;
   if (o.warm !== undefined) spec.warm = integerAt("spec.warm", o.warm, 0, 5);
   if (o.policy !== undefined) spec.policy = parsePolicy("spec.policy", o.policy);
+  if (o.monitoring !== undefined) spec.monitoring = parseMonitoringSpec("spec.monitoring", o.monitoring);
   if (
     spec.track !== undefined &&
     spec.strategy !== undefined &&

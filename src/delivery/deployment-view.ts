@@ -15,6 +15,7 @@ import type { DeploymentRecord, DeploymentStore } from "./deployment-store.js";
 import { actionAllowed } from "./controller/user-actions.js";
 import { startRollout } from "./controller/rollout-step.js";
 import { formerPrimaries, routingOf } from "./routing.js";
+import { piiColumns } from "./pii-tag.js";
 
 /** The current revision of a deployment with the primaries before it, newest first. */
 export interface CurrentRevision {
@@ -75,12 +76,25 @@ export function createDeploymentViews(deps: {
     return (await store.getState(x, d.name)) ?? startRollout(spec, d.revision, d.updatedAt);
   }
 
+  /** The pii columns of the versions the routing names; read each time, so a tag change changes the etag. */
+  async function hashedOf(
+    x: Executor,
+    spec: DeploymentSpec,
+    status: RolloutState,
+  ): Promise<string[] | "all"> {
+    if (spec.monitoring?.enabled === false) return [];
+    const r = routingOf(spec, status, []);
+    const versions = [...r.routes.map((v) => v.version), ...(r.preview ? [r.preview.version] : [])];
+    return piiColumns(x, spec.model, versions);
+  }
+
   return {
     current,
     state,
     async routing(x, d) {
       const c = await current(x, d);
-      return routingOf(c.spec, await state(x, d, c.spec), c.formerPrimaries);
+      const status = await state(x, d, c.spec);
+      return routingOf(c.spec, status, c.formerPrimaries, await hashedOf(x, c.spec, status));
     },
     async view(x, ctx, d) {
       const c = await current(x, d);
@@ -104,7 +118,7 @@ export function createDeploymentViews(deps: {
         revision: d.revision,
         spec: c.spec,
         status,
-        routing: routingOf(c.spec, status, c.formerPrimaries),
+        routing: routingOf(c.spec, status, c.formerPrimaries, await hashedOf(x, c.spec, status)),
         createdAt: d.createdAt,
         createdBy: d.createdBy,
         updatedAt: d.updatedAt,

@@ -10,6 +10,7 @@ import type {
   RoutingSnapshot,
 } from "./deployment.js";
 import { DEFAULT_PREVIEW_HEADER, DEFAULT_WARM } from "./deployment-spec.js";
+import { predictionLogOf } from "./monitoring-spec.js";
 
 function clampWeight(w: number): number {
   return Math.min(100, Math.max(0, Math.round(w)));
@@ -53,12 +54,14 @@ function etagOf(content: Omit<RoutingSnapshot, "etag">): string {
 /**
  * The routing snapshot of a revision under its rollout state. `formerPrimaries` are the primaries of earlier
  * revisions, newest first; the last `spec.warm` (default 2) of them stay loaded. After a blue/green switch the
- * old primary stays warm too, until the controller's promotion revision makes green the primary.
+ * old primary stays warm too, until the controller's promotion revision makes green the primary. `hashed` are
+ * the input columns the prediction log hashes (from the model's `pii` tag, pii-tag.ts).
  */
 export function routingOf(
   spec: DeploymentSpec,
   state: RolloutState,
   formerPrimaries: readonly string[],
+  hashed: string[] | "all" = [],
 ): RoutingSnapshot {
   const { routes, preview } = liveRoutes(spec, state);
   const serving = new Set([...routes.map((r) => r.version), ...(preview ? [preview.version] : [])]);
@@ -71,6 +74,7 @@ export function routingOf(
   for (const v of formerPrimaries.slice(0, spec.warm ?? DEFAULT_WARM)) keep(v);
   const sticky =
     spec.strategy !== undefined && "abTest" in spec.strategy ? spec.strategy.abTest.sticky : undefined;
+  const predictionLog = predictionLogOf(spec.monitoring, hashed);
   const content: Omit<RoutingSnapshot, "etag"> = {
     deployment: spec.name,
     model: spec.model,
@@ -82,6 +86,7 @@ export function routingOf(
     warm,
     ...(spec.policy !== undefined ? { policy: spec.policy } : {}),
     phase: state.phase,
+    ...(predictionLog !== undefined ? { predictionLog } : {}),
   };
   return { ...content, etag: etagOf(content) };
 }

@@ -23,7 +23,8 @@ const SPEC: JsonSchema = {
   ...entity({ name: STRING, model: STRING, primary: STRING }),
   description:
     'A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), ' +
-    "and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy.",
+    "and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and " +
+    "monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default).",
 };
 
 export const ROUTING_SNAPSHOT: JsonSchema = entity(
@@ -48,6 +49,23 @@ export const ROUTING_SNAPSHOT: JsonSchema = entity(
     sticky: OBJECT,
     preview: entity({ version: STRING, header: STRING }),
     policy: OBJECT,
+    predictionLog: {
+      ...entity(
+        {
+          sampleRate: NUMBER,
+          hashed: {
+            oneOf: [
+              { type: "array", items: STRING },
+              { type: "string", enum: ["all"] },
+            ],
+          },
+        },
+        { inputs: { type: "array", items: STRING } },
+      ),
+      description:
+        "What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and " +
+        'the columns logged as hashes (from the model\'s pii tag; "all": every input).',
+    },
   },
 );
 
