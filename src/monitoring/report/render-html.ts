@@ -98,12 +98,12 @@ function windowsTable(v: VersionReport): string {
 }
 
 function feature(c: ColumnReport): string {
-  const name = `${c.role === "prediction" ? "prediction " : ""}${c.column}`;
+  const name = c.column;
   const dist = distributionSvg(name, c.reference, c.current);
   const over = driftOverTimeSvg(name, c.overTime, shortTime);
   return (
     `<figure class="feature" data-column="${e(c.column)}" data-role="${c.role}">` +
-    `<figcaption>${e(name)} <span class="muted">(${c.kind})</span> ${level(c.worstLevel)}</figcaption>` +
+    `<figcaption>${e(name)} <span class="muted">(${c.role === "prediction" ? "model output, " : ""}${c.kind})</span> ${level(c.worstLevel)}</figcaption>` +
     (dist || `<p class="muted">No distribution: the baseline has no such column.</p>`) +
     (over || `<p class="muted">No window tested this column.</p>`) +
     `</figure>`
@@ -135,8 +135,10 @@ function version(v: VersionReport): string {
       ? `<p class="muted">Baseline: ${b.rows} rows from ${e(b.source.kind)}${"name" in b.source ? ` ${e(b.source.name)}` : ""}, set ${time(b.createdAt)}. ${v.rows} rows logged in the range.</p>`
       : `<p class="muted">No baseline for this version: set one with <code>flowgate monitor baseline set</code> to test drift.</p>`) +
     `<h3>Windows</h3>${windowsTable(v)}` +
-    `<h3>Features</h3><div class="features">${v.columns.map(feature).join("")}</div>` +
-    `<h3>Decisions</h3><details open><summary>Every column's decision per window, with its thresholds</summary>${decisionsTable(v)}</details>` +
+    (v.columns.length === 0
+      ? ""
+      : `<h3>Features</h3><div class="features">${v.columns.map(feature).join("")}</div>` +
+        `<h3>Decisions</h3><details open><summary>Every column's decision per window, with its thresholds</summary>${decisionsTable(v)}</details>`) +
     `</section>`
   );
 }
