@@ -3,6 +3,8 @@
 // p ≤ threshold (ks_stattest.py says ≤), chi² and Z at p < threshold, distances at d ≥ threshold; default
 // thresholds 0.05 and 0.1 as Evidently's stattests. "warn" is the same test against the warn threshold (by
 // default 2·t for p-values, t/2 for distances): a column on its way to drifting.
+// KS and Wasserstein run on the profiles' samples: every value up to SAMPLE_LIMIT, so Evidently's numbers exactly;
+// beyond it a uniform sample, so an estimate of them (Wasserstein to within a few hundredths at 10 000 values).
 
 import {
   P_VALUE_METHODS,
