@@ -11,6 +11,7 @@ import { registerGatesCommand } from "./commands/gates.js";
 import { registerRequestsCommand } from "./commands/requests.js";
 import { registerModelsServeCommand } from "./commands/models-serve.js";
 import { registerDeploymentsCommand } from "./commands/deployments.js";
+import { registerMonitorCommand } from "./commands/monitor.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -26,6 +27,7 @@ export async function main(argv: string[]): Promise<void> {
   registerRequestsCommand(program);
   registerModelsServeCommand(program);
   registerDeploymentsCommand(program);
+  registerMonitorCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
