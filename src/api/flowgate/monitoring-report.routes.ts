@@ -50,7 +50,7 @@ export function monitoringReportRoutes(deps: ReportSourceDeps): RoutePlugin {
         const sources = reportSources(deps, ctx);
         if (!wantsLines(request.headers.accept)) return buildReport(sources, name, range);
         // The deployment is looked up before the answer starts, so an unknown one is still a plain 404.
-        await sources.modelOf(name);
+        await sources.deployment(name);
         const lines = Readable.from(
           (async function* () {
             const queue: ReportProgress[] = [];

@@ -3,11 +3,14 @@
 // bins (bounded memory: the segments are streamed, only the profile is kept). Nothing is recomputed that a
 // window already decided: the drift over time is the stored windows' decisions.
 import { invalidParameter } from "../../core/errors.js";
+import { datasetDrift } from "../drift/dataset-drift.js";
 import type {
   Alert,
   Baseline,
   ColumnDrift,
   ColumnProfile,
+  DatasetDrift,
+  DatasetDriftOptions,
   DatasetProfile,
   DriftLevel,
   MonitoringWindow,
@@ -33,8 +36,11 @@ export interface ReportRange {
 
 /** Where a report reads from; app.ts wires the monitoring stores and the segment reader in. */
 export interface ReportSources {
-  /** The deployment's model; throws RESOURCE_DOES_NOT_EXIST for an unknown deployment. */
-  modelOf(deployment: string): Promise<string>;
+  /**
+   * The deployment's model and its drift options (spec.monitoring.drift); throws RESOURCE_DOES_NOT_EXIST for an
+   * unknown deployment.
+   */
+  deployment(name: string): Promise<{ model: string; drift?: DatasetDriftOptions }>;
   /** Stored windows of the deployment that overlap [from, to), of one version when given. */
   windows(deployment: string, range: ReportRange): Promise<MonitoringWindow[]>;
   /** Alerts of the deployment (any state) whose window overlaps [from, to). */
@@ -85,6 +91,7 @@ function columnsOf(
   windows: MonitoringWindow[],
   baseline: Baseline | undefined,
   current: DatasetProfile | undefined,
+  rangeDrift: DatasetDrift | undefined,
 ): ColumnReport[] {
   const columns = new Map<string, ColumnReport>();
   const key = (role: string, name: string) => `${role === "input" ? 0 : 1}\u0000${name}`;
@@ -110,6 +117,10 @@ function columnsOf(
       const report = columns.get(k);
       if (report) report.overTime.push(driftPoint(w, c));
     }
+  }
+  for (const d of rangeDrift?.columns ?? []) {
+    const report = columns.get(key(d.role, d.column));
+    if (report) report.range = d;
   }
   for (const c of columns.values()) c.worstLevel = worstOf(c.overTime.map((p) => p.level));
   return [...columns.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([, c]) => c);
@@ -143,7 +154,7 @@ export async function buildReport(
   onProgress: (p: ReportProgress) => void = () => {},
 ): Promise<MonitoringReport> {
   checkRange(range);
-  const model = await sources.modelOf(deployment);
+  const { model, drift: driftOptions } = await sources.deployment(deployment);
   onProgress({ stage: "windows", done: 0, total: 1 });
   const [windows, alerts] = await Promise.all([
     sources.windows(deployment, range),
@@ -166,6 +177,9 @@ export async function buildReport(
     const current = baseline
       ? await sources.currentProfile(deployment, version, baseline.profile, range)
       : undefined;
+    // The range as one window, decided as the monitor decides a window (the deployment's own options).
+    const rangeDrift =
+      baseline && current ? datasetDrift(baseline.profile, current, driftOptions) : undefined;
     versions.push({
       version,
       ...(baseline
@@ -186,7 +200,8 @@ export async function buildReport(
         ...(w.quality ? { quality: w.quality } : {}),
         ...(w.expectedQuality ? { expectedQuality: w.expectedQuality } : {}),
       })),
-      columns: columnsOf(own, baseline, current),
+      ...(rangeDrift ? { rangeDrift } : {}),
+      columns: columnsOf(own, baseline, current, rangeDrift),
     });
   }
   onProgress({ stage: "done", done: versionNames.length, total: versionNames.length });

@@ -2,7 +2,7 @@
 // asset, so it opens from a mail attachment or a CI artifact as it is. A summary first, the alerts, then per
 // version its windows, a chart per column (reference vs current, drift over time) and every decision with its
 // thresholds. Every name and message in it comes from users or models: all of it is escaped.
-import type { Alert, DriftLevel } from "../monitoring.js";
+import { P_VALUE_METHODS, type Alert, type ColumnDrift, type DriftLevel } from "../monitoring.js";
 import type { ColumnReport, MonitoringReport, ReportWindow, VersionReport } from "./report.js";
 import {
   LEVEL_COLORS,
@@ -27,7 +27,7 @@ th{background:#f1f5f9}td.num{text-align:right;font-variant-numeric:tabular-nums}
 .level{display:inline-block;padding:0 6px;border-radius:8px;color:#fff;font-size:12px}
 .features{display:grid;grid-template-columns:repeat(auto-fill,minmax(580px,1fr));gap:12px}
 figure.feature{background:#fff;border:1px solid #e2e8f0;border-radius:6px;margin:0;padding:8px}
-figure.feature figcaption{font-weight:600;margin-bottom:4px}
+figure.feature figcaption{font-weight:600;margin-bottom:4px}.small{font-size:12px;margin:2px 0}
 details{margin:8px 0}
 `;
 
@@ -97,6 +97,23 @@ function windowsTable(v: VersionReport): string {
   );
 }
 
+/** "ks p-value 0.0012 (alert below 0.05)" or "psi 0.31 (alert at 0.1 or more)". */
+function decisionText(d: ColumnDrift): string {
+  return P_VALUE_METHODS.includes(d.method)
+    ? `${d.method} p-value ${formatValue(d.score)} (drifts below ${formatValue(d.threshold)})`
+    : `${d.method} ${formatValue(d.score)} (drifts at ${formatValue(d.threshold)} or more)`;
+}
+
+function rangeLine(v: VersionReport): string {
+  const d = v.rangeDrift;
+  if (!d) return "";
+  return (
+    `<p>Over the whole range: ${d.driftedColumns} of ${d.testedColumns} input columns drift ` +
+    `(share ${formatValue(d.share)}, the dataset drifts at ${formatValue(d.driftShare)}): data drift ${level(d.level)}, ` +
+    `prediction drift ${level(d.predictionLevel)}</p>`
+  );
+}
+
 function feature(c: ColumnReport): string {
   const name = c.column;
   const dist = distributionSvg(name, c.reference, c.current);
@@ -104,6 +121,7 @@ function feature(c: ColumnReport): string {
   return (
     `<figure class="feature" data-column="${e(c.column)}" data-role="${c.role}">` +
     `<figcaption>${e(name)} <span class="muted">(${c.role === "prediction" ? "model output, " : ""}${c.kind})</span> ${level(c.worstLevel)}</figcaption>` +
+    (c.range ? `<p class="small">Whole range: ${e(decisionText(c.range))} ${level(c.range.level)}</p>` : "") +
     (dist || `<p class="muted">No distribution: the baseline has no such column.</p>`) +
     (over || `<p class="muted">No window tested this column.</p>`) +
     `</figure>`
@@ -134,6 +152,7 @@ function version(v: VersionReport): string {
     (b
       ? `<p class="muted">Baseline: ${b.rows} rows from ${e(b.source.kind)}${"name" in b.source ? ` ${e(b.source.name)}` : ""}, set ${time(b.createdAt)}. ${v.rows} rows logged in the range.</p>`
       : `<p class="muted">No baseline for this version: set one with <code>flowgate monitor baseline set</code> to test drift.</p>`) +
+    rangeLine(v) +
     `<h3>Windows</h3>${windowsTable(v)}` +
     (v.columns.length === 0
       ? ""

@@ -6,6 +6,7 @@ import type { RequestContext } from "../../core/request-context.js";
 import type { Database } from "../../store/database.js";
 import type { AlertStore } from "../alerts/alert-store.js";
 import type { BaselineService } from "../baselines.js";
+import type { DatasetDriftOptions, PredictionSegment } from "../monitoring.js";
 import type { WindowStore } from "../monitor/window-store.js";
 import { profileSegments } from "../profile/profile-segments.js";
 import type { ReportSources } from "./build-report.js";
@@ -20,8 +21,8 @@ export interface ReportSourceDeps {
   windows: WindowStore;
   alerts: AlertStore;
   baselines: Pick<BaselineService, "find">;
-  /** The deployment's model, as the caller may see it (RESOURCE_DOES_NOT_EXIST otherwise). */
-  modelOf(ctx: RequestContext, deployment: string): Promise<string>;
+  /** The deployment's model and drift options, as the caller may see it (RESOURCE_DOES_NOT_EXIST otherwise). */
+  deployment(ctx: RequestContext, name: string): Promise<{ model: string; drift?: DatasetDriftOptions }>;
   /** The bytes of each segment of the deployment holding rows in [from, to), one at a time. */
   segments(deployment: string, from: number, to: number): AsyncIterable<Uint8Array>;
   clock: Clock;
@@ -30,7 +31,7 @@ export interface ReportSourceDeps {
 export function reportSources(deps: ReportSourceDeps, ctx: RequestContext): ReportSources {
   const x = deps.database.db;
   return {
-    modelOf: (deployment) => deps.modelOf(ctx, deployment),
+    deployment: (name) => deps.deployment(ctx, name),
     windows: (deployment, r) =>
       deps.windows.list(x, deployment, {
         from: r.from,
@@ -51,4 +52,17 @@ export function reportSources(deps: ReportSourceDeps, ctx: RequestContext): Repo
     },
     now: () => deps.clock.now(),
   };
+}
+
+/** The bytes of a deployment's segments in [from, to), opened one at a time (never all held at once). */
+export async function* segmentBytes(
+  segments: {
+    list(deployment: string, from?: number, to?: number): Promise<PredictionSegment[]>;
+    openSegment(segment: PredictionSegment): Promise<Uint8Array>;
+  },
+  deployment: string,
+  from: number,
+  to: number,
+): AsyncIterable<Uint8Array> {
+  for (const segment of await segments.list(deployment, from, to)) yield await segments.openSegment(segment);
 }

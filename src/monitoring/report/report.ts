@@ -45,6 +45,8 @@ export interface ColumnReport {
   reference?: Histogram;
   /** Everything logged for the version in the range, on the reference's bins; absent when nothing was logged. */
   current?: Histogram;
+  /** The decision on the whole range (everything logged in it against the baseline). */
+  range?: ColumnDrift;
   /** One point per window that tested the column, oldest first. */
   overTime: DriftPoint[];
   /** The worst level the column reached in any window. */
@@ -64,6 +66,8 @@ export interface VersionReport {
   version: string;
   /** Absent when the version has no baseline: nothing to compare with, so no drift. */
   baseline?: { rows: number; source: ProfileSource; createdAt: number };
+  /** The whole range tested as one window against the baseline; absent without a baseline or logged rows. */
+  rangeDrift?: DatasetDrift;
   /** Rows logged in the range (the windows' sum). */
   rows: number;
   windows: ReportWindow[];

@@ -84,6 +84,18 @@ describe("the monitoring report", () => {
     assert.equal(amount?.worstLevel, "alert");
   });
 
+  it("decides the whole range as one window against the baseline", async () => {
+    const report = await buildReport(fixtureSources(), "fraud", range);
+    const v1 = report.versions[0];
+    const amount = v1?.columns.find((c) => c.column === "amount");
+    // 100 reference rows: KS on the values (Evidently's default there), and the shift is plain.
+    assert.equal(amount?.range?.method, "ks");
+    assert.equal(amount?.range?.drifted, true);
+    assert.equal(v1?.rangeDrift?.testedColumns, 2);
+    assert.equal(v1?.rangeDrift?.drifted, true);
+    assert.equal(report.versions[1]?.rangeDrift, undefined);
+  });
+
   it("says a version without a baseline has no drift and no distributions", async () => {
     const report = await buildReport(fixtureSources(), "fraud", range);
     const v2 = report.versions[1];

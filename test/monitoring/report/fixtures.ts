@@ -17,6 +17,10 @@ export const HOSTILE = `<img src=x onerror="alert(1)">&'`;
 
 export function numeric(counts: number[], edges = [0, 1, 2, 3, 4]): NumericProfile {
   const n = counts.reduce((a, b) => a + b, 0);
+  // Every value, spread evenly inside its bin, as a profile of up to SAMPLE_LIMIT rows keeps them.
+  const sample = counts
+    .flatMap((c, i) => Array.from({ length: c }, (_, j) => (edges[i] ?? 0) + (j + 0.5) / c))
+    .sort((a, b) => a - b);
   return {
     kind: "numeric",
     n,
@@ -28,7 +32,7 @@ export function numeric(counts: number[], edges = [0, 1, 2, 3, 4]): NumericProfi
     quantiles: [],
     binEdges: edges,
     binCounts: counts,
-    sample: [],
+    sample,
     distinct: 6,
   };
 }
@@ -162,12 +166,12 @@ export function fixtureSources(): ReportSources & {
   const overlaps = (r: ReportRange, start: number, end: number) => end > r.from && start < r.to;
   return {
     currentCalls,
-    modelOf: async (name) => {
+    deployment: async (name) => {
       if (name !== "fraud")
         throw Object.assign(new Error(`Deployment '${name}' not found.`), {
           code: "RESOURCE_DOES_NOT_EXIST",
         });
-      return "fraud-detector";
+      return { model: "fraud-detector" };
     },
     windows: async (_d, r) => WINDOWS.filter((w) => overlaps(r, w.start, w.end)),
     alerts: async (_d, r) => [ALERT].filter((a) => overlaps(r, a.windowStart, a.windowEnd)),

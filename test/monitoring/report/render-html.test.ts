@@ -38,6 +38,12 @@ describe("the HTML monitoring report", () => {
     assert.equal((page.match(/drift score over time"/g) ?? []).length, 3);
   });
 
+  it("says each column's decision over the whole range, and the dataset's", async () => {
+    const page = await html();
+    assert.match(page, /Over the whole range: 2 of 2 input columns drift/);
+    assert.match(page, /Whole range: ks p-value [\d.e-]+ \(drifts below 0.05\)/);
+  });
+
   it("lists every decision with its method and thresholds", async () => {
     const page = await html();
     const table = /<table class="decisions">([\s\S]*?)<\/table>/.exec(page)?.[1] ?? "";
