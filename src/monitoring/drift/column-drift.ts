@@ -6,6 +6,7 @@
 // KS and Wasserstein run on the profiles' samples: every value up to SAMPLE_LIMIT, so Evidently's numbers exactly;
 // beyond it a uniform sample, so an estimate of them (Wasserstein to within a few hundredths at 10 000 values).
 
+import { invalidParameter } from "../../core/errors.js";
 import {
   P_VALUE_METHODS,
   type ColumnDrift,
@@ -32,7 +33,12 @@ export function isPValueMethod(method: DriftMethod): boolean {
   return P_VALUE_METHODS.includes(method);
 }
 
-/** Fails when a side has no values (nothing to test) or the method does not apply to the column's kind. */
+/** KS and Wasserstein compare samples of numbers; every other method also takes categories. */
+export function methodApplies(method: DriftMethod, kind: ColumnProfile["kind"]): boolean {
+  return kind === "numeric" || (method !== "ks" && method !== "wasserstein");
+}
+
+/** Fails (INVALID_PARAMETER_VALUE) when a side has no values or the method does not apply to the column. */
 export function columnDrift(
   column: string,
   role: ColumnDrift["role"],
@@ -41,9 +47,17 @@ export function columnDrift(
   opts: ColumnDriftOptions = {},
 ): ColumnDrift {
   if (ref.n === 0 || cur.n === 0) {
-    throw new Error(`column ${column} has no values in the ${ref.n === 0 ? "reference" : "current"} profile`);
+    throw invalidParameter(
+      `Column ${column} has no values in the ${ref.n === 0 ? "reference" : "current"} profile: nothing to test.`,
+    );
   }
+  if (ref.kind !== cur.kind) throw mismatchedKinds(column, ref, cur);
   const method = opts.method ?? defaultMethod(ref, cur);
+  if (!methodApplies(method, ref.kind)) {
+    throw invalidParameter(
+      `Drift method ${method} needs a numeric column; ${column} is categorical (use chisquare, z, psi, kl_div, jensenshannon or hellinger).`,
+    );
+  }
   const pValued = isPValueMethod(method);
   const threshold = opts.threshold ?? (pValued ? DEFAULT_P_VALUE_THRESHOLD : DEFAULT_DISTANCE_THRESHOLD);
   const warnThreshold = opts.warnThreshold ?? (pValued ? 2 * threshold : threshold / 2);
@@ -74,9 +88,7 @@ function measure(
   cur: ColumnProfile,
 ): { score: number; statistic?: number } {
   if (method === "ks" || method === "wasserstein") {
-    if (ref.kind !== "numeric" || cur.kind !== "numeric") {
-      throw new Error(`${method} needs a numeric column; ${column} is categorical`);
-    }
+    if (ref.kind !== "numeric" || cur.kind !== "numeric") throw mismatchedKinds(column, ref, cur);
     if (method === "ks") {
       const ks = ks2samp(ref.sample, cur.sample);
       return { score: ks.pValue, statistic: ks.statistic };
@@ -112,6 +124,12 @@ function measure(
     case "hellinger":
       return { score: hellinger(counts.reference, counts.current) };
   }
+}
+
+function mismatchedKinds(column: string, ref: ColumnProfile, cur: ColumnProfile): Error {
+  return invalidParameter(
+    `Column ${column} is ${ref.kind} in the reference but ${cur.kind} in the current profile: a window is profiled with its baseline's kinds.`,
+  );
 }
 
 function total(counts: number[]): number {

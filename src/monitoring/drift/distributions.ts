@@ -11,6 +11,7 @@
 //   PSI / KL / JS / Hellinger on such columns are ours and can differ from Evidently's (none of them is a
 //   default method for them: those are KS and Wasserstein, on the samples, exactly as Evidently).
 
+import { invalidParameter } from "../../core/errors.js";
 import type { ColumnProfile, NumericProfile } from "../monitoring.js";
 
 export interface AlignedCounts {
@@ -39,7 +40,9 @@ export function alignedCounts(ref: ColumnProfile, cur: ColumnProfile): AlignedCo
       };
     }
     if (ref.binCounts.length !== cur.binCounts.length) {
-      throw new Error("the current profile is not counted on the reference's bin edges");
+      throw invalidParameter(
+        `The current profile has ${cur.binCounts.length} bins, the reference ${ref.binCounts.length}: a window is counted on its baseline's bin edges.`,
+      );
     }
     return { keys: ref.binCounts.map((_, i) => `bin${i}`), reference: ref.binCounts, current: cur.binCounts };
   }
