@@ -159,7 +159,7 @@ export function registerMonitorCommand(program: Command): void {
       .description("Set a version's baseline from a data file (profiled here) or built by the server")
       .option("--data <file>", "training data, .parquet or .csv: profiled locally, streaming")
       .option(
-        "--from <source>",
+        "--from <input-example|dataset>",
         "build on the server from the version's input-example or its run's logged dataset",
       ),
   ).action(
