@@ -79,6 +79,10 @@ const kstwoPoints: [number, number][] = [
   [50, 0.01],
   [1000, 0.0009],
   [3000, 0.9998],
+  // n > 140 with n·x^1.5 ≤ 1.4: the Durbin matrix.
+  [1000, 0.0015],
+  [2000, 0.004],
+  [20_000, 0.0008],
 ];
 const chiPoints: [number, number][] = [
   [0.5, 1],
