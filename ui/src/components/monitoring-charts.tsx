@@ -158,6 +158,12 @@ export function DistributionChart({ column, title }: { column: ColumnReport; tit
         <span className="legend">
           <i style={{ background: CURRENT }} /> current {column.current ? "" : "(nothing logged)"}
         </span>
+        {column.range && (
+          <span className="small">
+            whole range: {column.range.method} {formatNumber(column.range.score)} (threshold{" "}
+            {formatNumber(column.range.threshold)}) <LevelBadge level={column.range.level} />
+          </span>
+        )}
       </figcaption>
     </figure>
   );

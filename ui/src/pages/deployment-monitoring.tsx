@@ -157,6 +157,14 @@ function VersionSection({ version, now }: { version: VersionReport; now: number 
           <code>flowgate monitor baseline set &lt;model&gt; {version.version} --data train.parquet</code>
         </p>
       )}
+      {version.rangeDrift && (
+        <p className="range-drift">
+          Over the whole range: {version.rangeDrift.driftedColumns} of {version.rangeDrift.testedColumns}{" "}
+          input columns drift (the dataset drifts at a share of {formatNumber(version.rangeDrift.driftShare)}
+          ): data drift <LevelBadge level={version.rangeDrift.level} />, prediction drift{" "}
+          <LevelBadge level={version.rangeDrift.predictionLevel} />
+        </p>
+      )}
       <h4>Drift heatmap</h4>
       <DriftHeatmap version={version} />
       {feature && (
