@@ -1,5 +1,5 @@
 // The Monitoring tab's pictures: the drift heatmap (features × windows, each cell a window's decision for a
-// column, coloured by level and labelled in words for screen readers), and a column's reference vs current
+// column, coloured by level and said in words to screen readers), and a column's reference vs current
 // distribution as paired bars (shares, so a baseline of 100 000 rows compares with a window of 500).
 import type { ColumnReport, DriftLevel, Histogram, VersionReport } from "../api/monitoring-api";
 import { formatNumber, formatTime } from "../lib/format";
@@ -55,11 +55,12 @@ export function DriftHeatmap({ version }: { version: VersionReport }) {
                   return (
                     <td
                       key={w.start}
-                      aria-label={label}
                       title={label}
                       data-level={p?.level ?? "none"}
                       style={{ background: p ? LEVEL_COLORS[p.level] : "#f1f5f9", minWidth: "1.6rem" }}
-                    />
+                    >
+                      <span className="sr-only">{label}</span>
+                    </td>
                   );
                 })}
               </tr>
