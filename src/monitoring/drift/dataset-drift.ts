@@ -2,7 +2,10 @@
 // share of drifting input columns reaches driftShare (default 0.5); "warn" when the share of columns at warn or
 // alert reaches it. Prediction columns are decided alike but count apart (prediction drift). Columns the
 // current profile lacks, or without values on either side, are not tested. With `bonferroni`, every p-value
-// threshold (alert and warn, default or per column) is divided by the number of input columns tested.
+// threshold (alert and warn, default or per column) is divided by the number of input columns tested. A column's
+// options naming a method that does not apply to it (KS or Wasserstein on a column that is categorical in the
+// baseline: a spec is written before the kinds are known) are left out for that column, which gets the defaults,
+// rather than failing the whole window; columnDrift itself refuses them.
 
 import type {
   ColumnDrift,
@@ -13,7 +16,7 @@ import type {
   DatasetProfile,
   DriftLevel,
 } from "../monitoring.js";
-import { columnDrift, DEFAULT_P_VALUE_THRESHOLD, isPValueMethod } from "./column-drift.js";
+import { columnDrift, DEFAULT_P_VALUE_THRESHOLD, isPValueMethod, methodApplies } from "./column-drift.js";
 import { defaultMethod } from "./default-method.js";
 
 export const DEFAULT_DRIFT_SHARE = 0.5;
@@ -75,7 +78,8 @@ function corrected(
   cur: ColumnProfile,
   tests: number,
 ): ColumnDriftOptions {
-  const own = opts.columns?.[name] ?? {};
+  const given = opts.columns?.[name] ?? {};
+  const own = given.method === undefined || methodApplies(given.method, ref.kind) ? given : {};
   if (!opts.bonferroni || tests <= 1) return own;
   const method = own.method ?? defaultMethod(ref, cur);
   if (!isPValueMethod(method)) return own;

@@ -51,6 +51,13 @@ describe("the dataset's drift decision", () => {
     assert.deepEqual([a.threshold, a.drifted, b.method, b.drifted], [1e-300, false, "psi", true]);
   });
 
+  it("leaves out a column's options whose method does not apply to it (KS on a categorical column)", () => {
+    const ref = datasetProfile({ c: categoricalProfile(["a", "b", "a"]) });
+    const cur = datasetProfile({ c: categoricalProfile(["a", "b", "b"]) });
+    const drift = datasetDrift(ref, cur, { columns: { c: { method: "ks", threshold: 0.9 } } });
+    assert.deepEqual([drift.columns[0]!.method, drift.columns[0]!.threshold], ["z", 0.05]);
+  });
+
   it("with Bonferroni divides p-value thresholds by the number of input columns tested, not distance thresholds", () => {
     const [ref, cur] = datasets(["a", "b", "c", "d"], []);
     ref.columns.e = categoricalProfile(Array.from({ length: 2000 }, (_, i) => (i % 3 ? "x" : "y")));
