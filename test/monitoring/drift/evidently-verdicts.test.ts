@@ -213,7 +213,7 @@ describe("per-column drift verdicts against Evidently's defaults", { skip: oracl
         `${d.name}: ${ours.score} vs ${String(evidently.score)}`,
       );
     });
-    const drifted = results.filter((r) => r.drifted).length;
+    const drifted = results.slice(0, datasets.length).filter((r) => r.drifted).length;
     t.diagnostic(
       `verdicts equal on ${datasets.length} datasets (${drifted} drifted); ${agreement.summary()}`,
     );
