@@ -2,7 +2,7 @@
 // values, a reservoir sample and bin counts — all in fixed memory whatever the row count.
 
 import { SAMPLE_LIMIT, type NumericProfile } from "../monitoring.js";
-import { binCount, binOf, countOnEdges, equalWidthEdges, FineGrid } from "./bins.js";
+import { BinIndex, binCount, countOnEdges, equalWidthEdges, FineGrid } from "./bins.js";
 import { Reservoir, seedOf } from "./reservoir.js";
 
 export const QUANTILE_PS = [0.01, 0.05, 0.25, 0.5, 0.75, 0.95, 0.99] as const;
@@ -22,6 +22,7 @@ export class NumericColumn {
   private readonly reservoir: Reservoir;
   /** Counts on the reference's edges (a current window), else null. */
   private readonly fixedCounts: Float64Array | null;
+  private readonly binIndex: BinIndex | null;
   /** Without reference edges: the one-pass histogram, started once the values no longer fit the sample. */
   private grid: FineGrid | null = null;
 
@@ -31,6 +32,7 @@ export class NumericColumn {
   ) {
     this.reservoir = new Reservoir(SAMPLE_LIMIT, seedOf(name));
     this.fixedCounts = edges === null ? null : new Float64Array(Math.max(edges.length - 1, 0));
+    this.binIndex = edges === null ? null : new BinIndex(Float64Array.from(edges));
   }
 
   /** Adds values[0…rows) that are finite numbers (or bigints); returns how many were not numbers at all. */
@@ -67,7 +69,7 @@ export class NumericColumn {
     if (v < this.min) this.min = v;
     if (v > this.max) this.max = v;
     if (this.distinct < DISTINCT_LIMIT) this.noteDistinct(v);
-    if (this.fixedCounts !== null) this.fixedCounts[binOf(this.edges!, v)]!++;
+    if (this.fixedCounts !== null) this.fixedCounts[this.binIndex!.of(v)]!++;
     else if (this.grid !== null) this.grid.add(v);
     else if (this.reservoir.seen === SAMPLE_LIMIT) this.startGrid(v);
     this.reservoir.offer(v);

@@ -99,8 +99,11 @@ export async function readRowGroup(
       parts.set(chunk.columnName, list);
     },
   });
+  // Chunks arrive in the order their reads finish; columns are returned in the file's order, so a profile's
+  // column order does not depend on I/O timing.
+  const order = metadata.schema.map((s) => s.name);
   const out: Record<string, ArrayLike<unknown>> = {};
-  for (const [name, list] of parts) {
+  for (const [name, list] of [...parts].sort(([a], [b]) => order.indexOf(a) - order.indexOf(b))) {
     const only = list.length === 1 ? list[0]! : null;
     out[name] = only !== null && only.at === 0 && only.data.length === rows ? only.data : joined(list, rows);
   }

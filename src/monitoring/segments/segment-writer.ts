@@ -9,7 +9,17 @@ import type { PredictionRecord } from "./prediction-record.js";
 /** Rows per row group: a reader holds one row group at a time, so this bounds its memory. */
 export const SEGMENT_ROW_GROUP_ROWS = 10_000;
 
-/** One logged input or output: numbers while every value is one, else text. */
+/**
+ * Numbers are stored uncompressed: a few-valued numeric column is dictionary-encoded anyway (tiny), and
+ * snappy saves little on many-valued doubles while decompressing them was the largest single cost of reading
+ * a window (a third of profiling 1M rows). Text keeps snappy.
+ */
+const NUMBER_CODEC = "UNCOMPRESSED";
+
+/**
+ * One logged input or output: numbers while every value is one, else text. Without min/max statistics: only
+ * `time` needs them (readers skip row groups by time), and computing them per value costs serving CPU.
+ */
 class ValueColumn {
   readonly values: (number | string | null)[] = [];
   numeric = true;
@@ -34,13 +44,18 @@ class ValueColumn {
 
   source(name: string): ColumnSource {
     if (this.numeric) {
-      return this.hasNull
-        ? { name, data: this.values, type: "DOUBLE", nullable: true }
-        : { name, data: Float64Array.from(this.values as number[]), type: "DOUBLE", nullable: false };
+      const data = this.hasNull ? this.values : Float64Array.from(this.values as number[]);
+      return { name, data, type: "DOUBLE", nullable: this.hasNull, codec: NUMBER_CODEC, statistics: false };
     }
     const data = this.values.map((v) => (v === null ? null : String(v)));
-    return { name, data, type: "STRING", nullable: true };
+    return { name, data, type: "STRING", nullable: true, statistics: false };
   }
+}
+
+interface KeyedColumns {
+  byName: Map<string, ValueColumn>;
+  /** The last record's keys in order, with their columns. */
+  order: { name: string; column: ValueColumn }[];
 }
 
 export class SegmentWriter {
@@ -50,8 +65,8 @@ export class SegmentWriter {
   private version: string[] = [];
   private role: string[] = [];
   private latency: number[] = [];
-  private readonly inputs = new Map<string, ValueColumn>();
-  private readonly outputs = new Map<string, ValueColumn>();
+  private readonly inputs: KeyedColumns = { byName: new Map(), order: [] };
+  private readonly outputs: KeyedColumns = { byName: new Map(), order: [] };
   private bytes = 0;
 
   constructor(private readonly rowGroupRows: number = SEGMENT_ROW_GROUP_ROWS) {}
@@ -90,6 +105,7 @@ export class SegmentWriter {
         data: BigInt64Array.from(this.time, (t) => BigInt(Math.round(t))),
         type: "INT64",
         nullable: false,
+        codec: NUMBER_CODEC,
       },
       { name: SEGMENT_COLUMNS.requestId, data: this.requestId, type: "STRING", nullable: false },
       { name: SEGMENT_COLUMNS.row, data: Int32Array.from(this.row), type: "INT32", nullable: false },
@@ -100,13 +116,14 @@ export class SegmentWriter {
         data: Float64Array.from(this.latency),
         type: "DOUBLE",
         nullable: false,
+        codec: NUMBER_CODEC,
       },
     ];
     for (const [prefix, map] of [
       [INPUT_PREFIX, this.inputs],
       [OUTPUT_PREFIX, this.outputs],
     ] as const) {
-      for (const [name, column] of map) {
+      for (const [name, column] of map.byName) {
         column.pad(rows);
         columnData.push(column.source(prefix + name));
       }
@@ -116,17 +133,21 @@ export class SegmentWriter {
     return new Uint8Array(buffer);
   }
 
-  private put(
-    map: Map<string, ValueColumn>,
-    values: Record<string, number | string | null>,
-    at: number,
-  ): number {
+  private put(columns: KeyedColumns, values: Record<string, number | string | null>, at: number): number {
     let bytes = 0;
-    for (const [name, v] of Object.entries(values)) {
-      let column = map.get(name);
-      if (column === undefined) map.set(name, (column = new ValueColumn()));
-      column.pad(at);
-      bytes += column.push(v);
+    let k = 0;
+    for (const name in values) {
+      // Records of one model have the same keys in the same order: the cached column at this position is
+      // usually the right one, which saves a map lookup per value on serving's hot path.
+      let column = columns.order[k]?.name === name ? columns.order[k]!.column : undefined;
+      if (column === undefined) {
+        column = columns.byName.get(name);
+        if (column === undefined) columns.byName.set(name, (column = new ValueColumn()));
+        columns.order[k] = { name, column };
+      }
+      k++;
+      if (column.values.length < at) column.pad(at);
+      bytes += column.push(values[name]!);
     }
     return bytes;
   }
@@ -138,8 +159,10 @@ export class SegmentWriter {
     this.version = [];
     this.role = [];
     this.latency = [];
-    this.inputs.clear();
-    this.outputs.clear();
+    for (const columns of [this.inputs, this.outputs]) {
+      columns.byName.clear();
+      columns.order.length = 0;
+    }
     this.bytes = 0;
   }
 }
