@@ -190,6 +190,7 @@ export async function createApp(
       datasets: createSqlDatasetStore(),
       artifacts: artifactRepo,
       runArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
+      readLocalFiles: !config.auth,
       audit,
       clock,
     });

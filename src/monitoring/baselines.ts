@@ -49,6 +49,11 @@ export interface BaselineServiceDeps {
   artifacts: ArtifactRepository;
   /** A run's artifact root URI (to read `runs:/<id>/<path>` dataset sources). */
   runArtifactUri(runId: string): Promise<string | undefined>;
+  /**
+   * Whether a dataset source may be a path on the server's host. Off when auth is on: any user who may log a
+   * run could otherwise name any file the server can read and see its contents summarized in a profile.
+   */
+  readLocalFiles: boolean;
   audit: AuditLog;
   clock: Clock;
 }
@@ -204,19 +209,31 @@ export function createBaselineService(deps: BaselineServiceDeps): BaselineServic
           `cannot be read by the server: ${why}. Set the baseline from a copy of the data with --data instead.`,
       );
     if (uri === undefined) throw unreadable("its source names no file");
+    // Artifacts are read from the version's own run only: naming another run's files would read data the
+    // caller may not be allowed to see.
     const runs = /^runs:\/([^/]+)\/(.+)$/.exec(uri);
-    if (runs !== null) {
-      const root = await deps.runArtifactUri(runs[1] as string);
-      if (root === undefined) throw unreadable(`run ${runs[1]} does not exist`);
-      return profileOfArtifact(`${artifactUriPath(root, "run artifact root")}/${runs[2]}`, source).catch(
-        rethrow,
-      );
+    if (runs !== null || /^mlflow-artifacts:/i.test(uri)) {
+      const root = await deps.runArtifactUri(v.runId);
+      const rootPath = root === undefined ? undefined : artifactUriPath(root, "run artifact root");
+      const file =
+        runs !== null
+          ? runs[1] === v.runId && rootPath !== undefined
+            ? `${rootPath}/${runs[2]}`
+            : undefined
+          : artifactUriPath(uri, "dataset source");
+      if (file === undefined || rootPath === undefined || !file.startsWith(`${rootPath}/`)) {
+        throw unreadable(`only artifacts of the version's own run ${v.runId} are read`);
+      }
+      return profileOfArtifact(file, source).catch(rethrow);
     }
-    if (/^mlflow-artifacts:/i.test(uri))
-      return profileOfArtifact(artifactUriPath(uri, "dataset source"), source).catch(rethrow);
     const local = uri.startsWith("file://") ? fileURLToPath(uri) : uri.startsWith("/") ? uri : undefined;
     if (local === undefined)
       throw unreadable("only local files and artifacts of this server's store are read");
+    if (!deps.readLocalFiles) {
+      throw unreadable(
+        "with auth on, the server reads no local path a run names (only files in its artifact store)",
+      );
+    }
     if (!/\.(csv|parquet)$/i.test(local)) throw unreadable("only .csv and .parquet files are read");
     return profileFromFile(local, { source }).catch(rethrow);
 

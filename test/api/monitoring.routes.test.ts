@@ -184,6 +184,42 @@ describe("monitoring baselines and labels permissions", () => {
     assert.equal((await call(server, "GET", `${B}/fraud/1`, {}, reader)).status, 200);
   });
 
+  it("reads no local path a run names when auth is on", async () => {
+    const run = await call(
+      server,
+      "POST",
+      "/api/2.0/mlflow/runs/create",
+      { experiment_id: "0" },
+      adminHeaders,
+    );
+    const runId = run.body.run.info.run_id as string;
+    const logged = await call(
+      server,
+      "POST",
+      "/api/2.0/mlflow/runs/log-inputs",
+      {
+        run_id: runId,
+        datasets: [
+          {
+            tags: [{ key: "mlflow.data.context", value: "training" }],
+            dataset: {
+              name: "train",
+              digest: "d1",
+              source_type: "local",
+              source: '{"uri": "/srv/data/train.csv"}',
+            },
+          },
+        ],
+      },
+      adminHeaders,
+    );
+    assert.equal(logged.status, 200, JSON.stringify(logged.body));
+    await registerVersion(server, "fraud", 2, { runId });
+    const res = await call(server, "POST", `${B}/fraud/2/build`, { from: "dataset" }, adminHeaders);
+    assert.equal(res.status, 400, JSON.stringify(res.body));
+    assert.match(res.body.message, /with auth on, the server reads no local path a run names/);
+  });
+
   it("takes labels from serving accounts and the model's engineers, not from readers or data scientists", async () => {
     const labels = { deployment: "fraud-prod", labels: [{ request_id: "r1", label: 1 }] };
     const serving = await userWithRole(server, "serving-1", "service");

@@ -1,6 +1,7 @@
 // A baseline built on the server from what the real mlflow client logged: the version's input example, or
 // the training dataset its run logged with mlflow.log_input (a local CSV) — and a clear refusal when the
-// version has no input example or its dataset's source is not a file the server can read.
+// version has no input example or its dataset's source is not a file the server can read; with auth on, no
+// path on the server's host is read.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFile } from "node:child_process";
@@ -18,7 +19,7 @@ const B = "/api/flowgate/v1/monitoring/baselines/shop";
 
 describe("baselines built on the server from mlflow-logged sources", () => {
   let server: TestServer;
-  let logged: { train_csv: string; v1: string; v2: string };
+  let logged: { train_csv: string; v1: string; v2: string; v3: string };
   before(async () => {
     server = await startTestServer(BACKENDS[0]!, { controller: false });
     const { stdout } = await promisify(execFile)(
@@ -55,6 +56,13 @@ describe("baselines built on the server from mlflow-logged sources", () => {
     assert.deepEqual(profile.columns.country.frequencies, { fr: 10, de: 10, it: 10, es: 10 });
     const got = await call(server, "GET", `${B}/${logged.v1}`);
     assert.equal(got.body.baseline.profile.rows, 40);
+  });
+
+  it("profiles a dataset stored as an artifact of the version's run", async () => {
+    const res = await call(server, "POST", `${B}/${logged.v3}/build`, { from: "dataset" });
+    assert.equal(res.status, 200, JSON.stringify(res.body));
+    assert.equal(res.body.baseline.profile.rows, 40);
+    assert.equal(res.body.baseline.profile.source.name, "artifact-train");
   });
 
   it("says why it cannot build: no input example, a dataset source the server cannot read", async () => {
