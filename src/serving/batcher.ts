@@ -27,6 +27,8 @@ export class Batcher {
   private readonly queue: Pending[] = [];
   private busy = 0;
   private timer: NodeJS.Timeout | undefined;
+  /** Batches allowed to run at once (at most the runtime's slots); see shareSlots. */
+  private slotLimit = Infinity;
 
   constructor(
     private readonly runtime: ModelRuntime,
@@ -63,8 +65,24 @@ export class Batcher {
     return this.queue.length;
   }
 
+  /**
+   * Caps the batches that run at once below the runtime's slots. Versions that share a machine (a deployment's
+   * split) get slots in proportion to their traffic: a version with 10% of the requests and all of its slots
+   * would run many tiny batches, each paying the whole per-call cost, and take CPU from the others. Fewer slots
+   * make its batches larger; at least one always runs.
+   */
+  limitSlots(limit: number): void {
+    this.slotLimit = Math.max(1, limit);
+    this.pump();
+  }
+
+  /** Batches allowed to run at once: the runtime's slots, or fewer under limitSlots. */
+  get slots(): number {
+    return Math.min(this.runtime.slots, this.slotLimit);
+  }
+
   private pump(): void {
-    while (this.busy < this.runtime.slots && this.queue.length > 0) {
+    while (this.busy < this.slots && this.queue.length > 0) {
       if (this.shouldWait()) return;
       const batch = this.take();
       if (batch.length === 0) return;

@@ -184,6 +184,7 @@ export class DeploymentHost {
     }
     if (this.desired !== undefined) return; // a newer snapshot arrived while loading: it wins
     this.active = { snapshot, routable };
+    shareSlots(snapshot, routable, this.loaded.values());
     this.markServing();
     const primary = snapshot.routes.find((r) => r.role === "primary") ?? snapshot.routes[0];
     if (primary !== undefined) this.options.models.setDefault(snapshot.model, primary.version);
@@ -449,6 +450,23 @@ export class DeploymentHost {
         "deployment: could not cache the routing snapshot on disk",
       );
     }
+  }
+}
+
+/**
+ * Each routed version's batcher runs at most its share of its runtime's slots (weight / 100, at least one); the
+ * other loaded versions (shadow, warm) keep all of theirs.
+ */
+export function shareSlots(
+  snapshot: RoutingSnapshot,
+  routable: ReadonlyMap<string, HostedModel>,
+  loaded: Iterable<HostedModel>,
+): void {
+  const routed = new Set(routable.values());
+  for (const model of loaded) if (!routed.has(model)) model.batcher.limitSlots(Infinity);
+  for (const [version, model] of routable) {
+    const weight = snapshot.routes.filter((r) => r.version === version).reduce((n, r) => n + r.weight, 0);
+    model.batcher.limitSlots(Math.round((model.runtime.slots * weight) / 100));
   }
 }
 

@@ -112,4 +112,27 @@ describe("adaptive batcher", () => {
     await first.result;
     assert.equal(batches.length, 1);
   });
+
+  test("with its slots limited, a version runs fewer, larger batches; lifting the limit uses every slot", async () => {
+    const { runtime, batches, releaseAll } = scriptedRuntime(2);
+    const batcher = new Batcher(runtime, { maxBatchSize: 64, maxBatchDelayMs: 0, maxQueue: 100 });
+    batcher.limitSlots(1);
+    const all = Array.from({ length: 4 }, () => batcher.submit(frame(1)));
+    assert.equal(batches.length, 1, "one batch runs; the second slot stays free");
+    batcher.limitSlots(Infinity);
+    assert.equal(batches.length, 2, "the queued requests take the freed slot together");
+    assert.equal(batches[1]?.length, 3);
+    await releaseAll();
+    await Promise.all(all.map((r) => r.result));
+  });
+
+  test("a limit of zero slots still runs one batch at a time", async () => {
+    const { runtime, batches, releaseAll } = scriptedRuntime(2);
+    const batcher = new Batcher(runtime, { maxBatchSize: 64, maxBatchDelayMs: 0, maxQueue: 100 });
+    batcher.limitSlots(0);
+    const { result } = batcher.submit(frame(1));
+    assert.equal(batches.length, 1);
+    await releaseAll();
+    await result;
+  });
 });
