@@ -113,6 +113,20 @@ describe("profiles of numeric columns", () => {
     assert.deepEqual(build(), build());
   });
 
+  it("samples uniformly over the whole stream, not just its start or end", () => {
+    const n = 1_000_000;
+    const b = new ProfileBuilder();
+    for (let i = 0; i < n; i += 100_000)
+      b.addColumns({ x: Float64Array.from({ length: 100_000 }, (_, j) => i + j) }, 100_000);
+    const sample = numericOf(b.build(FILE), "x").sample;
+    assert.equal(sample.length, SAMPLE_LIMIT);
+    assert.equal(new Set(sample).size, SAMPLE_LIMIT, "each value at most once");
+    const deciles = new Array<number>(10).fill(0);
+    for (const v of sample) deciles[Math.floor(v / (n / 10))]!++;
+    // 1 000 expected per decile; a binomial sd is 30, so ±150 is 5 sd.
+    for (const d of deciles) assert.ok(Math.abs(d - 1000) < 150, `decile counts ${deciles.join(", ")}`);
+  });
+
   it("counts distinct values up to 6, listing them while there are at most 5", () => {
     const b = new ProfileBuilder();
     b.addColumns({ few: [3, 1, 3, 2, 1], many: [1, 2, 3, 4, 5, 6, 7] }, 7);
@@ -165,6 +179,22 @@ describe("a current profile built on a reference", () => {
     });
     assert.equal(numericOf(p, "x").n, 3);
     assert.equal(numericOf(p, "x").missing, 1);
+  });
+
+  it("lists the reference's categories first, however many new ones the window brings", () => {
+    const ref = new ProfileBuilder();
+    ref.addColumns({ c: ["a", "b"] }, 2);
+    const cur = new ProfileBuilder(ref.build(FILE));
+    const values = [
+      ...Array.from({ length: CATEGORY_LIMIT + 500 }, (_, i) => `new${i % (CATEGORY_LIMIT + 100)}`),
+      "b",
+    ];
+    cur.addColumns({ c: values }, values.length);
+    const c = cur.build(FILE).columns.c;
+    assert.ok(c?.kind === "categorical");
+    assert.equal(c.frequencies.b, 1);
+    assert.equal(Object.keys(c.frequencies)[0], "b");
+    assert.equal(Object.keys(c.frequencies).length, CATEGORY_LIMIT);
   });
 
   it("reports a reference column absent from the window as all missing", () => {
