@@ -18,6 +18,7 @@ import { applyDecision, decidesInServing, policyParams } from "./policy.js";
 import type { ControlPlaneStatus } from "./revision-watch.js";
 import type { PredictionResult } from "./runtime.js";
 import { parseInvocation } from "./scoring-protocol.js";
+import type { PredictionLog } from "./prediction-log/prediction-log.js";
 import { ShadowMirror } from "./shadow.js";
 
 export type AwaitPrediction = (submitted: {
@@ -43,6 +44,8 @@ export interface DeploymentHostOptions {
   unloadGraceMs?: number;
   /** Wait before retrying a snapshot whose versions could not all be loaded. */
   retryMs?: number;
+  /** Where answered requests are logged (as the snapshot's predictionLog says); absent: nothing is logged. */
+  predictionLog?: PredictionLog;
 }
 
 /** One scoring request's route: the version chosen, its model, and the snapshot that chose it. */
@@ -342,6 +345,17 @@ export class DeploymentHost {
     const labels = { deployment: this.options.deployment, version: decision.version, role: decision.role };
     this.options.metrics.requests.inc({ ...labels, status: String(status) });
     this.options.metrics.latency.observe(labels, ms / 1000);
+    if (result.ok) {
+      // Synchronous and O(1): references into a bounded queue; the flusher encodes them later.
+      this.options.predictionLog?.record(snapshot.predictionLog, {
+        requestId,
+        version: decision.version,
+        role: decision.role,
+        latencyMs: ms,
+        input,
+        predictions: result.predictions,
+      });
+    }
     const shadow = snapshot.shadow;
     if (!result.ok || shadow === undefined || decision.role === "preview") return { result };
     if (!ShadowMirror.sampled(requestId, shadow.percent)) return { result };

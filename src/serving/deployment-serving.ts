@@ -5,13 +5,15 @@ import os from "node:os";
 import { FlowgateError } from "../core/errors.js";
 import { DeploymentHost } from "./deployment-host.js";
 import { HostedModels } from "./hosted-model.js";
-import { createDeploymentMetrics, createServingMetrics } from "./metrics.js";
+import { createDeploymentMetrics, createServingMetrics, registerPredictionLogMetrics } from "./metrics.js";
 import { loadHostedModel, trackingAuthorization } from "./model-loading.js";
 import { ObservationReporter } from "./observations.js";
 import { RevisionWatch } from "./revision-watch.js";
 import { buildServingServer } from "./server.js";
 import type { ServeOptions, ServingProcess } from "./serving-process.js";
 import { DEFAULT_SHADOW_BUDGET } from "./shadow.js";
+import { PredictionLog } from "./prediction-log/prediction-log.js";
+import { httpSegmentSink } from "./prediction-log/segment-sink.js";
 
 export interface DeploymentServeOptions extends Omit<ServeOptions, "modelUri"> {
   trackingUri: string;
@@ -21,12 +23,17 @@ export interface DeploymentServeOptions extends Omit<ServeOptions, "modelUri"> {
   reportIntervalMs: number;
   /** Shadow requests in flight at most (default 64). */
   shadowBudget?: number;
+  /** Prediction-log segment rotation (defaults 50 000 rows or 10 s) and queue bound (default 100 000 rows). */
+  logSegmentRows?: number;
+  logSegmentSeconds?: number;
+  logQueueRows?: number;
 }
 
 export interface DeploymentServingProcess extends ServingProcess {
   host: DeploymentHost;
   watch: RevisionWatch;
   reporter: ObservationReporter;
+  predictionLog: PredictionLog;
 }
 
 export async function startDeploymentServing(
@@ -37,6 +44,21 @@ export async function startDeploymentServing(
   const models = new HostedModels();
   const metrics = createServingMetrics();
   const deploymentMetrics = createDeploymentMetrics(metrics.registry);
+  // The replica's name is known once it listens; segments are only uploaded after that.
+  let replica = `${os.hostname()}/${process.pid}`;
+  const predictionLog = new PredictionLog({
+    sink: httpSegmentSink({
+      trackingUri: options.trackingUri,
+      deployment: options.deployment,
+      replica: () => replica,
+      authorization,
+    }),
+    logger: log,
+    ...(options.logSegmentRows !== undefined ? { segmentRows: options.logSegmentRows } : {}),
+    ...(options.logSegmentSeconds !== undefined ? { segmentSeconds: options.logSegmentSeconds } : {}),
+    ...(options.logQueueRows !== undefined ? { maxQueuedRows: options.logQueueRows } : {}),
+  });
+  registerPredictionLogMetrics(metrics.registry, options.deployment, () => predictionLog.counts);
   const watch: RevisionWatch = new RevisionWatch({
     trackingUri: options.trackingUri,
     deployment: options.deployment,
@@ -54,6 +76,7 @@ export async function startDeploymentServing(
     maxBodyBytes: options.maxBodyBytes,
     shadowBudget: options.shadowBudget ?? DEFAULT_SHADOW_BUDGET,
     controlPlane: () => watch.status,
+    predictionLog,
   });
   let stopping = false;
   const app = await buildServingServer({
@@ -79,7 +102,7 @@ export async function startDeploymentServing(
       ? new FlowgateError("INVALID_STATE", `port ${options.port} is in use on ${options.host}; pass --port`)
       : e;
   }
-  const replica = `${os.hostname()}:${new URL(address).port}/${process.pid}`;
+  replica = `${os.hostname()}:${new URL(address).port}/${process.pid}`;
   const reporter = new ObservationReporter({
     trackingUri: options.trackingUri,
     deployment: options.deployment,
@@ -103,6 +126,7 @@ export async function startDeploymentServing(
   );
   watch.start();
   reporter.start();
+  predictionLog.start();
   // Started from the disk cache only when the control plane does not answer the first request.
   void watch.firstAttempt.then(async () => {
     if (!watch.status.reachable && !host.isServing()) await host.offerCached();
@@ -116,6 +140,7 @@ export async function startDeploymentServing(
     host,
     watch,
     reporter,
+    predictionLog,
     loaded: host.serving,
     async stop() {
       log.info({ step: "drain" }, "serving: shutting down; draining in-flight requests");
@@ -124,6 +149,8 @@ export async function startDeploymentServing(
       await watch.stop();
       await app.close();
       await reporter.stop().catch(() => undefined);
+      // After the server closed: every answered request is queued; what is left is written and uploaded.
+      await predictionLog.stop().catch(() => undefined);
       await host.close();
       log.info({ step: "stopped" }, "serving: stopped");
     },

@@ -105,3 +105,43 @@ export function createDeploymentMetrics(registry: Registry): DeploymentMetrics {
     }),
   };
 }
+
+/** The prediction log's counters, read from the log itself when /metrics is scraped (nothing on the request path). */
+export function registerPredictionLogMetrics(
+  registry: Registry,
+  deployment: string,
+  counts: () => { rows: number; dropped: number; segments: number; uploadFailures: number },
+): void {
+  const counter = (name: string, help: string, read: (c: ReturnType<typeof counts>) => number): void => {
+    new Counter({
+      name,
+      help,
+      labelNames: ["deployment"],
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc({ deployment }, read(counts()));
+      },
+    });
+  };
+  counter(
+    "flowgate_prediction_log_rows_total",
+    "Predicted rows taken into the prediction log (sampled in)",
+    (c) => c.rows,
+  );
+  counter(
+    "flowgate_prediction_log_dropped_total",
+    "Predicted rows the prediction log dropped: its queue was full (a slow or stalled sink) or a segment was lost",
+    (c) => c.dropped,
+  );
+  counter(
+    "flowgate_prediction_log_segments_total",
+    "Prediction-log segments uploaded to the control plane",
+    (c) => c.segments,
+  );
+  counter(
+    "flowgate_prediction_log_upload_failures_total",
+    "Failed prediction-log segment uploads (each retry counts)",
+    (c) => c.uploadFailures,
+  );
+}
