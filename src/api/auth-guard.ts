@@ -134,7 +134,8 @@ export function createAuthGuard(deps: {
         if (deployment !== undefined)
           return modelScope(await deps.scopes.modelOfDeployment(db(), deployment));
         const spec = args.spec;
-        const model = typeof spec === "object" && spec !== null ? (spec as WireArgs).model : undefined;
+        // A deployment's spec names its model; a monitoring alert rule may name a model instead of a deployment.
+        const model = typeof spec === "object" && spec !== null ? (spec as WireArgs).model : args.model;
         return modelScope(typeof model === "string" ? model : undefined);
       }
       case "experiment": {

@@ -37,6 +37,12 @@ export interface ServerConfig {
   statementTimeoutSeconds: number;
   /** Run the rollout controller in this server (`--controller on|off`, FLOWGATE_CONTROLLER; default on). */
   controller: boolean;
+  /** Run the monitor loop in this server (`--monitor on|off`, FLOWGATE_MONITOR; default on). */
+  monitor: boolean;
+  /** How often the monitor loop ticks (FLOWGATE_MONITOR_TICK_SECONDS, default 5). */
+  monitorTickSeconds: number;
+  /** How long after a window's end it is computed, so segments still being written arrive (FLOWGATE_MONITOR_GRACE_SECONDS, default 15). */
+  monitorGraceSeconds: number;
 }
 
 export const DEFAULTS = {
@@ -65,6 +71,7 @@ export interface ServerFlags {
   maxArtifactBytes?: string | undefined;
   statementTimeout?: string | undefined;
   controller?: string | undefined;
+  monitor?: string | undefined;
 }
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -118,6 +125,13 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
       DEFAULTS.statementTimeoutSeconds,
     ),
     controller: onOff(flags.controller ?? env.FLOWGATE_CONTROLLER, "--controller", true),
+    monitor: onOff(flags.monitor ?? env.FLOWGATE_MONITOR, "--monitor", true),
+    monitorTickSeconds: positiveSeconds(
+      env.FLOWGATE_MONITOR_TICK_SECONDS,
+      "FLOWGATE_MONITOR_TICK_SECONDS",
+      5,
+    ),
+    monitorGraceSeconds: seconds(env.FLOWGATE_MONITOR_GRACE_SECONDS, "FLOWGATE_MONITOR_GRACE_SECONDS", 15),
   };
 }
 
@@ -136,6 +150,16 @@ function seconds(raw: string | undefined, flag: string, fallback: number): numbe
   const value = Number(raw);
   if (!Number.isInteger(value) || value < 0) {
     throw invalidParameter(`Invalid ${flag} '${raw}': give a whole number of seconds (0 for no limit).`);
+  }
+  return value;
+}
+
+/** A number of seconds above 0 (fractions allowed: tests tick fast). */
+function positiveSeconds(raw: string | undefined, name: string, fallback: number): number {
+  if (raw === undefined || raw.trim() === "") return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value <= 0) {
+    throw invalidParameter(`Invalid ${name} '${raw}': give a number of seconds above 0.`);
   }
   return value;
 }

@@ -25,7 +25,7 @@ export type ScopeSource =
   | "model-path"
   /**
    * `:name` in the path, else `deployment` in the query/body: a deployment, whose model the grant must cover;
-   * without either, `spec.model` in the body.
+   * without either, `spec.model` in the body, else `model` (a monitoring alert rule on a model).
    */
   | "deployment";
 
@@ -299,6 +299,29 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     url: native("monitoring/labels"),
     permission: "deployment.report",
     scope: "deployment",
+  },
+
+  // Monitoring windows and alerts are read with the deployment's model (listings show only readable ones);
+  // alert rules are changed as deployments are (model.transition), on the deployment or model the body names.
+  // Deleting names only a rule id, so it needs the permission globally.
+  {
+    methods: GET,
+    url: native("monitoring/deployments/:name/windows"),
+    permission: "model.read",
+    scope: "deployment",
+  },
+  { methods: GET, url: native("monitoring/(alert-rules|alerts)"), permission: "model.read", scope: "any" },
+  {
+    methods: ["POST"],
+    url: native("monitoring/alert-rules(/preset)?"),
+    permission: "model.transition",
+    scope: "deployment",
+  },
+  {
+    methods: ["DELETE"],
+    url: native("monitoring/alert-rules/:id"),
+    permission: "model.transition",
+    scope: "global",
   },
 
   // GraphQL: any login may ask; each resolver checks the objects it reads with the caller's read access

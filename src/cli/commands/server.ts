@@ -19,6 +19,7 @@ interface ServerOptions {
   maxArtifactBytes?: string;
   statementTimeout?: string;
   controller?: string;
+  monitor?: string;
 }
 
 export function registerServerCommand(program: Command): void {
@@ -67,6 +68,10 @@ export function registerServerCommand(program: Command): void {
       "run the rollout controller (canary steps, analysis, rollback) in this server; with several replicas each takes a lease per deployment (default FLOWGATE_CONTROLLER or on)",
     )
     .option(
+      "--monitor <on|off>",
+      "run the monitor loop (drift and quality windows, alert rules) in this server; with several replicas each takes a lease per deployment (default FLOWGATE_MONITOR or on)",
+    )
+    .option(
       "--cache-dir <dir>",
       "scratch and ONNX conversion cache (default FLOWGATE_CACHE_DIR or ~/.cache/flowgate)",
     )
@@ -85,6 +90,7 @@ export function registerServerCommand(program: Command): void {
         maxArtifactBytes: opts.maxArtifactBytes,
         statementTimeout: opts.statementTimeout,
         controller: opts.controller,
+        monitor: opts.monitor,
       });
       const logger = createLogger();
       if (opts.workers !== undefined && opts.workers !== "1") {

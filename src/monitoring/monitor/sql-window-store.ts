@@ -98,6 +98,28 @@ export function createSqlWindowStore(): WindowStore {
         .execute();
       return rows.map(toWindow);
     },
+    async latest(x, endAfter) {
+      const t = tables(x);
+      const newest = t
+        .selectFrom("monitoring_windows")
+        .select((eb) => ["deployment", "version", eb.fn.max("start_ms").as("start")])
+        .where("end_ms", ">", endAfter)
+        .groupBy(["deployment", "version"])
+        .as("newest");
+      const rows = await t
+        .selectFrom("monitoring_windows as w")
+        .innerJoin(newest, (j) =>
+          j
+            .onRef("w.deployment", "=", "newest.deployment")
+            .onRef("w.version", "=", "newest.version")
+            .onRef("w.start_ms", "=", "newest.start"),
+        )
+        .selectAll("w")
+        .orderBy("w.deployment")
+        .orderBy("w.version")
+        .execute();
+      return rows.map(toWindow);
+    },
     async lastEnd(x, deployment) {
       const r = await tables(x)
         .selectFrom("monitoring_windows")

@@ -24,6 +24,8 @@ export interface WindowStore {
     endAtMost: number,
     limit: number,
   ): Promise<MonitoringWindow[]>;
+  /** Each deployment version's latest window among those ending after `endAfter` (the gauges). */
+  latest(x: Executor, endAfter: number): Promise<MonitoringWindow[]>;
   /** The latest end of any stored window of the deployment (where the planner goes on from). */
   lastEnd(x: Executor, deployment: string): Promise<number | undefined>;
   /** Distinct [start, end) ranges computed before `computedBefore` that end after `endAfter`, oldest first. */
