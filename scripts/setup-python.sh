@@ -28,14 +28,20 @@ install_plugin() {
 # With arguments, only the named venvs (e.g. `setup-python.sh mlflow3`, all the demo seed needs).
 wanted() { [ -z "$ALL_ARGS" ] || [[ " $ALL_ARGS " == *" $1 "* ]]; }
 ALL_ARGS="$*"
+# The venvs are independent: they are set up side by side (on a fresh machine pip mostly waits on downloads),
+# and the script fails if any of them failed.
+pids=()
 # skops<0.15: mlflow 3.17 saves sklearn models with skops, and skops 0.15+ refuses to load the tree models
 # (RandomForest, GradientBoosting: "Untrusted types found … sklearn.tree._tree.Tree") it has just written.
-if wanted mlflow3; then make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0"; install_plugin .venvs/mlflow3; fi
+if wanted mlflow3; then (make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0" && install_plugin .venvs/mlflow3) & pids+=($!); fi
 # sqlalchemy<2.1: mlflow 2.22's own server (the compat suite's reference for the 2.x client) imports a
 # pool class SQLAlchemy 2.1 removed.
-if wanted mlflow2; then make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests; install_plugin .venvs/mlflow2; fi
-if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5"; fi
+if wanted mlflow2; then (make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests && install_plugin .venvs/mlflow2) & pids+=($!); fi
+if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5" & pids+=($!); fi
 # The drift statistics' oracles (test/monitoring/oracles/*.py): scipy and Evidently compute the same numbers and
 # verdicts as src/monitoring/stats and drift on the same generated data. scipy 1.17 is the last for Python 3.11;
 # pandas 2.3: Evidently 0.7.23 imports a pandas helper that pandas 3 removed.
-if wanted oracles; then make_venv .venvs/oracles "scipy==1.17.1" "evidently==0.7.23" "pandas==2.3.3" "numpy==2.4.6"; fi
+if wanted oracles; then make_venv .venvs/oracles "scipy==1.17.1" "evidently==0.7.23" "pandas==2.3.3" "numpy==2.4.6" & pids+=($!); fi
+failed=0
+for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
+exit $failed
