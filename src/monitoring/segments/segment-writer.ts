@@ -22,7 +22,10 @@ const NUMBER_CODEC = "UNCOMPRESSED";
  */
 class ValueColumn {
   readonly values: (number | string | null)[] = [];
+  /** Every non-null value is a number (the column is DOUBLE). */
   numeric = true;
+  /** Some value is a number (a text column then writes them as text). */
+  hasNumber = false;
   hasNull = false;
 
   /** Pads with nulls up to `row` (the column appeared late, or records lacked it). */
@@ -31,24 +34,36 @@ class ValueColumn {
     while (this.values.length < row) this.values.push(null);
   }
 
+  /** Returns the value's approximate size in bytes. */
   push(v: number | string | null): number {
-    if (v === null || (typeof v === "number" && v - v !== 0)) {
-      this.values.push(null);
-      this.hasNull = true;
-      return 1;
+    if (typeof v === "number") {
+      if (v - v === 0) {
+        this.values.push(v);
+        this.hasNumber = true;
+        return 8;
+      }
+    } else if (typeof v === "string") {
+      this.values.push(v);
+      this.numeric = false;
+      return v.length + 4;
     }
-    if (typeof v !== "number") this.numeric = false;
-    this.values.push(v);
-    return typeof v === "number" ? 8 : v.length + 4;
+    this.values.push(null);
+    this.hasNull = true;
+    return 1;
   }
 
   source(name: string): ColumnSource {
+    const values = this.values;
     if (this.numeric) {
-      const data = this.hasNull ? this.values : Float64Array.from(this.values as number[]);
+      let data: (number | string | null)[] | Float64Array = values;
+      if (!this.hasNull) {
+        data = new Float64Array(values.length);
+        for (let i = 0; i < values.length; i++) data[i] = values[i] as number;
+      }
       return { name, data, type: "DOUBLE", nullable: this.hasNull, codec: NUMBER_CODEC, statistics: false };
     }
-    const data = this.values.map((v) => (v === null ? null : String(v)));
-    return { name, data, type: "STRING", nullable: true, statistics: false };
+    const data = this.hasNumber ? values.map((v) => (v === null ? null : String(v))) : values;
+    return { name, data, type: "STRING", nullable: this.hasNull, statistics: false };
   }
 }
 
