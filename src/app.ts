@@ -58,6 +58,10 @@ import { createDeploymentService, type DeploymentService } from "./delivery/depl
 import { deploymentsRoutes } from "./api/flowgate/deployments.routes.js";
 import { createRolloutController, type RolloutController } from "./delivery/controller/rollout-controller.js";
 import { deploymentActionsRoutes } from "./api/flowgate/deployment-actions.routes.js";
+import { createSegmentService, type SegmentService } from "./monitoring/segments.js";
+import { createSqlSegmentStore } from "./monitoring/sql-segment-store.js";
+import { monitoringSegmentsRoutes } from "./api/flowgate/monitoring-segments.routes.js";
+import { DEFAULT_RETENTION_DAYS } from "./delivery/monitoring-spec.js";
 import { createSqlMonitoringStore } from "./monitoring/sql-monitoring-store.js";
 import { createBaselineService } from "./monitoring/baselines.js";
 import { createLabelService } from "./monitoring/labels.js";
@@ -76,6 +80,8 @@ export interface App {
   deployments: DeploymentService;
   /** The rollout controller (its loop runs when config.controller is on) and the rollout actions. */
   controller: RolloutController;
+  /** The prediction log's segments: upload, list, openSegment (for the monitor), expire (retention). */
+  segments: SegmentService;
   close(): Promise<void>;
 }
 
@@ -201,6 +207,19 @@ export async function createApp(
       audit,
       clock,
     });
+    const segments = createSegmentService({
+      database,
+      store: createSqlSegmentStore(),
+      artifacts: artifactRepo,
+      clock,
+      logger,
+      retentionDays: async (name) => {
+        const d = await deploymentStore.get(database.db, name);
+        if (d === undefined) return undefined;
+        const spec = (await deploymentStore.revision(database.db, name, d.revision))?.spec;
+        return spec?.monitoring?.retentionDays ?? DEFAULT_RETENTION_DAYS;
+      },
+    });
     const controller = createRolloutController({
       database,
       store: deploymentStore,
@@ -258,6 +277,7 @@ export async function createApp(
       transitionRequestsRoutes({ approvals: governance.approvals }),
       deploymentsRoutes({ deployments }),
       deploymentActionsRoutes({ actions: controller.actions }),
+      monitoringSegmentsRoutes({ segments }),
       monitoringRoutes({ baselines, labels }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
@@ -279,6 +299,7 @@ export async function createApp(
       governance,
       deployments,
       controller,
+      segments,
       async close() {
         await server.close();
         // Before the database closes: the tick in flight finishes and this server's leases are given up.

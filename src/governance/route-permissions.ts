@@ -301,6 +301,21 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     scope: "deployment",
   },
 
+  // Prediction-log segments: serving's service accounts (or editors) upload them for a deployment named in the
+  // query; listing them is reading the deployment's model.
+  {
+    methods: ["POST"],
+    url: native("monitoring/segments"),
+    permission: "deployment.report",
+    scope: "deployment",
+  },
+  {
+    methods: GET,
+    url: native("monitoring/deployments/:name/segments"),
+    permission: "model.read",
+    scope: "deployment",
+  },
+
   // Monitoring windows and alerts are read with the deployment's model (listings show only readable ones);
   // alert rules are changed as deployments are (model.transition), on the deployment or model the body names.
   // Deleting names only a rule id, so it needs the permission globally.

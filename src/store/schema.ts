@@ -4,6 +4,7 @@ import type { Generated } from "kysely";
 import type { BaselinesLabelsSchema } from "./schema-baselines-labels.js";
 import type { DeliverySchema } from "./schema-delivery.js";
 import type { GovernanceSchema } from "./schema-governance.js";
+import type { PredictionSegmentsSchema } from "./schema-prediction-segments.js";
 
 export interface ExperimentsTable {
   experiment_id: Generated<number>;
@@ -179,7 +180,8 @@ export interface AuditEventsTable {
   request_id: string;
 }
 
-export interface Schema extends GovernanceSchema, DeliverySchema, BaselinesLabelsSchema {
+export interface Schema
+  extends GovernanceSchema, DeliverySchema, BaselinesLabelsSchema, PredictionSegmentsSchema {
   experiments: ExperimentsTable;
   experiment_tags: ExperimentTagsTable;
   runs: RunsTable;

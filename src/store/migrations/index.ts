@@ -10,6 +10,7 @@ import * as nameKeys from "./0007-name-keys.js";
 import * as deployments from "./0008-deployments.js";
 import * as controllerLeases from "./0009-controller-leases.js";
 import * as requestApplied from "./0010-request-applied.js";
+import * as predictionSegments from "./0011-prediction-segments.js";
 import * as baselinesLabels from "./0012-baselines-labels.js";
 import * as monitoringWindows from "./0013-monitoring-windows-alerts.js";
 
@@ -28,6 +29,7 @@ export const MIGRATIONS: readonly NumberedMigration[] = [
   { name: "0008-deployments", up: deployments.up },
   { name: "0009-controller-leases", up: controllerLeases.up },
   { name: "0010-request-applied", up: requestApplied.up },
+  { name: "0011-prediction-segments", up: predictionSegments.up },
   { name: "0012-baselines-labels", up: baselinesLabels.up },
   { name: "0013-monitoring-windows-alerts", up: monitoringWindows.up },
 ];
