@@ -13,7 +13,10 @@ export interface SegmentChunk {
 }
 
 export interface ReadSegmentOptions {
-  /** Columns to read (all when absent); `time` / `version` are read too when a filter needs them. */
+  /**
+   * Columns to read (all when absent); `time` / `version` are read too when a filter needs them. Columns the
+   * segment does not have are left out of its chunks.
+   */
   columns?: readonly string[];
   /** Rows with from ≤ time < to (ms). */
   from?: number;
@@ -90,7 +93,9 @@ export async function* readSegment(
   const needed = new Set(options.columns ?? []);
   if (byTime) needed.add(SEGMENT_COLUMNS.time);
   if (versions !== null) needed.add(SEGMENT_COLUMNS.version);
-  const columns = options.columns === undefined ? undefined : [...needed];
+  // A column the segment lacks (not logged, or first logged in a later segment) is absent from its chunks.
+  const present = new Set(parquet.metadata.schema.map((el) => el.name));
+  const columns = options.columns === undefined ? undefined : [...needed].filter((c) => present.has(c));
   const groups = rowGroups(parquet.metadata);
   for (let g = 0; g < groups.length; g++) {
     const { start, rows } = groups[g]!;

@@ -91,6 +91,19 @@ describe("prediction-log segments", () => {
     assert.equal(got[2]!.columns["input.age"]![49], 20 + 249);
   });
 
+  it("from an empty writer are valid and have no rows", async () => {
+    const bytes = new SegmentWriter().finish();
+    assert.deepEqual(await chunks(bytes), []);
+    assert.equal((await segmentFooter(bytes)).rows, 0);
+  });
+
+  it("leave out requested columns a segment does not have", async () => {
+    const writer = new SegmentWriter();
+    writer.append(record(0));
+    const [chunk] = await chunks(writer.finish(), { columns: ["input.age", "input.height"] });
+    assert.deepEqual(Object.keys(chunk!.columns), ["input.age"]);
+  });
+
   it("filter rows by time [from, to) and by version, skipping row groups outside the range", async () => {
     const writer = new SegmentWriter(10);
     for (let i = 0; i < 40; i++) writer.append(record(i));
