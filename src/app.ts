@@ -65,6 +65,9 @@ import { DEFAULT_RETENTION_DAYS } from "./delivery/monitoring-spec.js";
 import { createSqlMonitoringStore } from "./monitoring/sql-monitoring-store.js";
 import { createBaselineService } from "./monitoring/baselines.js";
 import { createLabelService } from "./monitoring/labels.js";
+import { createMonitor, type Monitor } from "./monitoring/monitor/monitor.js";
+import { monitoringAlertsRoutes } from "./api/flowgate/monitoring-alerts.routes.js";
+import { metricsRoutes } from "./api/metrics.routes.js";
 import { monitoringRoutes } from "./api/flowgate/monitoring.routes.js";
 
 export interface App {
@@ -80,6 +83,8 @@ export interface App {
   deployments: DeploymentService;
   /** The rollout controller (its loop runs when config.controller is on) and the rollout actions. */
   controller: RolloutController;
+  /** Monitoring's loop (it runs when config.monitor is on), alerting, alert rules and the /metrics gauges. */
+  monitor: Monitor;
   /** The prediction log's segments: upload, list, openSegment (for the monitor), expire (retention). */
   segments: SegmentService;
   close(): Promise<void>;
@@ -230,6 +235,23 @@ export async function createApp(
       clock,
       logger,
     });
+    const monitor = createMonitor({
+      database,
+      deployments: deploymentStore,
+      registry: registryStore,
+      tracking: trackingStore,
+      segments,
+      baselines,
+      labels,
+      actions: controller.actions,
+      audit,
+      outbox: webhooks.outbox,
+      clock,
+      logger,
+      enabled: config.monitor,
+      tickMs: config.monitorTickSeconds * 1000,
+      graceMs: config.monitorGraceSeconds * 1000,
+    });
     const routes: RoutePlugin[] = [
       (app) => {
         app.get(
@@ -277,6 +299,15 @@ export async function createApp(
       transitionRequestsRoutes({ approvals: governance.approvals }),
       deploymentsRoutes({ deployments }),
       deploymentActionsRoutes({ actions: controller.actions }),
+      monitoringAlertsRoutes({
+        database,
+        rules: monitor.rules,
+        alerts: monitor.alerts,
+        windows: monitor.windows,
+        deployments: deploymentStore,
+        modelId: (name) => registryStore.modelId(database.db, name),
+      }),
+      metricsRoutes(monitor.metrics),
       monitoringSegmentsRoutes({ segments }),
       monitoringRoutes({ baselines, labels }),
       // Last: its SPA fallback answers only GETs no other route claimed.
@@ -291,6 +322,7 @@ export async function createApp(
     });
     webhooks.dispatcher.start();
     if (config.controller) controller.loop.start();
+    if (config.monitor) monitor.loop.start();
     return {
       server,
       database,
@@ -299,11 +331,13 @@ export async function createApp(
       governance,
       deployments,
       controller,
+      monitor,
       segments,
       async close() {
         await server.close();
         // Before the database closes: the tick in flight finishes and this server's leases are given up.
         await controller.loop.stop();
+        await monitor.loop.stop();
         await webhooks.dispatcher.stop();
         await database.close();
       },
