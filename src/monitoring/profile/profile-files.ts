@@ -156,6 +156,7 @@ async function profileCsv(
         if (++rows % CSV_BATCH === 0) options.onProgress?.({ phase, rows, bytesRead, totalBytes });
       },
       done: () => options.onProgress?.({ phase, rows, bytesRead: totalBytes, totalBytes }),
+      rows: () => rows,
     };
   };
 
@@ -210,7 +211,8 @@ async function profileCsv(
     for (let i = 0; i < names.length; i++) batch[i]!.push(typed(record[i] ?? "", types[i]!));
     if (++rows === CSV_BATCH) flush();
   }
-  if (rows > 0) flush();
+  // A file with a header and no rows still names its columns (each with n = 0).
+  if (rows > 0 || read.rows() === 0) flush();
   read.done();
   return builder.build(source);
 }

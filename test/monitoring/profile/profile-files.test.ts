@@ -113,6 +113,13 @@ describe("profiles from files", () => {
     );
   });
 
+  it("name the columns of a CSV file with a header and no rows", async () => {
+    writeFileSync(path.join(dir, "empty.csv"), "age,city\n");
+    const p = await profileFromFile(path.join(dir, "empty.csv"));
+    assert.equal(p.rows, 0);
+    assert.deepEqual(Object.keys(p.columns), ["age", "city"]);
+  });
+
   it("refuse a file that is not Parquet or CSV by its extension", async () => {
     await assert.rejects(
       profileFromFile(path.join(dir, "train.xlsx")),
