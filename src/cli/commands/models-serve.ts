@@ -14,6 +14,9 @@ interface ServeFlags {
   deployment?: string;
   reportInterval: string;
   shadowBudget: string;
+  logSegmentRows: string;
+  logSegmentSeconds: string;
+  logQueueRows: string;
   host: string;
   port: string;
   workers: string;
@@ -57,6 +60,17 @@ export function registerModelsServeCommand(program: Command): void {
       "--shadow-budget <n>",
       "with --deployment: shadow requests in flight at most; beyond, requests are not mirrored (counted as dropped)",
       "64",
+    )
+    .option(
+      "--log-segment-rows <n>",
+      "with --deployment: the prediction log uploads a segment at this many rows… (plain serving of one model logs nothing)",
+      "50000",
+    )
+    .option("--log-segment-seconds <s>", "with --deployment: …or this long after its first row", "10")
+    .option(
+      "--log-queue-rows <n>",
+      "with --deployment: rows the prediction log holds for its writer at most; beyond (a slow control plane), rows are dropped and counted",
+      "100000",
     )
     .option("--host <host>", "address to bind", "127.0.0.1")
     .option("-p, --port <port>", "port to listen on", "5000")
@@ -164,6 +178,9 @@ async function serve(flags: ServeFlags): Promise<void> {
       snapshotDir: path.join(cacheRoot, "deployments"),
       reportIntervalMs: reportInterval * 1000,
       shadowBudget: positive(flags.shadowBudget, "--shadow-budget", true),
+      logSegmentRows: positive(flags.logSegmentRows, "--log-segment-rows"),
+      logSegmentSeconds: positive(flags.logSegmentSeconds, "--log-segment-seconds"),
+      logQueueRows: positive(flags.logQueueRows, "--log-queue-rows"),
     });
   } else {
     const { startServing } = await import("../../serving/serving-process.js");
