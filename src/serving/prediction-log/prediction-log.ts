@@ -18,6 +18,8 @@ export const DEFAULT_MAX_QUEUED_ROWS = 100_000;
 export const DEFAULT_SEGMENT_ROWS = 50_000;
 export const DEFAULT_SEGMENT_SECONDS = 10;
 export const DEFAULT_MAX_PENDING_SEGMENTS = 4;
+/** Rows one flusher round converts before it yields to requests (the rest in the next round, at once). */
+const ROWS_PER_ROUND = 5_000;
 
 export interface PredictionLogOptions {
   sink: SegmentSink;
@@ -84,6 +86,7 @@ export class PredictionLog {
   private stopped = false;
   private readonly plan = new ColumnPlan();
   private readonly now: () => number;
+  private again: NodeJS.Immediate | undefined;
 
   constructor(private readonly options: PredictionLogOptions) {
     this.now = options.clock ?? Date.now;
@@ -139,9 +142,16 @@ export class PredictionLog {
   /** One flusher round: queued rows into the open segment, rotation, and an upload if one is due. */
   tick(): void {
     try {
-      this.drain(false);
+      const more = this.drain(false);
       this.rotateIfDue();
       this.uploadSoon();
+      // A backlog is worked off in short rounds, so a request never waits long behind the flusher.
+      if (more && !this.stopped && this.again === undefined) {
+        this.again = setImmediate(() => {
+          this.again = undefined;
+          this.tick();
+        });
+      }
     } catch (err) {
       this.options.logger.warn({ err: (err as Error).message }, "prediction log: flush failed");
     }
@@ -160,6 +170,7 @@ export class PredictionLog {
   async stop(): Promise<void> {
     this.stopped = true;
     clearInterval(this.timer);
+    if (this.again !== undefined) clearImmediate(this.again);
     const deadline = this.now() + (this.options.stopTimeoutMs ?? 10_000);
     this.drain(true);
     this.finishSegment();
@@ -172,23 +183,35 @@ export class PredictionLog {
     for (const p of this.pending.splice(0)) this.counts.dropped += p.rows;
   }
 
-  /** Moves queued requests into the open segment (all of them when `force`, else while there is room). */
-  private drain(force: boolean): void {
+  /**
+   * Moves queued requests into the open segment: all of them when `force`, else up to one round's rows while
+   * there is room. True when it stopped for the round's budget with rows left (room permitting, more to do).
+   */
+  private drain(force: boolean): boolean {
     const segmentRows = this.options.segmentRows ?? DEFAULT_SEGMENT_ROWS;
     const maxPending = this.options.maxPendingSegments ?? DEFAULT_MAX_PENDING_SEGMENTS;
     let taken = 0;
+    let converted = 0;
+    let budgetSpent = false;
     while (taken < this.queue.length) {
+      if (!force && converted >= ROWS_PER_ROUND) {
+        budgetSpent = true;
+        break;
+      }
       if (this.writer.rows >= segmentRows) {
         // A stalled sink: no room for another finished segment, so rows stay queued (and new ones drop).
         if (!force && this.pending.length >= maxPending) break;
         this.finishSegment();
       }
       const req = this.queue[taken++] as LoggedRequest;
-      this.queuedRows -= rowsOfInput(req.input);
+      const rows = rowsOfInput(req.input);
+      this.queuedRows -= rows;
+      converted += rows;
       if (this.writer.rows === 0) this.segmentStartedAt = this.now();
       this.writer.append(recordsOf(req, this.plan));
     }
     this.queue = taken === this.queue.length ? [] : this.queue.slice(taken);
+    return budgetSpent;
   }
 
   private rotateIfDue(): void {

@@ -108,6 +108,26 @@ describe("prediction log", () => {
     assert.equal(rows.length, log.counts.rows, "every row taken in reaches the sink once it recovers");
   });
 
+  it("works off a backlog in short rounds, yielding to requests between them", async () => {
+    const sink = new TestSink();
+    const log = newLog(sink, { segmentRows: 100_000 });
+    for (let i = 0; i < 1200; i++)
+      log.record(
+        LOG_ALL,
+        entry(
+          `b${i}`,
+          Array.from({ length: 10 }, () => ({ a: i })),
+        ),
+      );
+    log.tick();
+    assert.equal(log.queued, 7000, "one round converts 5000 rows, then yields");
+    await new Promise((resolve) => setImmediate(resolve));
+    await new Promise((resolve) => setImmediate(resolve));
+    assert.equal(log.queued, 0, "the next rounds follow at once");
+    await log.flush();
+    assert.equal((await sink.rows()).length, 12_000);
+  });
+
   it("never throws from record(), whatever the input", () => {
     const log = newLog(new TestSink());
     assert.doesNotThrow(() =>
