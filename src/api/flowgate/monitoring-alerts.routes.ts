@@ -62,11 +62,14 @@ export function monitoringAlertsRoutes(deps: {
     return items.filter((_, i) => keep[i]);
   }
   return (app) => {
-    nativeRoute(app, "GET", "monitoring/alert-rules", S.listAlertRules, async ({ args }) => ({
-      rules: await rules.list({
-        deployment: optionalString(args, "deployment"),
-        model: optionalString(args, "model"),
-      }),
+    nativeRoute(app, "GET", "monitoring/alert-rules", S.listAlertRules, async ({ args, request }) => ({
+      rules: await only(
+        await rules.list({
+          deployment: optionalString(args, "deployment"),
+          model: optionalString(args, "model"),
+        }),
+        readable(readAccessOfRequest(request)),
+      ),
     }));
     nativeRoute(app, "POST", "monitoring/alert-rules", S.createAlertRule, async ({ args, ctx }) => ({
       rule: await rules.create(ctx, args),
