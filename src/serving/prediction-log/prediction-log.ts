@@ -177,7 +177,13 @@ export class PredictionLog {
     while (this.pending.length > 0 && this.now() < deadline) {
       this.retryAt = 0;
       this.uploadSoon();
-      await this.uploading;
+      // A hung upload must not hold the process past its stop timeout.
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, Math.max(0, deadline - this.now()));
+      });
+      await Promise.race([this.uploading, timeout]);
+      clearTimeout(timer);
       if (this.pending.length > 0) await sleep(Math.min(this.backoff(), Math.max(0, deadline - this.now())));
     }
     for (const p of this.pending.splice(0)) this.counts.dropped += p.rows;
@@ -270,6 +276,7 @@ export class PredictionLog {
   }
 }
 
+/** Keeps the process alive while it waits: stop() must finish its uploads before the process may exit. */
 function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms).unref());
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -188,6 +188,17 @@ describe("prediction log", () => {
     assert.equal(log.queued, 0);
   });
 
+  it("gives up on a hung sink at its stop timeout, counting what it could not upload as dropped", async () => {
+    const sink = new TestSink();
+    sink.stallUploads();
+    const log = newLog(sink, { stopTimeoutMs: 50 });
+    for (let i = 0; i < 4; i++) log.record(LOG_ALL, entry(`h${i}`));
+    await log.stop();
+    assert.equal(log.counts.dropped, 4);
+    assert.equal(log.pendingSegments, 0, "nothing is held after stop");
+    sink.resume();
+  });
+
   it("does nothing when the snapshot does not log", async () => {
     const sink = new TestSink();
     const log = newLog(sink);
