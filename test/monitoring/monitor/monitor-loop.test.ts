@@ -2,7 +2,8 @@
 // segments written by the real segment writer and uploaded through the segment service, baselines and labels
 // through their routes. A shifted canary fires the preset's drift alerts (audited, one MONITORING webhook event
 // each) and its rollout is aborted; labels arriving later recompute the window and fire the accuracy-drop alert
-// against the run's val_accuracy; a later good window resolves it; /metrics shows the gauges.
+// against the run's val_accuracy; a later good window resolves it; /metrics shows the gauges. A second server over the
+// same database leaves the deployment to the holder of its monitor lease.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { mkdtempSync } from "node:fs";
@@ -60,6 +61,8 @@ for (const backend of BACKENDS) {
   describe(`the monitor loop (${backend.name})`, () => {
     const clock = new FakeClock();
     let app: App;
+    /** A second server over the same database: it must leave the deployment to the lease holder. */
+    let second: App;
 
     async function inject(method: "GET" | "POST" | "PUT", url: string, payload?: unknown) {
       const res = await app.server.inject({
@@ -119,12 +122,9 @@ for (const backend of BACKENDS) {
         },
         env,
       );
-      app = await createApp(
-        config,
-        createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" }),
-        clock,
-        env,
-      );
+      const logger = createLogger({ level: process.env.FLOWGATE_TEST_LOG_LEVEL ?? "silent" });
+      app = await createApp(config, logger, clock, env);
+      second = await createApp(config, logger, clock, env);
       // Version 1's run validated at 0.95 accuracy.
       const exp = JSON.parse(
         (await inject("POST", "/api/2.0/mlflow/experiments/create", { name: "fraud" })).body,
@@ -171,7 +171,10 @@ for (const backend of BACKENDS) {
         await inject("PUT", `/api/flowgate/v1/monitoring/baselines/${MODEL}/${v}`, { profile });
       await inject("POST", "/api/flowgate/v1/monitoring/alert-rules/preset", { deployment: NAME });
     });
-    after(() => app.close());
+    after(async () => {
+      await second.close();
+      await app.close();
+    });
 
     it("computes the closed window per version, fires drift alerts on the shifted canary and aborts its rollout", async () => {
       await upload([...records("1", T0, rows(300, 11)), ...records("2", T0 + 50, rows(300, 13, 3))], 0);
@@ -179,7 +182,13 @@ for (const backend of BACKENDS) {
       await app.monitor.loop.tick();
       assert.deepEqual(await windows(), [], "not closed before the upload grace has passed");
       clock.t = T0 + MINUTE + 15_000;
-      await app.monitor.loop.tick();
+      assert.deepEqual(
+        await second.monitor.loop.tick(),
+        [],
+        "the first server holds the deployment's monitor lease",
+      );
+      assert.deepEqual(await windows(), []);
+      assert.deepEqual(await app.monitor.loop.tick(), [NAME]);
       const stored = await windows();
       assert.deepEqual(
         stored.map((w) => [w.version, w.start, w.end, w.rows]),
