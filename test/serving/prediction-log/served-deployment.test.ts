@@ -66,6 +66,13 @@ describe("a served deployment's prediction log", () => {
         seen.push(res.headers.get("x-request-id") as string);
       }
       assert.deepEqual(seen.slice(0, 3), ["caller-0", "caller-1", "caller-2"]);
+      const metrics = await (await fetch(`${serving.address}/metrics`)).text();
+      assert.match(metrics, /flowgate_prediction_log_rows_total\{deployment="iris-logged"\} 10/);
+      for (const name of ["dropped", "segments", "upload_failures"])
+        assert.match(
+          metrics,
+          new RegExp(`flowgate_prediction_log_${name}_total\\{deployment="iris-logged"\\} 0`),
+        );
     } finally {
       await serving.stop();
     }
