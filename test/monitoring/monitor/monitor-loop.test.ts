@@ -263,6 +263,33 @@ for (const backend of BACKENDS) {
       assert.equal(resolved?.resolvedAt, clock.now());
     });
 
+    it("cuts row windows of N logged rows; the rest waits for more rows", async () => {
+      await app.deployments.create(ctx, {
+        spec: { name: "by-rows", model: MODEL, primary: "1", monitoring: { window: { rows: 100 } } },
+        reason: "row windows",
+      });
+      const w = new SegmentWriter();
+      const start = clock.now();
+      w.append(records("1", start, rows(250, 23)));
+      await app.segments.upload({
+        deployment: "by-rows",
+        replica: "replica-1",
+        body: Buffer.from(w.finish()),
+      });
+      clock.advance(250 * 100 + 15_000);
+      await app.monitor.loop.tick();
+      const listed = JSON.parse(
+        (await inject("GET", "/api/flowgate/v1/monitoring/deployments/by-rows/windows")).body,
+      ) as { windows: MonitoringWindow[] };
+      assert.deepEqual(
+        listed.windows.map((x) => [x.start - start, x.end - start, x.rows]),
+        [
+          [0, 9901, 100],
+          [9901, 19901, 100],
+        ],
+      );
+    });
+
     it("exports the latest windows as gauges on /metrics", async () => {
       const text = (await inject("GET", "/metrics")).body;
       assert.match(text, /flowgate_dataset_drift_share\{deployment="fraud",version="2"\} 0.5\n/);
