@@ -8,7 +8,9 @@
 //     model with `monitoring: { enabled: false }`, in interleaved rounds (the loss is 1 − the median of the rounds'
 //     ratios); 64 connections, closed loop, single-row JSON.
 //   stalled sink: a replica whose segment uploads hang (a loopback proxy accepts them and never answers) under
-//     saturating load for BENCH_STALL_S: peak RSS (VmHWM) and the rows the log dropped and counted.
+//     saturating load of 100-row requests for BENCH_STALL_S (so the log's default bounds — 100 000 queued rows,
+//     a 50 000-row open segment, 4 finished segments — fill within the run): peak RSS (VmHWM), RSS each second,
+//     and the rows the log dropped and counted.
 // Writes bench/results/monitoring.json. Run: npm run bench:monitoring
 //   (BENCH_PARTS=drift,logging,stall; BENCH_DURATION_S=8 per measurement, BENCH_ROUNDS=5, BENCH_STALL_S=20;
 //   BENCH_ROWS=1000000 current rows; BENCH_EVIDENTLY=off and BENCH_FROM_SOURCE=1 to iterate on Flowgate's side)
@@ -29,7 +31,9 @@ import { saturate, type SaturationResult } from "../test/support/load-generator.
 import {
   PYTHON,
   REPO,
+  IRIS_COLUMNS,
   irisBody,
+  irisRow,
   startServer,
   startServing,
   type FlowgateProcess,
@@ -41,6 +45,8 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? "drift,logging,stall").split("
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? "8");
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "5");
 const STALL_S = Number(process.env.BENCH_STALL_S ?? "20");
+/** Rows per request while the sink is stalled: enough rows that the log's bounds are reached within the run. */
+const STALL_ROWS_PER_REQUEST = 100;
 const CURRENT_ROWS = Number(process.env.BENCH_ROWS ?? "1000000");
 const REFERENCE_ROWS = 100_000;
 const SEGMENT_ROWS = 50_000;
@@ -277,8 +283,15 @@ async function runtimeOf(replica: FlowgateProcess): Promise<string> {
   return (meta.models ?? []).map((m) => `v${m.version}: ${m.runtime}`).join(", ");
 }
 
-async function throughput(url: string, seconds = DURATION_S): Promise<SaturationResult> {
-  const request = (seq: number): { body: string } => ({ body: irisBody(seq) });
+/** A request of `rows` iris rows (1: the single-row JSON of the throughput rounds). */
+function body(seq: number, rows: number): string {
+  if (rows === 1) return irisBody(seq);
+  const data = Array.from({ length: rows }, (_, i) => irisRow(seq * rows + i));
+  return JSON.stringify({ dataframe_split: { columns: IRIS_COLUMNS, data } });
+}
+
+async function throughput(url: string, seconds = DURATION_S, rows = 1): Promise<SaturationResult> {
+  const request = (seq: number): { body: string } => ({ body: body(seq, rows) });
   await saturate({ targets: [url], connections: 8, seconds: 2, request }); // warm-up
   return saturate({ targets: [url], connections: CONNECTIONS, seconds, request });
 }
@@ -353,10 +366,11 @@ async function servingParts(): Promise<Record<string, unknown>> {
       try {
         const rss: number[] = [];
         const sampler = setInterval(() => rss.push(memoryOf(replica.child.pid!).rss_mb), 1000);
-        const load = await throughput(replica.url, STALL_S);
+        const load = await throughput(replica.url, STALL_S, STALL_ROWS_PER_REQUEST);
         clearInterval(sampler);
         out.stalled_sink = {
           seconds: STALL_S,
+          rows_per_request: STALL_ROWS_PER_REQUEST,
           load,
           ...memoryOf(replica.child.pid!),
           rss_mb_each_second: rss,
