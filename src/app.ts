@@ -69,6 +69,8 @@ import { createMonitor, type Monitor } from "./monitoring/monitor/monitor.js";
 import { monitoringAlertsRoutes } from "./api/flowgate/monitoring-alerts.routes.js";
 import { metricsRoutes } from "./api/metrics.routes.js";
 import { monitoringRoutes } from "./api/flowgate/monitoring.routes.js";
+import { monitoringReportRoutes } from "./api/flowgate/monitoring-report.routes.js";
+import { segmentBytes } from "./monitoring/report/report-sources.js";
 
 export interface App {
   server: FastifyInstance;
@@ -310,6 +312,18 @@ export async function createApp(
       metricsRoutes(monitor.metrics),
       monitoringSegmentsRoutes({ segments }),
       monitoringRoutes({ baselines, labels }),
+      monitoringReportRoutes({
+        database,
+        windows: monitor.windows,
+        alerts: monitor.alerts,
+        baselines,
+        deployment: async (ctx, name) => {
+          const view = await deployments.get(ctx, name);
+          return { model: view.model, drift: view.spec.monitoring?.drift };
+        },
+        segments: (name, from, to) => segmentBytes(segments, name, from, to),
+        clock,
+      }),
       // Last: its SPA fallback answers only GETs no other route claimed.
       uiRoutes({ uiDir: defaultUiDir() }),
     ];

@@ -301,6 +301,14 @@ export const ROUTE_RULES: readonly RouteRule[] = [
     scope: "deployment",
   },
 
+  // A deployment's monitoring report is read with the deployment's model.
+  {
+    methods: GET,
+    url: native("monitoring/deployments/:name/report"),
+    permission: "model.read",
+    scope: "deployment",
+  },
+
   // Prediction-log segments: serving's service accounts (or editors) upload them for a deployment named in the
   // query; listing them is reading the deployment's model.
   {
