@@ -9,6 +9,7 @@ import type { AuditLog } from "../../governance/audit.js";
 import type { Database } from "../../store/database.js";
 import type { AlertKind, AlertRule, DriftMethod } from "../monitoring.js";
 import { PRESET_RULES } from "./alert-presets.js";
+import type { AlertNotices } from "./alert-notices.js";
 import type { AlertStore } from "./alert-store.js";
 
 const KINDS: readonly AlertKind[] = [
@@ -36,6 +37,7 @@ const MAX_NAME = 200;
 export interface AlertRuleService {
   create(ctx: RequestContext, input: unknown): Promise<AlertRule>;
   list(q: { deployment?: string | undefined; model?: string | undefined }): Promise<AlertRule[]>;
+  /** Deletes the rule and resolves its firing alerts (recorded as resolutions). */
   delete(ctx: RequestContext, id: string): Promise<void>;
   /** Creates the preset rules for `{ deployment }` or `{ model }`; rules of the same name there are kept. */
   preset(ctx: RequestContext, input: unknown): Promise<AlertRule[]>;
@@ -47,7 +49,10 @@ export interface AlertRuleDeps {
   audit: AuditLog;
   clock: Clock;
   /** Whether the target exists, so a rule never names a typo. */
-  deploymentExists(name: string): Promise<boolean>;
+  /** The deployment's model; undefined when there is no such deployment. */
+  modelOf(deployment: string): Promise<string | undefined>;
+  /** Resolving a deleted rule's firing alerts is recorded as any resolution is. */
+  notices: AlertNotices;
   modelExists(name: string): Promise<boolean>;
 }
 
@@ -65,7 +70,7 @@ export function createAlertRuleService(deps: AlertRuleDeps): AlertRuleService {
       );
     }
     if (deployment !== undefined) {
-      if (!(await deps.deploymentExists(deployment)))
+      if ((await deps.modelOf(deployment)) === undefined)
         throw notFound(`Deployment '${deployment}' does not exist.`);
       return { deployment };
     }
@@ -104,10 +109,22 @@ export function createAlertRuleService(deps: AlertRuleDeps): AlertRuleService {
       });
     },
     async delete(ctx, id) {
+      // The models of the deployments it fires on, read before the transaction (on SQLite a read outside the
+      // transaction would wait for it).
+      const models = new Map<string, string>();
+      for (const a of await store.firingOf(database.db, id))
+        if (!models.has(a.deployment)) models.set(a.deployment, (await deps.modelOf(a.deployment)) ?? "");
       await database.transaction(async (trx) => {
         const before = await store.rule(trx, id);
         if (before === undefined || !(await store.deleteRule(trx, id)))
           throw notFound(`Alert rule '${id}' does not exist.`);
+        // Its firing alerts end with it (a gauge and a pager would otherwise report them for ever).
+        const now = clock.now();
+        for (const a of await store.firingOf(trx, id)) {
+          if (!(await store.resolve(trx, a.id, now))) continue;
+          const model = before.model ?? models.get(a.deployment) ?? "";
+          await deps.notices.record(trx, { ...a, state: "resolved", resolvedAt: now }, model);
+        }
         await audit.record(trx, ctx, {
           action: "monitoring.alert_rule_delete",
           targetType: "alert_rule",

@@ -21,6 +21,8 @@ export interface AlertStore {
   insertAlert(x: Executor, a: Alert): Promise<void>;
   /** The firing alert of a rule on one deployment version, if any. */
   firing(x: Executor, ruleId: string, deployment: string, version: string): Promise<Alert | undefined>;
+  /** The rule's alerts firing now (on any deployment version). */
+  firingOf(x: Executor, ruleId: string): Promise<Alert[]>;
   /** Marks a firing alert resolved; false when it was not firing any more (another writer got there). */
   resolve(x: Executor, id: string, resolvedAt: number): Promise<boolean>;
   markRolledBack(x: Executor, id: string): Promise<void>;

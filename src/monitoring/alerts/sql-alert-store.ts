@@ -180,6 +180,16 @@ export function createSqlAlertStore(): AlertStore {
         .executeTakeFirst();
       return r === undefined ? undefined : toAlert(r);
     },
+    async firingOf(x, ruleId) {
+      const rows = await tables(x)
+        .selectFrom("monitoring_alerts")
+        .selectAll()
+        .where("rule_id", "=", ruleId)
+        .where("state", "=", "firing")
+        .orderBy("fired_at")
+        .execute();
+      return rows.map(toAlert);
+    },
     async resolve(x, id, resolvedAt) {
       const res = await tables(x)
         .updateTable("monitoring_alerts")

@@ -65,12 +65,13 @@ export function createMonitor(deps: MonitorDeps): Monitor {
   const { database, clock } = deps;
   const windows = createSqlWindowStore();
   const alerts = createSqlAlertStore();
+  const notices = createAlertNotices({ audit: deps.audit, outbox: deps.outbox });
   const alerting = createAlerting({
     database,
     alerts,
     windows,
     deployments: deps.deployments,
-    notices: createAlertNotices({ audit: deps.audit, outbox: deps.outbox }),
+    notices,
     actions: deps.actions,
     clock,
     logger: deps.logger,
@@ -113,7 +114,8 @@ export function createMonitor(deps: MonitorDeps): Monitor {
     store: alerts,
     audit: deps.audit,
     clock,
-    deploymentExists: async (name) => (await deps.deployments.get(database.db, name)) !== undefined,
+    notices,
+    modelOf: async (name) => (await deps.deployments.get(database.db, name))?.model,
     modelExists: async (name) => (await deps.registry.modelId(database.db, name)) !== undefined,
   });
   const metrics = createServerMetrics({

@@ -302,5 +302,29 @@ for (const backend of BACKENDS) {
       assert.match(text, /flowgate_alerts_firing\{deployment="fraud",rule="input drift \(PSI\)"\} 1/);
       assert.match(text, /flowgate_monitor_running 0/, "this server's loop is off (the test drives it)");
     });
+
+    it("resolves a deleted rule's firing alerts, with their webhook event", async () => {
+      const rules = JSON.parse(
+        (await inject("GET", `/api/flowgate/v1/monitoring/alert-rules?deployment=${NAME}`)).body,
+      ) as { rules: { id: string; name: string }[] };
+      const kl = rules.rules.find((r) => r.name === "input drift (KL)");
+      const res = await app.server.inject({
+        method: "DELETE",
+        url: `/api/flowgate/v1/monitoring/alert-rules/${kl?.id}`,
+      });
+      assert.equal(res.statusCode, 200, res.body);
+      assert.ok(!(await alerts("firing")).some((a) => a.ruleName === "input drift (KL)"));
+      assert.ok((await alerts("resolved")).some((a) => a.ruleName === "input drift (KL)"));
+      const events = await app.database.db
+        .selectFrom("webhook_events")
+        .select("payload")
+        .where("entity", "=", "MONITORING")
+        .where("action", "=", "ALERT_RESOLVED")
+        .execute();
+      const rulesResolved = events.map(
+        (e) => (JSON.parse(e.payload) as { data: { rule: string } }).data.rule,
+      );
+      assert.deepEqual(rulesResolved.sort(), ["accuracy drop", "input drift (KL)"]);
+    });
   });
 }
