@@ -9470,6 +9470,12 @@ export interface paths {
                       /** @enum {string|null} */
                       phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                       policy?: Record<string, never> | null;
+                      /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                      predictionLog?: {
+                        hashed: (string[] | "all") | null;
+                        inputs?: string[] | null;
+                        sampleRate: number | null;
+                      } | null;
                       preview?: {
                         header: string | null;
                         version: string | null;
@@ -9490,7 +9496,7 @@ export interface paths {
                       sticky?: Record<string, never> | null;
                       warm: string[] | null;
                     } | null;
-                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                     spec: {
                       model: string | null;
                       name: string | null;
@@ -9604,6 +9610,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -9624,7 +9636,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -9739,6 +9751,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -9759,7 +9777,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -9871,6 +9889,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -9891,7 +9915,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10063,6 +10087,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -10083,7 +10113,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10392,6 +10422,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -10412,7 +10448,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10541,6 +10577,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -10561,7 +10603,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10685,6 +10727,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -10705,7 +10753,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10799,7 +10847,7 @@ export interface paths {
                       | null;
                     reason: string | null;
                     revision: number | null;
-                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                    /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                     spec: {
                       model: string | null;
                       name: string | null;
@@ -10875,7 +10923,7 @@ export interface paths {
                   | null;
                 reason: string | null;
                 revision: number | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -10982,6 +11030,12 @@ export interface paths {
                   /** @enum {string|null} */
                   phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
                   policy?: Record<string, never> | null;
+                  /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+                  predictionLog?: {
+                    hashed: (string[] | "all") | null;
+                    inputs?: string[] | null;
+                    sampleRate: number | null;
+                  } | null;
                   preview?: {
                     header: string | null;
                     version: string | null;
@@ -11002,7 +11056,7 @@ export interface paths {
                   sticky?: Record<string, never> | null;
                   warm: string[] | null;
                 } | null;
-                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm and policy. */
+                /** @description A DeploymentSpec: name, model, primary (a version; "@alias" or "stage:Production" is pinned when written), and optional track, shadow, strategy (canary | abTest | blueGreen), analysisTemplates, warm, policy and monitoring (enabled, sampleRate, inputs, retentionDays, window, drift, task; logging is on by default). */
                 spec: {
                   model: string | null;
                   name: string | null;
@@ -11094,6 +11148,12 @@ export interface paths {
               /** @enum {string|null} */
               phase: "Healthy" | "Progressing" | "Paused" | "Degraded" | "Aborted" | null;
               policy?: Record<string, never> | null;
+              /** @description What serving logs (absent: logging off): the share of requests, the input columns (absent: all) and the columns logged as hashes (from the model's pii tag; "all": every input). */
+              predictionLog?: {
+                hashed: (string[] | "all") | null;
+                inputs?: string[] | null;
+                sampleRate: number | null;
+              } | null;
               preview?: {
                 header: string | null;
                 version: string | null;
@@ -11508,6 +11568,894 @@ export interface paths {
     };
     put?: never;
     post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/alert-rules": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Monitoring alert rules, optionally those of one deployment or model. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description The deployment the rule watches (or give model). */
+          deployment?: string;
+          /** @description The registered model: the rule watches every deployment of it (or give deployment). */
+          model?: string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              rules:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    /**
+     * Create a monitoring alert rule on a deployment or on every deployment of a model.
+     * @description kind: data_drift (share of drifting input columns ≥ threshold; with method and optionally column, that method's score: distance > threshold or p-value < threshold), prediction_drift (the spec's own test on prediction columns, or a method's score), quality_drop (relative drop of metric against the run's validation value, e.g. 0.05), latency_p99_ms (ms) or error_rate (a fraction). forWindows consecutive windows fire it; rollbackCanary (default true) aborts a canary rollout it fires on.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description data_drift / prediction_drift: only this column. */
+            column?: string | null;
+            /** @description The deployment the rule watches (or give model). */
+            deployment?: string | null;
+            /** @description Default true. */
+            enabled?: boolean | string | null;
+            /** @description Consecutive windows over the threshold before firing (default 1). */
+            forWindows?: number | string | null;
+            /** @enum {string|null} */
+            kind: "data_drift" | "prediction_drift" | "quality_drop" | "latency_p99_ms" | "error_rate" | null;
+            /** @description ks, chisquare, z, psi, kl_div, jensenshannon, wasserstein or hellinger. */
+            method?: string | null;
+            /** @description quality_drop: accuracy (default), precision, recall, f1, auc, rmse or mae. */
+            metric?: string | null;
+            /** @description The registered model: the rule watches every deployment of it (or give deployment). */
+            model?: string | null;
+            /** @description Shown in alerts and events (default: the kind and method). */
+            name?: string | null;
+            /** @description Abort a running canary rollout when it fires on the canary (default true). */
+            rollbackCanary?: boolean | string | null;
+            /** @description warning (default) or critical. */
+            severity?: string | null;
+            /** @description See the description per kind. */
+            threshold?: number | string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An AlertRule (id, name, deployment | model, kind, threshold, …). */
+              rule: {
+                [key: string]: unknown;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/alert-rules/{id}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    post?: never;
+    /** Delete a monitoring alert rule (its alerts stay in the history). */
+    delete: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The rule's id. */
+          id: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": Record<string, never>;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": Record<string, never>;
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/alert-rules/preset": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Create the default alert rules on a deployment or a model.
+     * @description PSI > 0.2 and KL > 0.1 on any input column, prediction drift, accuracy drop > 5%, p99 latency > 500 ms and error rate > 1%. Rules of the same name already there are kept; the answer lists the rules created.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The deployment the rule watches (or give model). */
+            deployment?: string | null;
+            /** @description The registered model: the rule watches every deployment of it (or give deployment). */
+            model?: string | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              rules:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/alerts": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Monitoring alerts (firing and resolved), newest first. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Only this deployment's alerts. */
+          deployment?: string;
+          /** @description At most this many, newest first (default 1000, at most 10000). */
+          max_results?: number | string;
+          state?: "firing" | "resolved";
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alerts:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/baselines/{name}/{version}": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A model version's baseline profile. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The registered model. */
+          name: string;
+          /** @description The model version (a positive integer). */
+          version: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              baseline: {
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                /** @description A DatasetProfile: format, rows, columns (per input column a numeric or categorical profile), predictions, source, createdAt. */
+                profile: Record<string, never> | null;
+                version: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    /**
+     * Set a model version's baseline profile (replaces the one it had).
+     * @description The reference drift is computed against; build it with ProfileBuilder (flowgate monitor baseline set).
+     */
+    put: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The registered model. */
+          name: string;
+          /** @description The model version (a positive integer). */
+          version: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description A DatasetProfile: format, rows, columns (per input column a numeric or categorical profile), predictions, source, createdAt. */
+            profile: Record<string, never> | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              baseline: {
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                /** @description A DatasetProfile: format, rows, columns (per input column a numeric or categorical profile), predictions, source, createdAt. */
+                profile: Record<string, never> | null;
+                version: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/baselines/{name}/{version}/build": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Build a model version's baseline on the server, from its input example or its run's dataset.
+     * @description dataset: the dataset the version's run logged with mlflow.log_input (context training, or its only one), read when its source is an artifact of this server's store or a local .csv/.parquet file.
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path: {
+          /** @description The registered model. */
+          name: string;
+          /** @description The model version (a positive integer). */
+          version: string;
+        };
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @enum {string|null} */
+            from: "input_example" | "dataset" | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              baseline: {
+                createdAt: number | null;
+                createdBy: string | null;
+                model: string | null;
+                /** @description A DatasetProfile: format, rows, columns (per input column a numeric or categorical profile), predictions, source, createdAt. */
+                profile: Record<string, never> | null;
+                version: string | null;
+              } | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/deployments/{name}/report": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /**
+     * A deployment's monitoring report over a time range.
+     * @description Per version served in [from, to): the stored windows with every drift decision (method, score, thresholds, level) and quality; per input and prediction column the baseline's histogram beside the histogram of everything logged in the range (on the baseline's bins) and the drift score per window; the alerts whose window overlaps the range; a summary. With `Accept: application/x-ndjson` the answer is JSON lines: `{"progress": {stage, done, total}}` lines while it is built, then `{"report": …}` (or `{"error": …}`).
+     */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Start of the range, epoch ms (default: 24 hours before `to`). */
+          from?: number | string;
+          /** @description End of the range (exclusive), epoch ms (default: now). */
+          to?: number | string;
+          /** @description Only this version (a number). */
+          version?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              alerts:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+              deployment: string | null;
+              from: number | null;
+              generatedAt: number | null;
+              model: string | null;
+              summary: {
+                [key: string]: unknown;
+              } | null;
+              to: number | null;
+              version?: string | null;
+              versions:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/deployments/{name}/segments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A deployment's prediction-log segments with rows in [from, to) (ms since epoch), oldest first. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Ms since epoch (default: the start). */
+          from?: number | string;
+          /** @description Ms since epoch (default: now on). */
+          to?: number | string;
+        };
+        header?: never;
+        path: {
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              segments:
+                | {
+                    bytes: number | null;
+                    createdAt: number | null;
+                    deployment: string | null;
+                    firstTime: number | null;
+                    id: string | null;
+                    lastTime: number | null;
+                    /** @description Relative to the artifact root: monitoring/<deployment>/<yyyy-mm-dd>/<first>-<replica>-<seq>.parquet */
+                    path: string | null;
+                    replica: string | null;
+                    rows: number | null;
+                    versions: string[] | null;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/deployments/{name}/windows": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** A deployment's stored monitoring windows, oldest first. */
+    get: {
+      parameters: {
+        query?: {
+          /** @description Windows ending after this time, epoch ms. */
+          from?: number | string;
+          /** @description At most this many (default 1000, at most 10000). */
+          max_results?: number | string;
+          /** @description Windows starting before this time, epoch ms. */
+          to?: number | string;
+          /** @description Only this version. */
+          version?: string;
+        };
+        header?: never;
+        path: {
+          /** @description The deployment's name. */
+          name: string;
+        };
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              windows:
+                | {
+                    [key: string]: unknown;
+                  }[]
+                | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/labels": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Upload labels (ground truth) for a deployment's predictions, by request id: at most 10000 per call.
+     * @description A label is a number or a string; sending a request id again replaces its label. The monitor joins them to the prediction log by request id (the x-request-id serving answered).
+     */
+    post: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/json": {
+            /** @description The deployment that served the predictions. */
+            deployment: string | null;
+            labels:
+              | {
+                  label: (number | string) | null;
+                  /** @description The x-request-id serving answered. */
+                  request_id: string | null;
+                }[]
+              | null;
+          };
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              deployment: string | null;
+              received: number | null;
+            };
+          };
+        };
+        /** @description Default Response */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/api/flowgate/v1/monitoring/segments": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    get?: never;
+    put?: never;
+    /**
+     * Upload one prediction-log segment (a Parquet file) of a deployment, from a serving replica.
+     * @description The body is the segment's bytes. It is checked (Parquet magic bytes; the footer names rows, time range and versions), stored in the artifact store under monitoring/<deployment>/…, then indexed.
+     */
+    post: {
+      parameters: {
+        query: {
+          /** @description The deployment whose predictions these are. */
+          deployment: string;
+          /** @description The serving replica's name (host:port/pid). */
+          replica: string;
+          /** @description The replica's sequence number of this segment: a retry with the same one replaces it. */
+          seq?: number | string;
+        };
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody: {
+        content: {
+          "application/octet-stream": string;
+          "application/vnd.apache.parquet": string;
+        };
+      };
+      responses: {
+        /** @description Default Response */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              segment: {
+                bytes: number;
+                createdAt: number;
+                deployment: string;
+                firstTime: number;
+                id: string;
+                lastTime: number;
+                /** @description Relative to the artifact root: monitoring/<deployment>/<yyyy-mm-dd>/<first>-<replica>-<seq>.parquet */
+                path: string;
+                replica: string;
+                rows: number;
+                versions: string[];
+              };
+            };
+          };
+        };
+        /** @description An error */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
     delete?: never;
     options?: never;
     head?: never;
@@ -13358,6 +14306,56 @@ export interface paths {
       requestBody?: never;
       responses: {
         /** @description OK */
+        200: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "text/plain": string;
+          };
+        };
+        /** @description An error. */
+        default: {
+          headers: {
+            [name: string]: unknown;
+          };
+          content: {
+            "application/json": {
+              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
+              error_code: string;
+              /** @description What was wrong and what is allowed. */
+              message: string;
+            };
+          };
+        };
+      };
+    };
+    put?: never;
+    post?: never;
+    delete?: never;
+    options?: never;
+    head?: never;
+    patch?: never;
+    trace?: never;
+  };
+  "/metrics": {
+    parameters: {
+      query?: never;
+      header?: never;
+      path?: never;
+      cookie?: never;
+    };
+    /** Prometheus metrics: monitoring gauges and the monitor loop's health. */
+    get: {
+      parameters: {
+        query?: never;
+        header?: never;
+        path?: never;
+        cookie?: never;
+      };
+      requestBody?: never;
+      responses: {
+        /** @description Prometheus text exposition format */
         200: {
           headers: {
             [name: string]: unknown;
