@@ -23,52 +23,59 @@ export function DriftHeatmap({ version }: { version: VersionReport }) {
   if (windows.length === 0 || columns.length === 0)
     return <p className="muted">No window of version {version.version} was tested for drift yet.</p>;
   return (
-    <div className="table-scroll">
-      <table className="grid compact heatmap" aria-label={`Drift heatmap of version ${version.version}`}>
-        <caption className="small muted">
-          Each cell is one window&apos;s decision for a column: <LevelBadge level="ok" />{" "}
-          <LevelBadge level="warn" /> <LevelBadge level="alert" />
-        </caption>
-        <thead>
-          <tr>
-            <th scope="col">Feature</th>
-            {windows.map((w) => (
-              <th scope="col" key={w.start} className="small nowrap" title={formatTime(w.start)}>
-                {shortTime(w.start)}
-              </th>
-            ))}
-          </tr>
-        </thead>
-        <tbody>
-          {columns.map((c) => {
-            const byStart = new Map(c.overTime.map((p) => [p.start, p]));
-            return (
-              <tr key={`${c.role}-${c.column}`}>
-                <th scope="row" className="nowrap">
-                  {columnName(c)}
+    <>
+      <p className="small muted">
+        Each cell is one window&apos;s decision for a column: <LevelBadge level="ok" />{" "}
+        <LevelBadge level="warn" /> <LevelBadge level="alert" />
+      </p>
+      <div className="table-scroll">
+        <table
+          className="grid compact heatmap"
+          aria-label={`Drift heatmap of version ${version.version}`}
+          // As wide as its windows: a few windows stay small squares instead of bands across the page.
+          style={{ width: "auto" }}
+        >
+          <thead>
+            <tr>
+              <th scope="col">Feature</th>
+              {windows.map((w) => (
+                <th scope="col" key={w.start} className="small nowrap" title={formatTime(w.start)}>
+                  {shortTime(w.start)}
                 </th>
-                {windows.map((w) => {
-                  const p = byStart.get(w.start);
-                  const label = p
-                    ? `${columnName(c)}, window ${formatTime(w.start)}: ${p.method} ${formatNumber(p.score)} (threshold ${formatNumber(p.threshold)}), ${p.level}`
-                    : `${columnName(c)}, window ${formatTime(w.start)}: not tested`;
-                  return (
-                    <td
-                      key={w.start}
-                      title={label}
-                      data-level={p?.level ?? "none"}
-                      style={{ background: p ? LEVEL_COLORS[p.level] : "#f1f5f9", minWidth: "1.6rem" }}
-                    >
-                      <span className="sr-only">{label}</span>
-                    </td>
-                  );
-                })}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {columns.map((c) => {
+              const byStart = new Map(c.overTime.map((p) => [p.start, p]));
+              return (
+                <tr key={`${c.role}-${c.column}`}>
+                  <th scope="row" className="nowrap">
+                    {columnName(c)}
+                  </th>
+                  {windows.map((w) => {
+                    const p = byStart.get(w.start);
+                    const label = p
+                      ? `${columnName(c)}, window ${formatTime(w.start)}: ${p.method} ${formatNumber(p.score)} (threshold ${formatNumber(p.threshold)}), ${p.level}`
+                      : `${columnName(c)}, window ${formatTime(w.start)}: not tested`;
+                    return (
+                      <td
+                        key={w.start}
+                        title={label}
+                        data-level={p?.level ?? "none"}
+                        style={{ background: p ? LEVEL_COLORS[p.level] : "#f1f5f9", minWidth: "1.6rem" }}
+                      >
+                        <span className="sr-only">{label}</span>
+                      </td>
+                    );
+                  })}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </>
   );
 }
 
