@@ -92,6 +92,27 @@ describe("the Monitoring tab of a deployment", () => {
     await shot("quality-alerts");
   });
 
+  it("shows an alert's history after a refresh: a resolved alert beside the firing one", async () => {
+    const firing = (await server.app.monitor.alerts.alerts(server.app.database.db, { limit: 1 }))[0];
+    assert.ok(firing);
+    await server.app.monitor.alerts.insertAlert(server.app.database.db, {
+      ...firing,
+      id: "a-0",
+      ruleName: "prediction drift",
+      kind: "prediction_drift",
+      state: "resolved",
+      firedAt: firing.firedAt - 60_000,
+      resolvedAt: firing.firedAt - 30_000,
+    });
+    await panel().getByRole("button", { name: "Refresh" }).click();
+    const rows = panel().getByRole("table", { name: "Alerts" }).locator("tbody tr");
+    for (let i = 0; i < 100 && (await rows.count()) < 2; i++) await page.waitForTimeout(50);
+    assert.deepEqual(
+      await Promise.all([0, 1].map(async (i) => (await rows.nth(i).locator("td").nth(1).innerText()).trim())),
+      ["firing", "resolved"],
+    );
+  });
+
   it("goes back to the overview", async () => {
     await page.getByRole("tab", { name: "Overview" }).click();
     await page.getByRole("heading", { name: "Traffic" }).waitFor();

@@ -14,7 +14,7 @@ import { LineChart, type Series } from "../components/charts";
 import { DistributionChart, DriftHeatmap, LevelBadge } from "../components/monitoring-charts";
 import { Empty, ErrorState, Loading } from "../components/states";
 import { formatNumber, formatRelative, formatTime } from "../lib/format";
-import { usePolling } from "../lib/use-polling";
+import { useAsync } from "../lib/use-async";
 
 const HOUR = 3600_000;
 const RANGES = [
@@ -22,7 +22,6 @@ const RANGES = [
   { label: "7 days", ms: 7 * 24 * HOUR },
   { label: "30 days", ms: 30 * 24 * HOUR },
 ] as const;
-const POLL_MS = 15_000;
 const QUALITY = ["accuracy", "precision", "recall", "f1", "auc", "rmse", "mae"] as const;
 
 const hoursAgo = (t: number, now: number) => Math.round(((t - now) / HOUR) * 100) / 100;
@@ -228,14 +227,11 @@ function Summary({ report }: { report: MonitoringReport }) {
 
 export function DeploymentMonitoring({ name }: { name: string }) {
   const [rangeMs, setRangeMs] = useState<number>(RANGES[0].ms);
-  const state = usePolling(
-    async () => {
-      const now = Date.now();
-      return { now, report: await getReport(name, { from: now - rangeMs, to: now }) };
-    },
-    [name, rangeMs],
-    POLL_MS,
-  );
+  // Loaded once per range, not polled: a month's report reads every segment of the month on the server.
+  const state = useAsync(async () => {
+    const now = Date.now();
+    return { now, report: await getReport(name, { from: now - rangeMs, to: now }) };
+  }, [name, rangeMs]);
   const [versionChoice, setVersionChoice] = useState<string>();
   const toolbar = (
     <div className="toolbar">
@@ -252,6 +248,9 @@ export function DeploymentMonitoring({ name }: { name: string }) {
           </button>
         ))}
       </div>
+      <button type="button" className="secondary" onClick={state.reload} disabled={state.loading}>
+        {state.loading ? "Loading…" : "Refresh"}
+      </button>
       <span className="small muted">
         The same report as a file: <code>flowgate monitor report {name} --from 24h --out report.html</code>
       </span>
@@ -298,11 +297,6 @@ export function DeploymentMonitoring({ name }: { name: string }) {
       )}
       <h3>Alerts</h3>
       <Alerts alerts={report.alerts} />
-      {state.error !== undefined && (
-        <p className="field-error small" role="alert">
-          The last update failed; showing the data from before.
-        </p>
-      )}
     </>
   );
 }
