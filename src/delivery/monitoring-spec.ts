@@ -1,7 +1,12 @@
 // Parsing `spec.monitoring`: how a deployment's predictions are logged and its windows monitored. Every field
 // is checked like the rest of the spec (the message names the field and what is allowed). Logging is on by
 // default: a spec without `monitoring` logs every request's inputs and outputs.
-import type { ColumnDriftOptions, DatasetDriftOptions, DriftMethod } from "../monitoring/monitoring.js";
+import {
+  DRIFT_METHODS,
+  type ColumnDriftOptions,
+  type DatasetDriftOptions,
+  type DriftMethod,
+} from "../monitoring/monitoring.js";
 import type { MonitoringSpec, RoutingSnapshot } from "./deployment.js";
 import {
   arrayAt,
@@ -27,17 +32,6 @@ const MONITORING_FIELDS = [
   "drift",
   "task",
 ] as const;
-
-const DRIFT_METHODS: readonly DriftMethod[] = [
-  "ks",
-  "chisquare",
-  "z",
-  "psi",
-  "kl_div",
-  "jensenshannon",
-  "wasserstein",
-  "hellinger",
-];
 
 /** A number from `min` to `max` (a share, a threshold). */
 function numberAt(field: string, v: unknown, min: number, max: number): number {

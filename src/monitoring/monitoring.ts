@@ -80,6 +80,18 @@ export interface Baseline {
 export type DriftMethod =
   "ks" | "chisquare" | "z" | "psi" | "kl_div" | "jensenshannon" | "wasserstein" | "hellinger";
 
+/** Every DriftMethod, for validating what a spec or a rule names. */
+export const DRIFT_METHODS: readonly DriftMethod[] = [
+  "ks",
+  "chisquare",
+  "z",
+  "psi",
+  "kl_div",
+  "jensenshannon",
+  "wasserstein",
+  "hellinger",
+];
+
 /** p-value methods drift when p < threshold; the others when distance ≥ threshold. */
 export const P_VALUE_METHODS: readonly DriftMethod[] = ["ks", "chisquare", "z"];
 

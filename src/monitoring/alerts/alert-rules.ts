@@ -7,7 +7,7 @@ import { invalidParameter, notFound } from "../../core/errors.js";
 import type { RequestContext } from "../../core/request-context.js";
 import type { AuditLog } from "../../governance/audit.js";
 import type { Database } from "../../store/database.js";
-import type { AlertKind, AlertRule, DriftMethod } from "../monitoring.js";
+import { DRIFT_METHODS, type AlertKind, type AlertRule, type DriftMethod } from "../monitoring.js";
 import { PRESET_RULES } from "./alert-presets.js";
 import type { AlertNotices } from "./alert-notices.js";
 import type { AlertStore } from "./alert-store.js";
@@ -18,16 +18,6 @@ const KINDS: readonly AlertKind[] = [
   "quality_drop",
   "latency_p99_ms",
   "error_rate",
-];
-const METHODS: readonly DriftMethod[] = [
-  "ks",
-  "chisquare",
-  "z",
-  "psi",
-  "kl_div",
-  "jensenshannon",
-  "wasserstein",
-  "hellinger",
 ];
 const METRICS = ["accuracy", "precision", "recall", "f1", "auc", "rmse", "mae"] as const;
 const SEVERITIES = ["warning", "critical"] as const;
@@ -191,7 +181,7 @@ function flag(body: Record<string, unknown>, field: string, fallback: boolean): 
 function parseRule(body: Record<string, unknown>, t: Target, ctx: RequestContext, now: number): AlertRule {
   const kind = oneOf(body, "kind", KINDS);
   if (kind === undefined) throw invalidParameter(`kind is required: one of ${KINDS.join(", ")}.`);
-  const method = oneOf(body, "method", METHODS);
+  const method = oneOf(body, "method", DRIFT_METHODS);
   const metric = oneOf(body, "metric", METRICS);
   const column = optionalText(body, "column");
   if ((method !== undefined || column !== undefined) && kind !== "data_drift" && kind !== "prediction_drift")
