@@ -12,7 +12,7 @@
 //     a 50 000-row open segment, 4 finished segments — fill within the run): peak RSS (VmHWM), RSS each second,
 //     and the rows the log dropped and counted.
 // Writes bench/results/monitoring.json. Run: npm run bench:monitoring
-//   (BENCH_PARTS=drift,logging,stall; BENCH_DURATION_S=8 per measurement, BENCH_ROUNDS=5, BENCH_STALL_S=20;
+//   (BENCH_PARTS=drift,logging,stall; BENCH_DURATION_S=5 per measurement, BENCH_ROUNDS=10, BENCH_STALL_S=40;
 //   BENCH_ROWS=1000000 current rows; BENCH_EVIDENTLY=off and BENCH_FROM_SOURCE=1 to iterate on Flowgate's side)
 import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -42,9 +42,9 @@ import { FEATURES, prng, records } from "./monitoring-data.js";
 import { startStallingProxy } from "./monitoring-sink.js";
 
 const PARTS = new Set((process.env.BENCH_PARTS ?? "drift,logging,stall").split(","));
-const DURATION_S = Number(process.env.BENCH_DURATION_S ?? "8");
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "5");
-const STALL_S = Number(process.env.BENCH_STALL_S ?? "20");
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? "5");
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? "10");
+const STALL_S = Number(process.env.BENCH_STALL_S ?? "40");
 /** Rows per request while the sink is stalled: enough rows that the log's bounds are reached within the run. */
 const STALL_ROWS_PER_REQUEST = 100;
 const CURRENT_ROWS = Number(process.env.BENCH_ROWS ?? "1000000");
