@@ -89,6 +89,31 @@ describe("flowgate monitor", () => {
     );
   });
 
+  it("adds the default alert rules to a deployment and lists them and its alerts", async () => {
+    const preset = await runFlowgate(server, ["monitor", "alerts", "preset", "--deployment", "churn-prod"]);
+    assert.equal(preset.code, 0, preset.stderr);
+    for (const kind of ["data_drift", "prediction_drift", "quality_drop", "latency_p99_ms", "error_rate"]) {
+      assert.match(preset.stdout, new RegExp(`churn-prod\\W+${kind}`), `${kind} in:\n${preset.stdout}`);
+    }
+    const rules = await runFlowgate(server, [
+      "monitor",
+      "alerts",
+      "rules",
+      "--deployment",
+      "churn-prod",
+      "--json",
+    ]);
+    assert.equal(rules.code, 0, rules.stderr);
+    const listed = JSON.parse(rules.stdout) as { deployment?: string }[];
+    assert.ok(listed.length >= 5 && listed.every((r) => r.deployment === "churn-prod"));
+    const alerts = await runFlowgate(server, ["monitor", "alerts", "list", "--state", "firing"]);
+    assert.equal(alerts.code, 0, alerts.stderr);
+    assert.equal(alerts.stdout.trim(), "No alerts.");
+    const both = await runFlowgate(server, ["monitor", "alerts", "preset"]);
+    assert.equal(both.code, 2);
+    assert.match(oneLine(both.stderr), /exactly one of --deployment <name> or --model <name>/);
+  });
+
   it("answers mistakes in one line: no source, a bad CSV, a missing baseline", async () => {
     const neither = await runFlowgate(server, ["monitor", "baseline", "set", "churn", "1"]);
     assert.notEqual(neither.code, 0);

@@ -118,4 +118,17 @@ describe("the Monitoring tab of a deployment", () => {
     await page.getByRole("heading", { name: "Traffic" }).waitFor();
     assert.doesNotMatch(page.url(), /tab=/);
   });
+
+  it("lists the firing alerts across deployments on the Monitoring page, each linking to its tab", async () => {
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Monitoring" }).click();
+    await page.getByRole("heading", { name: "Firing now" }).waitFor();
+    const firing = page.getByRole("table", { name: "Alerts" }).first().locator("tbody tr");
+    await firing.first().waitFor();
+    assert.equal(await firing.count(), 1);
+    assert.equal((await firing.first().locator("td").nth(1).innerText()).trim(), ALERT_NAME);
+    await shot("overview");
+    await firing.first().getByRole("link", { name: "fraud-prod" }).click();
+    await panel().getByRole("heading", { name: "Monitoring" }).waitFor();
+    assert.match(page.url(), /\/deployments\/fraud-prod\?tab=monitoring$/);
+  });
 });

@@ -99,12 +99,9 @@ for (const backend of BACKENDS) {
       await page.setViewportSize({ width: 1280, height: 800 });
     });
 
-    it("leaves a slot for monitoring that says it comes later", async () => {
-      await page
-        .getByRole("navigation", { name: "Main" })
-        .getByRole("link", { name: /Monitoring/ })
-        .click();
-      await page.getByText("Coming in a later release.").waitFor();
+    it("links to monitoring, which says when no alert is firing", async () => {
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Monitoring" }).click();
+      await page.getByText("No alert is firing.").waitFor();
     });
   });
 }

@@ -3,7 +3,7 @@ import { useEffect } from "react";
 import { SessionContext, useSession } from "./api/session";
 import { Layout } from "./components/layout";
 import { AuditPage } from "./pages/audit-page";
-import { ComingSoonPage } from "./pages/coming-soon-page";
+import { MonitoringPage } from "./pages/monitoring-page";
 import { ComparePage } from "./pages/compare-page";
 import { DeploymentPage } from "./pages/deployment-page";
 import { DeploymentsPage } from "./pages/deployments-page";
@@ -48,16 +48,7 @@ function page(loc: Location) {
   if (path === "/deployments") return { title: "Deployments", node: <DeploymentsPage location={loc} /> };
   if ((m = matchPath("/deployments/:name", path)))
     return { title: m.name ?? "Deployment", node: <DeploymentPage key={m.name} name={m.name ?? ""} /> };
-  if (path === "/monitoring")
-    return {
-      title: "Monitoring",
-      node: (
-        <ComingSoonPage
-          title="Monitoring"
-          what="Prediction logs, drift against the training baseline and alerts will appear here."
-        />
-      ),
-    };
+  if (path === "/monitoring") return { title: "Monitoring", node: <MonitoringPage /> };
   return {
     title: "Not found",
     node: (

@@ -1,6 +1,7 @@
 // `flowgate monitor`: a version's baseline (set from a data file profiled here, streaming, or built by the
 // server from the version's input example or logged dataset; shown as a table) and labels uploaded from a
-// CSV in batches. Other monitor commands register themselves below (report: monitor-report.ts).
+// CSV in batches. Other monitor commands register themselves below (report: monitor-report.ts, alerts:
+// monitor-alerts.ts).
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import path from "node:path";
@@ -15,6 +16,7 @@ import {
   type LabelInput,
   type MonitoringClient,
 } from "../../sdk/monitoring-client.js";
+import { registerMonitorAlertsCommand } from "./monitor-alerts.js";
 import { registerMonitorReportCommand } from "./monitor-report.js";
 import { serverOptions, type ServerCallOptions } from "./server-client.js";
 
@@ -148,7 +150,7 @@ async function* labelBatches(file: string, size: number): AsyncGenerator<LabelIn
 export function registerMonitorCommand(program: Command): void {
   const monitor = program
     .command("monitor")
-    .description("Monitoring: baselines, labels and reports of deployed models");
+    .description("Monitoring: baselines, labels, reports and alerts of deployed models");
 
   const baseline = monitor
     .command("baseline")
@@ -231,4 +233,5 @@ export function registerMonitorCommand(program: Command): void {
   });
 
   registerMonitorReportCommand(monitor);
+  registerMonitorAlertsCommand(monitor);
 }

@@ -5,14 +5,14 @@ import { setAuthHeader } from "../api/client";
 import type { Session } from "../api/session";
 import { Link } from "../lib/router";
 
-const NAV: { to: string; label: string; section: string; soon?: boolean }[] = [
+const NAV: { to: string; label: string; section: string }[] = [
   { to: "/experiments", label: "Experiments", section: "Tracking" },
   { to: "/models", label: "Models", section: "Registry" },
   { to: "/governance/requests", label: "Approvals", section: "Governance" },
   { to: "/governance/audit", label: "Audit log", section: "Governance" },
   { to: "/governance/users", label: "Users & tokens", section: "Governance" },
   { to: "/deployments", label: "Deployments", section: "Delivery" },
-  { to: "/monitoring", label: "Monitoring", section: "Delivery", soon: true },
+  { to: "/monitoring", label: "Monitoring", section: "Delivery" },
 ];
 
 export function Layout(props: { path: string; session: Session | undefined; children: ReactNode }) {
@@ -33,13 +33,8 @@ export function Layout(props: { path: string; session: Session | undefined; chil
               <ul>
                 {NAV.filter((n) => n.section === section).map((n) => (
                   <li key={n.to}>
-                    <Link
-                      to={n.to}
-                      aria-current={props.path.startsWith(n.to) ? "page" : undefined}
-                      className={n.soon ? "soon" : undefined}
-                    >
+                    <Link to={n.to} aria-current={props.path.startsWith(n.to) ? "page" : undefined}>
                       {n.label}
-                      {n.soon && <span className="sr-only"> (coming in a later release)</span>}
                     </Link>
                   </li>
                 ))}

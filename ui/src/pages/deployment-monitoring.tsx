@@ -5,15 +5,15 @@
 import { useState } from "react";
 import {
   getReport,
-  type Alert,
   type ColumnReport,
   type MonitoringReport,
   type VersionReport,
 } from "../api/monitoring-api";
 import { LineChart, type Series } from "../components/charts";
+import { AlertsTable } from "../components/monitoring-alerts";
 import { DistributionChart, DriftHeatmap, LevelBadge } from "../components/monitoring-charts";
 import { Empty, ErrorState, Loading } from "../components/states";
-import { formatNumber, formatRelative, formatTime } from "../lib/format";
+import { formatNumber, formatRelative } from "../lib/format";
 import { useAsync } from "../lib/use-async";
 
 const HOUR = 3600_000;
@@ -89,49 +89,6 @@ function Quality({ version, now }: { version: VersionReport; now: number }) {
       </p>
       <LineChart title="Quality over time" xLabel="hours (0 = now)" series={series} />
     </>
-  );
-}
-
-function Alerts({ alerts }: { alerts: Alert[] }) {
-  if (alerts.length === 0) return <p className="muted">No alert in this range.</p>;
-  return (
-    <table className="grid compact" aria-label="Alerts">
-      <thead>
-        <tr>
-          <th scope="col">Rule</th>
-          <th scope="col">State</th>
-          <th scope="col">Severity</th>
-          <th scope="col">Version</th>
-          <th scope="col">Value / threshold</th>
-          <th scope="col">Fired</th>
-          <th scope="col">Resolved</th>
-          <th scope="col">Message</th>
-        </tr>
-      </thead>
-      <tbody>
-        {alerts.map((a) => (
-          <tr key={a.id}>
-            <td>{a.ruleName}</td>
-            <td>
-              <span className={`badge ${a.state === "firing" ? "danger" : "ok"}`}>{a.state}</span>
-            </td>
-            <td>{a.severity}</td>
-            <td>v{a.version}</td>
-            <td className="num">
-              {formatNumber(a.value)} / {formatNumber(a.threshold)}
-            </td>
-            <td title={formatTime(a.firedAt)}>{formatRelative(a.firedAt)}</td>
-            <td title={formatTime(a.resolvedAt)}>
-              {a.resolvedAt === undefined ? "–" : formatRelative(a.resolvedAt)}
-            </td>
-            <td>
-              {a.message}
-              {a.rolledBack && <span className="muted"> (canary rolled back)</span>}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 
@@ -296,7 +253,7 @@ export function DeploymentMonitoring({ name }: { name: string }) {
         </Empty>
       )}
       <h3>Alerts</h3>
-      <Alerts alerts={report.alerts} />
+      <AlertsTable alerts={report.alerts} empty="No alert in this range." />
     </>
   );
 }
