@@ -2,7 +2,8 @@
 // registered by the real mlflow client (each run logs its validation accuracy), one `flowgate models serve
 // --deployment` replica logging every prediction, a baseline set from the training file by the CLI, and a local
 // webhook receiver verifying signatures. Windows are chunks of 200 logged rows (time windows are a minute at
-// least); the stream is open loop at 40 requests/s, so a window is about 5 s of traffic.
+// least); the stream is open loop at 40 requests/s, so a window is about 5 s of traffic; serving rotates
+// segments every second.
 //   1. rows like the training data raise nothing; rows shifted on every input fire the data-drift alert for the
 //      first window of them, and the signed MONITORING.ALERT_FIRING event reaches the receiver;
 //   2. labels that make accuracy drop fire the concept-drift (quality_drop) alert;
@@ -37,13 +38,14 @@ const RATE = 40;
 /** How long a window's rows take to send. */
 const WINDOW_MS = (WINDOW_ROWS / RATE) * 1000;
 const SECRET = "whsec-monitoring-e2e-0123456789";
-/** The server's monitor loop: a fast tick, and a grace of one segment rotation (serving's 10 s) plus upload. */
+/** Serving rotates segments every second; the monitor ticks fast and waits a rotation plus upload after a window. */
+const SEGMENT_SECONDS = "1";
 const MONITOR_ENV = {
   ...FAST_DELIVERY_ENV,
   FLOWGATE_MONITOR_TICK_SECONDS: "0.5",
-  FLOWGATE_MONITOR_GRACE_SECONDS: "12",
+  FLOWGATE_MONITOR_GRACE_SECONDS: "3",
 };
-const GRACE_MS = 12_000;
+const GRACE_MS = 3000;
 
 interface Answer {
   requestId: string;
@@ -226,7 +228,11 @@ describe(
         rollbackCanary: false,
       });
 
-      serving = await startServing({ trackingUri: server.url, deployment: NAME });
+      serving = await startServing({
+        trackingUri: server.url,
+        deployment: NAME,
+        extraArgs: ["--log-segment-seconds", SEGMENT_SECONDS],
+      });
     });
 
     after(async () => {
