@@ -158,10 +158,18 @@ export async function startServer(
 }
 
 /** Registers every delivery fixture version of `model` with the real mlflow client. */
-export async function registerDeliveryModels(trackingUri: string, model: string): Promise<DeliveryVersions> {
+export async function registerDeliveryModels(
+  trackingUri: string,
+  model: string,
+  options: { inputExample?: boolean } = {},
+): Promise<DeliveryVersions> {
   const { stdout } = await promisify(execFile)(
     PYTHON,
-    [path.join(REPO, "test/delivery/fixtures/register_delivery_models.py"), model],
+    [
+      path.join(REPO, "test/delivery/fixtures/register_delivery_models.py"),
+      model,
+      ...(options.inputExample === true ? ["--input-example"] : []),
+    ],
     { env: { ...process.env, MLFLOW_TRACKING_URI: trackingUri }, maxBuffer: 16 * 1024 * 1024 },
   );
   return JSON.parse(stdout.trim().split("\n").pop() as string) as DeliveryVersions;
