@@ -16,12 +16,11 @@ import type { RoutingSnapshot } from "../../delivery/deployment.js";
 import type { PredictionRecord, PredictionRole } from "../../monitoring/segments/prediction-record.js";
 import type { ModelInput } from "../frame.js";
 
-type Value = number | string | null;
+export type Value = number | string | null;
 export type LogConfig = NonNullable<RoutingSnapshot["predictionLog"]>;
 
-/** What record() keeps of a request: references only, nothing encoded. */
-export interface LoggedRequest {
-  time: number;
+/** One answered request as serving hands it to the log: references only, nothing encoded. */
+export interface AnsweredRequest {
   requestId: string;
   version: string;
   role: PredictionRole;
@@ -29,6 +28,11 @@ export interface LoggedRequest {
   input: ModelInput;
   /** The predictions' JSON text, as answered. */
   predictions: string;
+}
+
+/** An answered request with when it was logged and under which config. */
+export interface LoggedRequest extends AnsweredRequest {
+  time: number;
   config: LogConfig;
 }
 
@@ -123,6 +127,17 @@ export function outputsOf(row: unknown): Record<string, Value> {
   return out;
 }
 
+/** The predicted rows of an answer's JSON text; an unreadable answer is one null prediction. */
+export function predictedRowsOf(predictions: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(predictions);
+  } catch {
+    parsed = null;
+  }
+  return predictedRows(parsed);
+}
+
 /** The predicted rows of an answer: an array's entries, columns read row by row, or the one value. */
 function predictedRows(predictions: unknown): unknown[] {
   if (Array.isArray(predictions)) return predictions;
@@ -143,24 +158,35 @@ function inputsOf(input: ModelInput, r: number, config: LogConfig, cache: Column
   const out: Record<string, Value> = {};
   if (input.kind !== "frame" || r >= input.frame.rows) return out;
   for (const { index, name, hashed } of cache.plan(input.frame.columns, config)) {
-    const v = input.frame.data[index]?.[r];
-    out[name] = hashed
-      ? v === null || v === undefined
-        ? null
-        : hashValue(v)
-      : cellOf(v, input.frame.fromText);
+    out[name] = inputCell(input.frame.data[index]?.[r], hashed, input.frame.fromText);
   }
   return out;
 }
 
-/** Which frame columns are logged and hashed: the same columns and config repeat, so it is computed once. */
+/** One input cell as logged: hashed (null stays null), or as cellOf says. */
+export function inputCell(v: unknown, hashed: boolean, fromText: boolean): Value {
+  if (!hashed) return cellOf(v, fromText);
+  return v === null || v === undefined ? null : hashValue(v);
+}
+
+function sameColumns(a: readonly string[], b: readonly string[] | undefined): boolean {
+  if (a === b) return true;
+  if (b === undefined || a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/**
+ * Which frame columns are logged and hashed: the same columns and config repeat (each request parses its own
+ * column list, so they are compared by content), so it is computed once and the same plan object returned.
+ */
 export class ColumnPlan {
   private key: readonly string[] | undefined;
   private config: LogConfig | undefined;
   private value: { index: number; name: string; hashed: boolean }[] = [];
 
   plan(columns: readonly string[], config: LogConfig): { index: number; name: string; hashed: boolean }[] {
-    if (columns === this.key && config === this.config) return this.value;
+    if (config === this.config && sameColumns(columns, this.key)) return this.value;
     const wanted = config.inputs === undefined ? undefined : new Set(config.inputs);
     const hashed = config.hashed === "all" ? undefined : new Set(config.hashed);
     this.value = columns.flatMap((name, index) =>
@@ -176,13 +202,7 @@ export class ColumnPlan {
 
 /** The records of one logged request (one per predicted row); an unreadable answer logs one null prediction. */
 export function recordsOf(req: LoggedRequest, plan: ColumnPlan = new ColumnPlan()): PredictionRecord[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(req.predictions);
-  } catch {
-    parsed = null;
-  }
-  return predictedRows(parsed).map((row, i) => ({
+  return predictedRowsOf(req.predictions).map((row, i) => ({
     time: req.time,
     requestId: req.requestId,
     row: i,
