@@ -144,8 +144,8 @@ function* files(paths: string[]): Iterable<Uint8Array> {
 
 /**
  * The monitor's own window computation (E's computeWindow) over the same segments as one window: it also reads
- * the request ids (to join labels) and splits rows by version. Sources are the local files; there are no labels,
- * so the label lookups answer at once (on a server each is a store query).
+ * the request ids and splits rows by version. Sources are the local files; the deployment has no labels, so no
+ * label is looked up (the monitor asks the store once per window whether any arrived).
  */
 async function monitorWindow(logs: Logs): Promise<number> {
   const segments: PredictionSegment[] = logs.segments.map((p, i) => ({
@@ -165,6 +165,7 @@ async function monitorWindow(logs: Logs): Promise<number> {
     openSegment: async (s) => readFileSync(s.path),
     baseline: async () => logs.baseline,
     labels: async () => new Map(),
+    labelled: async () => false,
     runMetrics: async () => ({}),
   };
   const started = performance.now();

@@ -87,6 +87,7 @@ export function createMonitor(deps: MonitorDeps): Monitor {
       openSegment: (segment) => deps.segments.openSegment(segment),
       baseline: async (model, version) => (await deps.baselines.find(model, version))?.profile,
       labels: (deployment, ids) => deps.labels.find(deployment, ids),
+      labelled: async (deployment) => (await deps.labels.labelledSince(deployment, 0)).count > 0,
       runMetrics: async (model, version) => {
         const db = database.db;
         const id = await deps.registry.modelId(db, model);

@@ -33,6 +33,8 @@ export interface WindowSources {
   openSegment(segment: PredictionSegment): Promise<Uint8Array>;
   baseline(model: string, version: string): Promise<DatasetProfile | undefined>;
   labels(deployment: string, requestIds: readonly string[]): Promise<Map<string, number | string>>;
+  /** Whether any label ever arrived for the deployment: without one, a window looks none up. */
+  labelled(deployment: string): Promise<boolean>;
   /** The latest value per metric key of the version's run (empty without a run). */
   runMetrics(model: string, version: string): Promise<Record<string, number>>;
 }
@@ -59,6 +61,8 @@ export async function computeWindow(
   now: number,
 ): Promise<MonitoringWindow[]> {
   const segments = await sources.segments(target.deployment, range.start, range.end);
+  // One question per window instead of one label lookup per row group of a deployment that has no labels.
+  const labelled = await sources.labelled(target.deployment);
   const states = new Map<string, VersionState>();
   const stateOf = async (version: string): Promise<VersionState> => {
     let s = states.get(version);
@@ -81,7 +85,7 @@ export async function computeWindow(
         const s = await stateOf(version);
         s.rows += part.rows;
         profileChunk(s.builder, part);
-        await addQuality(sources, target.deployment, s.quality, part);
+        if (labelled) await addQuality(sources, target.deployment, s.quality, part);
       }
     }
   }
