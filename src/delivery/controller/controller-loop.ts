@@ -4,6 +4,7 @@
 // Clock and MetricSource are injected, so tests drive it tick by tick.
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
+import { TickTimer } from "../../core/tick-timer.js";
 import { systemContext, type RequestContext } from "../../core/request-context.js";
 import type { Database } from "../../store/database.js";
 import type { ActiveDeployment, DeploymentStore } from "../deployment-store.js";
@@ -46,40 +47,26 @@ const MIN_LOOKBACK_MS = 5000;
 const TRACKING_RETRY_MS = 60_000;
 
 export class ControllerLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly timer: TickTimer;
   /** Tracked alias moves whose revision was refused, and when to ask again. */
   private readonly trackingRefusedUntil = new Map<string, number>();
 
-  constructor(private readonly deps: ControllerLoopDeps) {}
+  constructor(private readonly deps: ControllerLoopDeps) {
+    this.timer = new TickTimer(
+      () => this.tick(),
+      deps.tickMs ?? 1000,
+      (err: unknown) => deps.logger.error({ err }, "rollout controller tick failed"),
+    );
+  }
 
   start(): void {
-    this.stopped = false;
-    this.schedule();
+    this.timer.start();
   }
 
   /** Waits for the tick in flight, then gives up this server's leases so another takes over at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running;
+    await this.timer.stop();
     await this.deps.lease.releaseAll(this.deps.database.db, this.deps.holder);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((err: unknown) => this.deps.logger.error({ err }, "rollout controller tick failed"))
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.deps.tickMs ?? 1000);
-    this.timer.unref();
   }
 
   /** One pass over every active deployment; answers the actions carried out (for tests and logs). */

@@ -5,6 +5,7 @@
 // `retentionEveryMs`. Clock and sources are injected, so tests drive it tick by tick.
 import type { Clock } from "../../core/clock.js";
 import type { Logger } from "../../core/logger.js";
+import { TickTimer } from "../../core/tick-timer.js";
 import type { ControllerLease } from "../../delivery/controller/controller-lease.js";
 import type { DeploymentSpec } from "../../delivery/deployment.js";
 import type { DeploymentRecord, DeploymentStore } from "../../delivery/deployment-store.js";
@@ -57,45 +58,31 @@ export interface MonitorHealth {
 }
 
 export class MonitorLoop {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
-  private stopped = true;
+  private readonly timer: TickTimer;
   private lastRetention = 0;
   readonly health: MonitorHealth = { running: false, ticks: 0, failures: 0 };
 
-  constructor(private readonly deps: MonitorLoopDeps) {}
+  constructor(private readonly deps: MonitorLoopDeps) {
+    this.timer = new TickTimer(
+      () => this.tick(),
+      deps.tickMs ?? 5000,
+      (err: unknown) => {
+        this.health.failures++;
+        deps.logger.error({ err }, "monitor tick failed");
+      },
+    );
+  }
 
   start(): void {
-    this.stopped = false;
     this.health.running = true;
-    this.schedule();
+    this.timer.start();
   }
 
   /** Waits for the tick in flight, then gives up this server's monitor leases so another takes over at once. */
   async stop(): Promise<void> {
-    this.stopped = true;
     this.health.running = false;
-    if (this.timer !== undefined) clearTimeout(this.timer);
-    await this.running;
+    await this.timer.stop();
     await this.deps.lease.releaseAll(this.deps.database.db, this.deps.holder);
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      this.running = this.tick()
-        .then(() => undefined)
-        .catch((err: unknown) => {
-          this.health.failures++;
-          this.deps.logger.error({ err }, "monitor tick failed");
-        })
-        .finally(() => {
-          this.running = undefined;
-          this.schedule();
-        });
-    }, this.deps.tickMs ?? 5000);
-    this.timer.unref();
   }
 
   /** One pass over every deployment; answers the deployments whose windows changed (for tests and logs). */
