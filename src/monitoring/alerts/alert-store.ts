@@ -6,6 +6,8 @@ import type { Alert, AlertRule } from "../monitoring.js";
 export interface AlertQuery {
   deployment?: string;
   state?: Alert["state"];
+  /** Only alerts whose window overlaps [from, to). */
+  overlapping?: { from: number; to: number };
   limit: number;
 }
 

@@ -206,6 +206,11 @@ export function createSqlAlertStore(): AlertStore {
       let query = tables(x).selectFrom("monitoring_alerts").selectAll();
       if (q.deployment !== undefined) query = query.where("deployment", "=", q.deployment);
       if (q.state !== undefined) query = query.where("state", "=", q.state);
+      if (q.overlapping !== undefined) {
+        query = query
+          .where("window_end", ">", q.overlapping.from)
+          .where("window_start", "<", q.overlapping.to);
+      }
       const rows = await query.orderBy("fired_at", "desc").orderBy("id").limit(q.limit).execute();
       return rows.map(toAlert);
     },

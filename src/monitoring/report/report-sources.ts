@@ -39,7 +39,9 @@ export function reportSources(deps: ReportSourceDeps, ctx: RequestContext): Repo
         ...(r.version === undefined ? {} : { version: r.version }),
         limit: MAX_WINDOWS,
       }),
-    alerts: (deployment) => deps.alerts.alerts(x, { deployment, limit: MAX_ALERTS }),
+    // Filtered by the range in the store: the limit then applies to the range's alerts, not the newest overall.
+    alerts: (deployment, r) =>
+      deps.alerts.alerts(x, { deployment, overlapping: { from: r.from, to: r.to }, limit: MAX_ALERTS }),
     baseline: (model, version) => deps.baselines.find(model, version),
     currentProfile: async (deployment, version, reference, { from, to }) => {
       const profile = await profileSegments(deps.segments(deployment, from, to), reference, {

@@ -131,6 +131,11 @@ for (const backend of BACKENDS) {
       assert.equal(await alerts.firing(db, "rule-1", "fraud", "2"), undefined);
       const [stored] = await alerts.alerts(db, { deployment: "fraud", state: "resolved", limit: 10 });
       assert.deepEqual(stored, { ...alert, state: "resolved", resolvedAt: T + 2 * H, rolledBack: true });
+      const overlapping = (from: number, to: number) =>
+        alerts.alerts(db, { deployment: "fraud", overlapping: { from, to }, limit: 10 });
+      assert.equal((await overlapping(T + H / 2, T + 5 * H)).length, 1, "a range overlapping its window");
+      assert.equal((await overlapping(T + H, T + 5 * H)).length, 0, "a range starting where its window ends");
+      assert.equal((await overlapping(T - H, T)).length, 0, "a range ending where its window starts");
       assert.equal(await alerts.deleteRule(db, "rule-2"), true);
       assert.equal(await alerts.deleteRule(db, "rule-2"), false);
     });
