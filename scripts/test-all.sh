@@ -23,5 +23,22 @@ if [ -z "${CHROMIUM_PATH:-}" ] && ! command -v chromium >/dev/null 2>&1; then
     exit 1
   fi
 fi
+# The real servers the S3, replica and streaming tests start on loopback: Redis (Streams), NATS (JetStream),
+# HAProxy (in front of two Flowgate servers) and the AWS CLI (a second S3 client). Debian packages, as root.
+missing=()
+for bin in redis-server:redis-server nats-server:nats-server haproxy:haproxy aws:awscli; do
+  command -v "${bin%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${bin%%:*}" ] || missing+=("${bin##*:}")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "test-all: installing ${missing[*]} (apt-get)" >&2
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${missing[@]}" >/dev/null
+  else
+    echo "test-all: missing ${missing[*]}; install them (e.g. sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
 ./scripts/setup-python.sh
 npm test
