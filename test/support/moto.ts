@@ -23,7 +23,9 @@ after(() => {
 
 export async function startMoto(): Promise<Moto> {
   const port = await freePort();
-  const child = spawn(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(MOTO_SERVER, ["-H", "127.0.0.1", "-p", String(port)], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
   running.push(child);
   let stderr = "";
   child.stderr?.on("data", (d: Buffer) => (stderr += d.toString()));
