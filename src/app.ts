@@ -54,6 +54,7 @@ import { transitionRequestsRoutes } from "./api/flowgate/transition-requests.rou
 import { defaultUiDir, uiRoutes } from "./api/ui.routes.js";
 import { PYTHON_WORKER_PATH } from "./serving/python/worker-path.js";
 import { createSqlDeploymentStore } from "./delivery/sql-deployment-store.js";
+import { createDeploymentChanges } from "./delivery/deployment-changes.js";
 import { createDeploymentService, type DeploymentService } from "./delivery/deployments.js";
 import { deploymentsRoutes } from "./api/flowgate/deployments.routes.js";
 import { createRolloutController, type RolloutController } from "./delivery/controller/rollout-controller.js";
@@ -100,6 +101,7 @@ export async function createApp(
 ): Promise<App> {
   const database = await openDatabase(config.backendStoreUri, {
     statementTimeoutMs: config.statementTimeoutSeconds * 1000,
+    logger,
   });
   try {
     const audit = createAuditLog(clock);
@@ -111,7 +113,7 @@ export async function createApp(
       clock,
       defaultArtifactRoot: config.defaultArtifactRoot,
     });
-    await experiments.ensureDefaultExperiment();
+    await database.exclusively(() => experiments.ensureDefaultExperiment());
     const runs = createRunService({ database, store: trackingStore, experiments, audit, clock });
     const loggedModelStore = createSqlLoggedModelStore();
     const loggedModels = createLoggedModelService({
@@ -137,6 +139,19 @@ export async function createApp(
       findRunArtifactUri: (runId) => runModels.findRunArtifactUri(runId),
     });
     const box = createSecretBox(await loadSecretKey(env, config.secretKeyFile));
+    if (
+      database.dialect.engine === "postgresql" &&
+      !env.FLOWGATE_SECRET_KEY &&
+      !env.FLOWGATE_SECRET_KEY_FILE
+    ) {
+      // A key file made on this machine is this server's alone: replicas must share one key, or each one
+      // fails to open the webhook secrets another sealed.
+      logger.warn(
+        { key_file: config.secretKeyFile },
+        "the webhook secret key is this machine's own file; with several servers over this database, give " +
+          "every one the same FLOWGATE_SECRET_KEY",
+      );
+    }
     const webhooks = createWebhookModule({ database, audit, clock, logger, config, env, box });
     const registryStore = createSqlRegistryStore(loggedModelStore);
     const governance = await createGovernance({
@@ -195,6 +210,7 @@ export async function createApp(
       audit,
       outbox: webhooks.outbox,
       clock,
+      changes: createDeploymentChanges(database.bus),
     });
     const monitoringStore = createSqlMonitoringStore();
     const baselines = createBaselineService({

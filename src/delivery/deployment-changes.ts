@@ -1,6 +1,8 @@
-// In-process notice that a deployment changed (a revision, a rollout state), so a routing long-poll on this
-// replica answers within milliseconds; changes made through another server replica are seen by re-reading.
+// Notice that a deployment changed (a revision, a rollout state), so a routing long-poll answers within
+// milliseconds — on this server, and through the cluster bus on every other server over the same database
+// (a serving replica behind a load balancer may be long-polling any of them).
 import { EventEmitter } from "node:events";
+import type { ClusterBus } from "../store/cluster-bus.js";
 
 export interface DeploymentChanges {
   notify(name: string): void;
@@ -8,13 +10,15 @@ export interface DeploymentChanges {
   wait(name: string, ms: number, signal?: AbortSignal): Promise<void>;
 }
 
-export function createDeploymentChanges(): DeploymentChanges {
+export function createDeploymentChanges(bus?: ClusterBus): DeploymentChanges {
   const emitter = new EventEmitter();
   // Every waiting long-poll is a listener; there is no leak to warn about.
   emitter.setMaxListeners(0);
+  bus?.subscribe("deployment_changed", (name) => emitter.emit(name));
   return {
     notify(name) {
       emitter.emit(name);
+      bus?.publish("deployment_changed", name);
     },
     wait(name, ms, signal) {
       return new Promise<void>((resolve) => {

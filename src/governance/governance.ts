@@ -66,9 +66,13 @@ export async function createGovernance(deps: {
   const env = deps.env ?? process.env;
   const adminName = env.FLOWGATE_ADMIN_USERNAME;
   const adminPassword = env.FLOWGATE_ADMIN_PASSWORD;
-  if (adminName !== undefined && adminPassword !== undefined && (await store.countUsers(database.db)) === 0) {
-    await users.createAdmin(systemContext("bootstrap"), adminName, adminPassword);
-    logger.info({ username: adminName }, "created the first admin from FLOWGATE_ADMIN_USERNAME");
+  if (adminName !== undefined && adminPassword !== undefined) {
+    // Exclusively: servers starting together on an empty database must create the first admin once.
+    await database.exclusively(async () => {
+      if ((await store.countUsers(database.db)) > 0) return;
+      await users.createAdmin(systemContext("bootstrap"), adminName, adminPassword);
+      logger.info({ username: adminName }, "created the first admin from FLOWGATE_ADMIN_USERNAME");
+    });
   }
   if (deps.authEnabled && (await store.countUsers(database.db)) === 0) {
     logger.warn(
@@ -134,7 +138,12 @@ export async function createGovernance(deps: {
     modelOfDeployment: (x, name) => deps.scopes.modelOfDeployment(x, name),
     applier: () => applier,
   });
-  const authenticator = createAuthenticator({ database, store, throttle: createLoginThrottle(clock), clock });
+  const authenticator = createAuthenticator({
+    database,
+    store,
+    throttle: createLoginThrottle(clock, database.bus),
+    clock,
+  });
   const guard = createAuthGuard({
     enabled: deps.authEnabled,
     authenticator,

@@ -4,8 +4,10 @@ import path from "node:path";
 import { mkdirSync } from "node:fs";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
-import { Kysely, PostgresDialect, SqliteDialect, type Transaction } from "kysely";
+import { Kysely, PostgresDialect, SqliteDialect, sql, type Transaction } from "kysely";
 import { invalidParameter } from "../core/errors.js";
+import type { Logger } from "../core/logger.js";
+import { localClusterBus, postgresClusterBus, type ClusterBus } from "./cluster-bus.js";
 import { postgresDialect, sqliteDialect, type Dialect } from "./dialect.js";
 import type { Schema } from "./schema.js";
 import { migrateToLatest } from "./migrate.js";
@@ -23,6 +25,14 @@ export interface Database {
   readonly dialect: Dialect;
   /** Runs `fn` in one transaction: everything it writes commits together or not at all. */
   transaction<T>(fn: (trx: Transaction<Schema>) => Promise<T>): Promise<T>;
+  /** What this server tells the other servers over the same database (PostgreSQL LISTEN/NOTIFY). */
+  readonly bus: ClusterBus;
+  /**
+   * Runs `fn` while no other server over this database runs its own `exclusively` (a PostgreSQL advisory
+   * lock): start-up work such as seeding the Default experiment and the first admin, which two servers
+   * starting together on an empty database would otherwise both attempt. On SQLite it just runs `fn`.
+   */
+  exclusively<T>(fn: () => Promise<T>): Promise<T>;
   close(): Promise<void>;
 }
 
@@ -55,6 +65,23 @@ export interface DatabaseOptions {
    * and its CPU indefinitely; db-errors.ts reports the cancellation as a 400. 0 turns it off.
    */
   statementTimeoutMs?: number;
+  /** Where the cluster bus reports a dropped LISTEN connection. */
+  logger?: Logger;
+}
+
+/** The advisory lock key for migrations and start-up seeding (any constant unique to Flowgate). */
+const STARTUP_LOCK = 0x466c6f77; // "Flow"
+
+/** Runs `fn` holding the start-up advisory lock on one pinned connection of `db`. */
+async function underStartupLock<T>(db: Kysely<Schema>, fn: () => Promise<T>): Promise<T> {
+  return db.connection().execute(async (conn) => {
+    await sql`select pg_advisory_lock(${STARTUP_LOCK})`.execute(conn);
+    try {
+      return await fn();
+    } finally {
+      await sql`select pg_advisory_unlock(${STARTUP_LOCK})`.execute(conn);
+    }
+  });
 }
 
 export const POOL_SIZES = { main: 10, search: 4 } as const;
@@ -89,9 +116,11 @@ export async function openDatabase(uri: string, options: DatabaseOptions = {}): 
     dialect = sqliteDialect;
   } else if (/^postgres(ql)?(\+\w+)?:\/\//.test(uri)) {
     // Migrations run without the statement timeout: building an index over a large table may take longer.
-    const migrator = openPostgres(uri, 1, 0);
+    // Under the start-up lock, so two servers starting together on an empty database migrate one after the
+    // other (the second finds nothing left to do) instead of racing to create the same tables.
+    const migrator = openPostgres(uri, 2, 0);
     try {
-      await migrateToLatest(migrator, postgresDialect);
+      await underStartupLock(migrator, () => migrateToLatest(migrator, postgresDialect));
     } finally {
       await migrator.destroy();
     }
@@ -111,12 +140,24 @@ export async function openDatabase(uri: string, options: DatabaseOptions = {}): 
       throw err;
     }
   }
+  const main = db;
+  const bus =
+    dialect.engine === "postgresql"
+      ? postgresClusterBus(
+          uri.replace(/^postgres(ql)?(\+\w+)?:\/\//, "postgresql://"),
+          (channel, payload) => sql`select pg_notify(${channel}, ${payload})`.execute(main),
+          options.logger,
+        )
+      : localClusterBus();
   return {
     db,
     searchDb,
     dialect,
+    bus,
     transaction: (fn) => db.transaction().execute(fn),
+    exclusively: (fn) => (dialect.engine === "postgresql" ? underStartupLock(main, fn) : fn()),
     close: async () => {
+      await bus.close();
       await db.destroy();
       if (searchDb !== db) await searchDb.destroy();
     },

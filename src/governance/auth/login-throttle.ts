@@ -4,11 +4,14 @@
 // that doubles with each further failure, whether or not the password is right.
 // Memory is bounded without letting anyone flush a victim's bucket: an address's own bucket stops it from
 // creating more than about fifty others, and a full table gives up its least telling bucket (unlocked,
-// fewest failures) — never a locked one while an unlocked one is left. In memory, per process: a restart
-// resets it, which is acceptable for a throttle (the argon2 cost still bounds the guess rate).
+// fewest failures) — never a locked one while an unlocked one is left. In memory, and shared: every failure
+// and success is also sent over the cluster bus, so servers behind one load balancer count the same attempts
+// (a guesser gains nothing by spreading over replicas). A restart resets it, which is acceptable for a throttle
+// (the argon2 cost still bounds the guess rate).
 import { createHash } from "node:crypto";
 import ipaddr from "ipaddr.js";
 import type { Clock } from "../../core/clock.js";
+import type { ClusterBus } from "../../store/cluster-bus.js";
 
 /** Who is trying to log in: the client address (as the socket or a trusted proxy reports it) and the name. */
 export interface LoginAttempt {
@@ -146,7 +149,19 @@ function nameKey(username: string): string {
   return createHash("sha256").update(username).digest("base64url");
 }
 
-export function createLoginThrottle(clock: Clock): LoginThrottle {
+/** An attempt as it travels on the cluster bus (the other servers derive the same bucket keys from it). */
+function attemptOf(message: string): LoginAttempt | undefined {
+  try {
+    const a = JSON.parse(message) as Partial<LoginAttempt>;
+    return typeof a.address === "string" && typeof a.username === "string"
+      ? { address: a.address, username: a.username }
+      : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function createLoginThrottle(clock: Clock, bus?: ClusterBus): LoginThrottle {
   const pairs = new BucketTable(PAIR, clock);
   const addresses = new BucketTable(ADDRESS, clock);
   const users = new BucketTable(USER, clock);
@@ -159,6 +174,23 @@ export function createLoginThrottle(clock: Clock): LoginThrottle {
       [users, name, USER],
     ];
   };
+  const failed = (attempt: LoginAttempt): void => {
+    for (const [table, key] of keysOf(attempt)) table.failed(key);
+  };
+  const succeeded = (attempt: LoginAttempt): void => {
+    // Only the pair is cleared: a success on one's own account must not wipe the failures an address
+    // piled up against other names, nor those other addresses piled up against this name.
+    const [pair] = keysOf(attempt);
+    if (pair !== undefined) pair[0].forget(pair[1]);
+  };
+  const remote = (apply: (a: LoginAttempt) => void) => (message: string) => {
+    const attempt = attemptOf(message);
+    if (attempt !== undefined) apply(attempt);
+  };
+  bus?.subscribe("login_failed", remote(failed));
+  bus?.subscribe("login_succeeded", remote(succeeded));
+  const share = (attempt: LoginAttempt): string =>
+    JSON.stringify({ address: attempt.address, username: attempt.username });
   return {
     refusal(attempt) {
       let longest: { retryAfterMs: number; reason: string } | undefined;
@@ -171,13 +203,12 @@ export function createLoginThrottle(clock: Clock): LoginThrottle {
       return longest;
     },
     failed(attempt) {
-      for (const [table, key] of keysOf(attempt)) table.failed(key);
+      failed(attempt);
+      bus?.publish("login_failed", share(attempt));
     },
     succeeded(attempt) {
-      // Only the pair is cleared: a success on one's own account must not wipe the failures an address
-      // piled up against other names, nor those other addresses piled up against this name.
-      const [pair] = keysOf(attempt);
-      if (pair !== undefined) pair[0].forget(pair[1]);
+      succeeded(attempt);
+      bus?.publish("login_succeeded", share(attempt));
     },
   };
 }

@@ -115,7 +115,9 @@ export class MonitorLoop {
     const { database, lease, holder, clock } = this.deps;
     const spec = (await this.deps.deployments.revision(database.db, d.name, d.revision))?.spec;
     if (spec === undefined || spec.monitoring?.enabled === false) return false;
-    if (!(await lease.acquire(database.db, `monitor:${d.name}`, holder, clock.now()))) return false;
+    // Held across three ticks: renewed every tick, it outlives a slow one but not a dead server.
+    const ttlMs = 3 * (this.deps.tickMs ?? 5000);
+    if (!(await lease.acquire(database.db, `monitor:${d.name}`, holder, clock.now(), ttlMs))) return false;
     const now = clock.now();
     const methods = await this.ruleMethods(d);
     const ranges = [...(await this.closedWindows(d, spec, now)), ...(await this.relabelled(d, now))];
