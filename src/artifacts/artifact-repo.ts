@@ -1,5 +1,5 @@
 // The artifact store seen by the rest of Flowgate: put, get, list, delete and exists over store-relative
-// paths (`1/<run>/artifacts/model/MLmodel`). Implementations own where bytes live (local disk now, S3 later)
+// paths (`1/<run>/artifacts/model/MLmodel`). Implementations own where bytes live (a local directory, an S3 bucket)
 // and must stream both ways, write atomically, and refuse any path that leaves their root.
 import type { Readable } from "node:stream";
 
@@ -35,4 +35,34 @@ export interface ArtifactRepository {
   /** Deletes a file or a directory tree. The root itself is never deleted. Missing paths are fine. */
   delete(path: string): Promise<void>;
   exists(path: string): Promise<boolean>;
+  /**
+   * Transfers the client makes with the object store itself, through URLs this repository signs (MLflow's
+   * multipart upload and presigned download routes). Absent when the store has none (a local directory).
+   */
+  direct?: DirectTransfers;
+}
+
+/** One part of a multipart upload: the URL the client PUTs its bytes to, with the headers to send. */
+export interface PresignedPart {
+  partNumber: number;
+  url: string;
+  headers: Record<string, string>;
+}
+
+/** Uploads and downloads that bypass the server: it only signs URLs and completes or aborts uploads. */
+export interface DirectTransfers {
+  createMultipartUpload(
+    path: string,
+    numParts: number,
+  ): Promise<{ uploadId: string; parts: PresignedPart[] }>;
+  /** Makes the file appear, whole, from the uploaded parts (ETags as the store returned them). */
+  completeMultipartUpload(
+    path: string,
+    uploadId: string,
+    parts: { partNumber: number; etag: string }[],
+  ): Promise<void>;
+  abortMultipartUpload(path: string, uploadId: string): Promise<void>;
+  presignedDownload(
+    path: string,
+  ): Promise<{ url: string; headers: Record<string, string>; fileSize: number }>;
 }
