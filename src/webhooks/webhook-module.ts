@@ -29,14 +29,24 @@ function envMs(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
 
 export function dispatcherOptionsFrom(env: NodeJS.ProcessEnv): DispatcherOptions {
   const d = DEFAULT_DISPATCHER_OPTIONS;
-  return {
+  const options = {
     ...d,
     pollIntervalMs: envMs(env, "FLOWGATE_WEBHOOK_POLL_MS", d.pollIntervalMs),
     baseBackoffMs: envMs(env, "FLOWGATE_WEBHOOK_RETRY_BASE_MS", d.baseBackoffMs),
     maxBackoffMs: envMs(env, "FLOWGATE_WEBHOOK_RETRY_MAX_MS", d.maxBackoffMs),
     autoDisableAfterMs: envMs(env, "FLOWGATE_WEBHOOK_DISABLE_AFTER_MS", d.autoDisableAfterMs),
     requestTimeoutMs: envMs(env, "FLOWGATE_WEBHOOK_TIMEOUT_MS", d.requestTimeoutMs),
+    // How long a server's claim on a delivery lasts: when it dies mid-send, another server sends the delivery
+    // after this. It must outlast a send (the timeout), or a slow send would be claimed and sent twice.
+    leaseMs: envMs(env, "FLOWGATE_WEBHOOK_LEASE_MS", d.leaseMs),
   };
+  if (options.leaseMs <= options.requestTimeoutMs) {
+    throw invalidParameter(
+      `FLOWGATE_WEBHOOK_LEASE_MS (${options.leaseMs}) must be longer than FLOWGATE_WEBHOOK_TIMEOUT_MS ` +
+        `(${options.requestTimeoutMs}): a delivery is claimed for the whole of its send.`,
+    );
+  }
+  return options;
 }
 
 export function createWebhookModule(deps: {

@@ -12,10 +12,10 @@ interface ControllerLeasesTable {
 
 /**
  * Renewed every tick (1 s), so a lease outlives a couple of slow ticks but not a dead server: a rollout whose
- * server is killed goes on from another within TTL + one tick (4 s). A tick late past the TTL at worst lets
+ * server is killed goes on from another within TTL + one tick (3.5 s). A tick late past the TTL at worst lets
  * another server act once, which the state's optimistic version turns into a no-op for one of the two.
  */
-export const LEASE_TTL_MS = 3_000;
+export const LEASE_TTL_MS = 2_500;
 
 export interface ControllerLease {
   /** True when `holder` holds the lease on `deployment` until now + ttl (taken or renewed). */
