@@ -24,6 +24,8 @@ import { queryLimitsFrom } from "./api/graphql/query-limits.js";
 import { createDatasetService } from "./tracking/datasets.js";
 import { createSqlDatasetStore } from "./tracking/sql-dataset-store.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
+import { openS3ArtifactRepository } from "./artifacts/s3-artifact-repo.js";
+import { isS3Uri } from "./artifacts/s3-client.js";
 import { fileUriDirectory, useFileArtifactRoot } from "./artifacts/artifact-uri.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
@@ -130,7 +132,9 @@ export async function createApp(
       audit,
     });
     useFileArtifactRoot(fileUriDirectory(config.defaultArtifactRoot));
-    const artifactRepo = createLocalArtifactRepository(config.artifactsDestination);
+    const artifactRepo = isS3Uri(config.artifactsDestination)
+      ? openS3ArtifactRepository(config.artifactsDestination, env)
+      : createLocalArtifactRepository(config.artifactsDestination);
     const artifactProxy = createArtifactProxy({
       repo: artifactRepo,
       database,
@@ -287,7 +291,7 @@ export async function createApp(
       experimentRoutes(experiments),
       runRoutes(runs),
       metricRoutes(runs),
-      serverInfoRoutes(),
+      serverInfoRoutes({ directTransfers: config.serveArtifacts && artifactRepo.direct !== undefined }),
       datasetRoutes(datasets),
       graphqlRoutes(
         { experiments, runs, artifacts: artifactProxy, registry, datasets },

@@ -6,7 +6,7 @@ import { FlowgateError, notFound } from "../core/errors.js";
 import type { RequestContext } from "../core/request-context.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
-import type { ArtifactFile, ArtifactFileInfo, ArtifactRepository } from "./artifact-repo.js";
+import type { ArtifactFile, ArtifactFileInfo, ArtifactRepository, DirectTransfers } from "./artifact-repo.js";
 import { artifactUriPath } from "./artifact-uri.js";
 import { checkArtifactPath } from "./safe-path.js";
 
@@ -19,6 +19,8 @@ export interface ArtifactListing {
 /** What the HTTP layer may do with artifacts. */
 export interface ArtifactProxy {
   readonly maxUploadBytes: number;
+  /** The store's multipart and presigned transfers (MLflow's `mpu/…` and `presigned/…` routes), when it has them. */
+  readonly direct?: DirectTransfers;
   /** Streams a body into `path`; `declaredBytes` is the request's Content-Length when it had one. */
   upload(path: string, body: Readable, declaredBytes: number | undefined): Promise<void>;
   download(path: string): Promise<ArtifactFile>;
@@ -48,6 +50,7 @@ export function createArtifactProxy(deps: ArtifactProxyDeps): ArtifactProxy {
   const { repo, database, audit, maxUploadBytes } = deps;
   return {
     maxUploadBytes,
+    ...(repo.direct === undefined ? {} : { direct: repo.direct }),
     async upload(path, body, declaredBytes) {
       // Refuse before reading a byte when the client already told us the size.
       if (declaredBytes !== undefined && declaredBytes > maxUploadBytes) {

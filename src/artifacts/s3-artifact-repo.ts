@@ -28,7 +28,7 @@ import type {
   DirectTransfers,
   PresignedPart,
 } from "./artifact-repo.js";
-import type { S3Location } from "./s3-client.js";
+import { createS3Client, parseS3Uri, s3SettingsFrom, type S3Location } from "./s3-client.js";
 import { checkArtifactPath } from "./safe-path.js";
 
 export interface S3RepositoryOptions {
@@ -372,4 +372,52 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
       return (await head(key)) !== undefined || (await hasChildren(`${key}/`));
     },
   };
+}
+
+/** A whole number from the environment within [min, max], or undefined when unset. */
+function wholeNumber(
+  env: NodeJS.ProcessEnv,
+  name: string,
+  min: number,
+  max: number,
+  what: string,
+): number | undefined {
+  const raw = env[name]?.trim();
+  if (raw === undefined || raw === "") return undefined;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw invalidParameter(`Invalid ${name} '${raw}': give ${what} from ${min} to ${max}.`);
+  }
+  return value;
+}
+
+/**
+ * The repository of `s3://bucket/prefix`, reached as MLflow would reach it from this environment. An upload
+ * holds at most FLOWGATE_S3_UPLOAD_PART_BYTES × (FLOWGATE_S3_UPLOAD_CONCURRENCY + 1) bytes in memory.
+ */
+export function openS3ArtifactRepository(uri: string, env: NodeJS.ProcessEnv): ArtifactRepository {
+  const settings = s3SettingsFrom(env);
+  const downloadUrlSeconds = wholeNumber(
+    env,
+    "MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS",
+    1,
+    604_800,
+    "seconds (S3's longest signature is 7 days)",
+  );
+  const partSize = wholeNumber(
+    env,
+    "FLOWGATE_S3_UPLOAD_PART_BYTES",
+    5 * 1024 * 1024,
+    5 * 1024 ** 3,
+    "bytes (S3's part sizes)",
+  );
+  const queueSize = wholeNumber(env, "FLOWGATE_S3_UPLOAD_CONCURRENCY", 1, 64, "parts in flight");
+  return createS3ArtifactRepository({
+    client: createS3Client(settings),
+    location: parseS3Uri(uri, "--artifacts-destination"),
+    expectedBucketOwner: settings.expectedBucketOwner,
+    ...(downloadUrlSeconds === undefined ? {} : { downloadUrlSeconds }),
+    ...(partSize === undefined ? {} : { partSize }),
+    ...(queueSize === undefined ? {} : { queueSize }),
+  });
 }

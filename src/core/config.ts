@@ -4,11 +4,12 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { invalidParameter } from "./errors.js";
+import { parseS3Uri } from "../artifacts/s3-client.js";
 
 export interface ServerConfig {
   /** `sqlite:///relative/path.db`, `sqlite:////absolute/path.db`, `sqlite::memory:` or `postgresql://…`. */
   backendStoreUri: string;
-  /** Where the artifact proxy stores files (a local directory). */
+  /** Where the artifact proxy stores files: a local directory, or `s3://bucket/prefix`. */
   artifactsDestination: string;
   /** Root URI handed to new experiments; `mlflow-artifacts:/` when artifacts are served. */
   defaultArtifactRoot: string;
@@ -76,7 +77,7 @@ export interface ServerFlags {
 
 export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const serveArtifacts = flags.serveArtifacts ?? env.FLOWGATE_SERVE_ARTIFACTS !== "false";
-  const artifactsDestination = localDestination(
+  const artifactsDestination = destinationOf(
     flags.artifactsDestination ?? env.FLOWGATE_ARTIFACTS_DESTINATION ?? DEFAULTS.artifactsDestination,
   );
   const defaultArtifactRoot = fileRootUri(
@@ -99,7 +100,7 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
     backendStoreUri,
     // With a file: root the clients write there themselves, and that directory is what the server lists.
     artifactsDestination:
-      schemeOf(defaultArtifactRoot) === "file" ? localDestination(defaultArtifactRoot) : artifactsDestination,
+      schemeOf(defaultArtifactRoot) === "file" ? destinationOf(defaultArtifactRoot) : artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,
     host: flags.host ?? env.FLOWGATE_HOST ?? DEFAULTS.host,
@@ -170,11 +171,16 @@ function schemeOf(location: string): string | undefined {
 }
 
 /**
- * The directory the artifact proxy stores into: a path or a file: URI. Any other scheme is refused: taken as a
- * path, `s3://bucket/prefix` would become a folder named `s3:` and every upload would "succeed" locally.
+ * Where the artifact proxy stores: a path or a file: URI (a directory), or an s3:// location (checked here, so a
+ * typo fails at start rather than at the first upload). Any other scheme is refused: taken as a path,
+ * `gs://bucket/prefix` would become a folder named `gs:` and every upload would "succeed" locally.
  */
-function localDestination(location: string): string {
+function destinationOf(location: string): string {
   const scheme = schemeOf(location);
+  if (scheme === "s3") {
+    const { bucket, prefix } = parseS3Uri(location, "--artifacts-destination");
+    return `s3://${bucket}/${prefix.replace(/\/$/, "")}`.replace(/\/$/, "");
+  }
   if (scheme === "file") {
     try {
       return path.resolve(fileURLToPath(location));
@@ -187,7 +193,7 @@ function localDestination(location: string): string {
   if (scheme !== undefined) {
     throw invalidParameter(
       `Invalid --artifacts-destination '${location}': this server cannot store artifacts in ${scheme}: yet; ` +
-        "give a local directory or file:///path (S3 support is planned).",
+        "give a local directory, file:///path or s3://bucket/prefix.",
     );
   }
   return path.resolve(location);

@@ -232,7 +232,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: abort. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Abort a multipart upload: its parts are dropped, no file appears.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -253,18 +256,13 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description Done. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
-            };
+            "application/json": Record<string, never>;
           };
         };
         /** @description An error. */
@@ -298,7 +296,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: complete. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Complete a multipart upload from its parts' ETags: the file appears whole.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -319,18 +320,13 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description Done. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
-            };
+            "application/json": Record<string, never>;
           };
         };
         /** @description An error. */
@@ -364,7 +360,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: create. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Start a multipart upload: one presigned URL per part, which the client PUTs to the object store.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -385,17 +384,21 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description The upload id and a credential per part. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
+              credentials?: {
+                headers?: {
+                  [key: string]: string;
+                };
+                part_number?: number | string;
+                url?: string;
+              }[];
+              upload_id?: string;
             };
           };
         };
@@ -428,7 +431,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A presigned URL. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /** A presigned URL to download the file from the object store directly (S3); 501 for a local store. */
     get: {
       parameters: {
         query?: never;
@@ -441,17 +444,18 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description The URL, the headers to send with it and the file's size. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
+              file_size?: number | string;
+              headers?: {
+                [key: string]: string;
+              };
+              url?: string;
             };
           };
         };
@@ -4964,7 +4968,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: abort. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Abort a multipart upload: its parts are dropped, no file appears.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -4985,18 +4992,13 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description Done. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
-            };
+            "application/json": Record<string, never>;
           };
         };
         /** @description An error. */
@@ -5030,7 +5032,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: complete. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Complete a multipart upload from its parts' ETags: the file appears whole.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5051,18 +5056,13 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description Done. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
-            "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
-            };
+            "application/json": Record<string, never>;
           };
         };
         /** @description An error. */
@@ -5096,7 +5096,10 @@ export interface paths {
     };
     get?: never;
     put?: never;
-    /** Multipart upload: create. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /**
+     * Start a multipart upload: one presigned URL per part, which the client PUTs to the object store.
+     * @description The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.
+     */
     post: {
       parameters: {
         query?: never;
@@ -5117,17 +5120,21 @@ export interface paths {
         };
       };
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description The upload id and a credential per part. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
+              credentials?: {
+                headers?: {
+                  [key: string]: string;
+                };
+                part_number?: number | string;
+                url?: string;
+              }[];
+              upload_id?: string;
             };
           };
         };
@@ -5160,7 +5167,7 @@ export interface paths {
       path?: never;
       cookie?: never;
     };
-    /** A presigned URL. Not supported: answers 501 so the client uses plain PUT/GET. */
+    /** A presigned URL to download the file from the object store directly (S3); 501 for a local store. */
     get: {
       parameters: {
         query?: never;
@@ -5173,17 +5180,18 @@ export interface paths {
       };
       requestBody?: never;
       responses: {
-        /** @description Default Response */
-        501: {
+        /** @description The URL, the headers to send with it and the file's size. */
+        200: {
           headers: {
             [name: string]: unknown;
           };
           content: {
             "application/json": {
-              /** @description An MLflow error code, e.g. INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST. */
-              error_code: string;
-              /** @description What was wrong and what is allowed. */
-              message: string;
+              file_size?: number | string;
+              headers?: {
+                [key: string]: string;
+              };
+              url?: string;
             };
           };
         };

@@ -31,7 +31,7 @@ describe("flowgate server (CLI)", () => {
     const res = await flowgate(cwd, [
       "server",
       "--artifacts-destination",
-      "s3://bucket/prefix",
+      "gs://bucket/prefix",
       "--backend-store-uri",
       `sqlite:///${path.join(cwd, "flowgate.db")}`,
       "--port",
@@ -40,9 +40,9 @@ describe("flowgate server (CLI)", () => {
     assert.equal(res.code, 2, res.stderr);
     assert.match(
       res.stderr,
-      /^flowgate: INVALID_PARAMETER_VALUE: Invalid --artifacts-destination 's3:\/\/bucket\/prefix'.*S3 support is planned\)\.\n$/,
+      /^flowgate: INVALID_PARAMETER_VALUE: Invalid --artifacts-destination 'gs:\/\/bucket\/prefix'.*or s3:\/\/bucket\/prefix\.\n$/,
     );
-    assert.equal(existsSync(path.join(cwd, "s3:")), false);
+    assert.equal(existsSync(path.join(cwd, "gs:")), false);
     assert.deepEqual(readdirSync(cwd), []);
   });
 });

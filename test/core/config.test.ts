@@ -87,7 +87,7 @@ describe("server configuration", () => {
 
   it("refuses an artifacts destination it cannot store to, instead of a local folder named after the scheme", () => {
     for (const destination of [
-      "s3://bucket/prefix",
+      "s3://Not_A_Bucket/prefix",
       "gs://bucket",
       "wasbs://c@acct.blob.core.windows.net/p",
       "hdfs:/x",
@@ -104,7 +104,7 @@ describe("server configuration", () => {
       );
     }
     assert.throws(
-      () => loadServerConfig({}, { FLOWGATE_ARTIFACTS_DESTINATION: "s3://bucket/prefix" }),
+      () => loadServerConfig({}, { FLOWGATE_ARTIFACTS_DESTINATION: "gs://bucket/prefix" }),
       FlowgateError,
     );
   });

@@ -1,12 +1,13 @@
 // The artifact proxy exactly as MLflow's HttpArtifactRepository calls it (`/api/2.0/mlflow-artifacts/…`, also
-// under `/ajax-api/`): PUT raw bytes, GET bytes as an attachment, DELETE, list with `?path=`, and refusals for
-// multipart and presigned URLs (the client falls back to plain PUT/GET). Plus the run listing `artifacts/list`.
+// under `/ajax-api/`): PUT raw bytes, GET bytes as an attachment, DELETE, list with `?path=`, and multipart
+// uploads and presigned downloads where the store signs URLs (S3), refused otherwise (the client falls back to
+// plain PUT/GET). Plus the run listing `artifacts/list`.
 import { Readable } from "node:stream";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 import type { ArtifactProxy } from "../../artifacts/artifact-proxy.js";
-import type { ArtifactFileInfo } from "../../artifacts/artifact-repo.js";
+import type { ArtifactFileInfo, DirectTransfers } from "../../artifacts/artifact-repo.js";
 import { checkArtifactPath } from "../../artifacts/safe-path.js";
-import { FlowgateError } from "../../core/errors.js";
+import { FlowgateError, invalidParameter } from "../../core/errors.js";
 import type { RoutePlugin } from "../server.js";
 import { sendArtifactFile } from "./artifact-response.js";
 import { contextOf, mlflowRouter } from "./mlflow-router.js";
@@ -42,6 +43,87 @@ function declaredLength(request: FastifyRequest): number | undefined {
   const header = request.headers["content-length"];
   if (header === undefined || !/^\d+$/.test(header)) return undefined;
   return Number(header);
+}
+
+/** Multipart requests carry a JSON body (up to 10,000 parts with their URLs); read it from the raw stream. */
+const MAX_MPU_BODY_BYTES = 16 * 1024 * 1024;
+
+async function readJson(body: Readable): Promise<Record<string, unknown>> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of body) {
+    size += (chunk as Buffer).length;
+    if (size > MAX_MPU_BODY_BYTES) {
+      throw new FlowgateError(
+        "PAYLOAD_TOO_LARGE",
+        `A multipart request body is limited to ${MAX_MPU_BODY_BYTES} bytes.`,
+      );
+    }
+    chunks.push(chunk as Buffer);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+  } catch {
+    throw new FlowgateError("MALFORMED_REQUEST", "A multipart request body must be a JSON object.");
+  }
+  if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) {
+    throw new FlowgateError("MALFORMED_REQUEST", "A multipart request body must be a JSON object.");
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/**
+ * MLflow's multipart upload of the client's file `path` (its local path: only the file name counts, as in
+ * MLflow) into the directory `dir` of the store.
+ */
+async function multipart(
+  direct: DirectTransfers,
+  action: "create" | "complete" | "abort",
+  dir: string,
+  args: Record<string, unknown>,
+): Promise<object> {
+  const localPath = args.path;
+  const name = typeof localPath === "string" ? localPath.split(/[\\/]/).pop() : undefined;
+  if (name === undefined || name === "") {
+    throw invalidParameter(
+      "Missing value for required parameter 'path': the name of the file being uploaded.",
+    );
+  }
+  const target = checkArtifactPath(`${dir}/${name}`);
+  if (action === "create") {
+    const numParts = args.num_parts === undefined ? 1 : Number(args.num_parts);
+    const { uploadId, parts } = await direct.createMultipartUpload(target, numParts);
+    return {
+      upload_id: uploadId,
+      credentials: parts.map((p) => ({ url: p.url, part_number: p.partNumber, headers: p.headers })),
+    };
+  }
+  const uploadId = args.upload_id;
+  if (typeof uploadId !== "string" || uploadId === "") {
+    throw invalidParameter("Missing value for required parameter 'upload_id'.");
+  }
+  if (action === "abort") {
+    await direct.abortMultipartUpload(target, uploadId);
+    return {};
+  }
+  if (!Array.isArray(args.parts) || args.parts.length === 0) {
+    throw invalidParameter(
+      "Missing value for required parameter 'parts': the uploaded parts' numbers and ETags.",
+    );
+  }
+  const parts = (args.parts as unknown[]).map((p) => {
+    const part = (typeof p === "object" && p !== null ? p : {}) as Record<string, unknown>;
+    const partNumber = Number(part.part_number);
+    if (!Number.isInteger(partNumber) || typeof part.etag !== "string" || part.etag === "") {
+      throw invalidParameter(
+        "Invalid parts: each part needs an integer part_number and the etag S3 returned for it.",
+      );
+    }
+    return { partNumber, etag: part.etag };
+  });
+  await direct.completeMultipartUpload(target, uploadId, parts);
+  return {};
 }
 
 export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): RoutePlugin {
@@ -102,30 +184,37 @@ export function artifactsRoutes(proxy: ArtifactProxy, serveArtifacts: boolean): 
       app.delete(`${artifacts}/*`, { schema: S.deleteArtifact }, remove);
 
       // Multipart and presigned URLs: validate the path like every other verb (a traversal is a 400, not a
-      // 501 that hides it), then decline so the client uses plain PUT/GET.
-      for (const action of ["create", "complete", "abort"]) {
+      // 501 that hides it). A store without direct transfers (a local directory) declines with MLflow's
+      // message so the client uses plain PUT/GET; an S3 store signs URLs the client uses with S3 itself.
+      for (const action of ["create", "complete", "abort"] as const) {
         const url = `${base}/mpu/${action}`;
-        app.post(
-          `${url}/*`,
-          { schema: S.notImplemented("POST", `Multipart upload: ${action}.`) },
-          async (request) => {
-            bodyStream(request).resume();
-            checkArtifactPath(rawPathAfter(request, url));
+        app.post(`${url}/*`, { schema: S.multipartUpload(action) }, async (request) => {
+          const body = bodyStream(request);
+          let dir: string;
+          try {
+            dir = checkArtifactPath(rawPathAfter(request, url));
+          } catch (err) {
+            body.resume();
+            throw err;
+          }
+          if (proxy.direct === undefined) {
+            body.resume();
             throw new FlowgateError("NOT_IMPLEMENTED", MPU_UNSUPPORTED);
-          },
-        );
+          }
+          return multipart(proxy.direct, action, dir, await readJson(body));
+        });
       }
-      app.get(
-        `${base}/presigned/*`,
-        { schema: S.notImplemented("GET", "A presigned URL.") },
-        async (request) => {
-          checkArtifactPath(rawPathAfter(request, `${base}/presigned`));
+      app.get(`${base}/presigned/*`, { schema: S.presignedDownload }, async (request) => {
+        const artifactPath = checkArtifactPath(rawPathAfter(request, `${base}/presigned`));
+        if (proxy.direct === undefined) {
           throw new FlowgateError(
             "NOT_IMPLEMENTED",
             "Presigned URLs are not supported for the current artifact repository; use the artifacts endpoint.",
           );
-        },
-      );
+        }
+        const presigned = await proxy.direct.presignedDownload(artifactPath);
+        return { url: presigned.url, headers: presigned.headers, file_size: presigned.fileSize };
+      });
     }
   };
 }

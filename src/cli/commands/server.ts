@@ -31,8 +31,8 @@ export function registerServerCommand(program: Command): void {
       `metadata store: sqlite:///<path> or postgresql://… (default ${DEFAULTS.backendStoreUri})`,
     )
     .option(
-      "--artifacts-destination <dir>",
-      `where proxied artifacts are stored: a directory or file:///path (default ${DEFAULTS.artifactsDestination}; s3:// is not supported yet)`,
+      "--artifacts-destination <dir|s3://bucket/prefix>",
+      `where proxied artifacts are stored: a directory, file:///path or s3://bucket/prefix (default ${DEFAULTS.artifactsDestination}); S3 is reached as by mlflow: MLFLOW_S3_ENDPOINT_URL for S3-compatible servers, AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY or an AWS profile/role, AWS_DEFAULT_REGION, MLFLOW_S3_IGNORE_TLS`,
     )
     .option(
       "--default-artifact-root <uri>",

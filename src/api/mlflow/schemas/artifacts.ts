@@ -1,6 +1,6 @@
 // Schemas of the artifact routes: MLflow's runs' artifact listing (ListArtifacts) and the artifact proxy
-// (`/api/2.0/mlflow-artifacts/...`: raw-byte upload, download, listing, delete; multipart and presigned URLs
-// are declined with 501). The path after `artifacts/` is the artifact's path (first segment: experiment id).
+// (`/api/2.0/mlflow-artifacts/...`: raw-byte upload, download, listing, delete; multipart uploads and presigned
+// downloads, 501 for a store without them). The path after `artifacts/` is the artifact's path (first segment: experiment id).
 import type { FastifySchema } from "fastify";
 import type { RouteSchema } from "../../openapi/route-schema.js";
 import { ERROR_BODY, EMPTY, int64, message, str } from "../../openapi/wire-schema.js";
@@ -69,11 +69,57 @@ const MPU_BODY = {
   },
 };
 
-/** Multipart uploads (POST) and presigned URLs (GET): declined with 501 so the client uses plain PUT/GET. */
-export const notImplemented = (method: "GET" | "POST", summary: string): FastifySchema => ({
-  ...PROXY,
-  summary: `${summary} Not supported: answers 501 so the client uses plain PUT/GET.`,
-  params: PATH,
-  ...(method === "POST" ? { body: MPU_BODY } : {}),
-  response: { 501: ERROR_BODY, default: ERROR },
+const MPU_RESPONSE = message({
+  upload_id: str(),
+  credentials: {
+    type: "array",
+    items: message({
+      url: str(),
+      part_number: int64(),
+      headers: { type: "object", additionalProperties: str() },
+    }),
+  },
 });
+
+/** Multipart uploads: signed part URLs for a store that has them (S3); 501 otherwise, so the client uses a plain PUT. */
+export const multipartUpload = (action: "create" | "complete" | "abort"): FastifySchema => ({
+  ...PROXY,
+  summary: {
+    create:
+      "Start a multipart upload: one presigned URL per part, which the client PUTs to the object store.",
+    complete: "Complete a multipart upload from its parts' ETags: the file appears whole.",
+    abort: "Abort a multipart upload: its parts are dropped, no file appears.",
+  }[action],
+  description:
+    "The path is the directory; the body's `path` names the file. 501 when the artifact store is a local directory.",
+  params: PATH,
+  body: MPU_BODY,
+  response: {
+    200: {
+      description: action === "create" ? "The upload id and a credential per part." : "Done.",
+      content: { "application/json": { schema: action === "create" ? MPU_RESPONSE : EMPTY } },
+    },
+    default: ERROR,
+  },
+});
+
+export const presignedDownload: FastifySchema = {
+  ...PROXY,
+  summary: "A presigned URL to download the file from the object store directly (S3); 501 for a local store.",
+  params: PATH,
+  response: {
+    200: {
+      description: "The URL, the headers to send with it and the file's size.",
+      content: {
+        "application/json": {
+          schema: message({
+            url: str(),
+            headers: { type: "object", additionalProperties: str() },
+            file_size: int64(),
+          }),
+        },
+      },
+    },
+    default: ERROR,
+  },
+};
