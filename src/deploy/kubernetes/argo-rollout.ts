@@ -12,7 +12,7 @@ import type {
 } from "../../delivery/deployment.js";
 import type { Manifest } from "../validate/manifest.js";
 import { dnsLabel } from "./k8s-names.js";
-import { podTemplate, SERVING_PORT, type ServingRun } from "./pod-template.js";
+import { FLOWGATE_COMMAND, podTemplate, SERVING_PORT, type ServingRun } from "./pod-template.js";
 import type { KubernetesOptions, TargetIdentity } from "./target-identity.js";
 import type { ServingTarget } from "./serving-target.js";
 
@@ -241,7 +241,8 @@ export function argoObjects(
     // Each pod serves one version; Argo's stable and canary ReplicaSets differ only in it.
     run = {
       trackingUri: d.trackingUri,
-      command: ["flowgate"],
+      modelCache: true,
+      command: FLOWGATE_COMMAND,
       args: [
         "models",
         "serve",
@@ -257,7 +258,7 @@ export function argoObjects(
     };
   } else {
     versions = { model: target.model.name, canary: target.model.version, primary: target.model.version };
-    run = { args: ["serve"] };
+    run = { args: ["serve"], modelCache: false };
   }
   const meta = {
     ...(options.namespace !== undefined ? { namespace: options.namespace } : {}),

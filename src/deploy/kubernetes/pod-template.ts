@@ -2,6 +2,7 @@
 // (port 8080, /health, non-root), locked down — read-only root file system, no privilege escalation, every
 // capability dropped, no service-account token — with emptyDirs for the only paths Flowgate writes: /tmp and
 // the model cache.
+import { IMAGE_PATHS, IMAGE_USER } from "../image/dockerfile.js";
 import type { ModelKind } from "./serving-target.js";
 import type { KubernetesOptions, TargetIdentity } from "./target-identity.js";
 
@@ -9,8 +10,13 @@ export const SERVING_PORT = 8080;
 export const CACHE_DIR = "/var/cache/flowgate";
 /** Where `models serve --deployment` keeps <deployment>.json (FLOWGATE_CACHE_DIR/deployments). */
 export const SNAPSHOT_DIR = `${CACHE_DIR}/deployments`;
-/** The unprivileged user the image runs as (uid and gid). */
-export const SERVING_UID = 10001;
+/**
+ * The Flowgate CLI in a Flowgate image (the layout `models generate-dockerfile` writes), for pods that run a
+ * command other than the image's `serve`.
+ */
+export const FLOWGATE_COMMAND = ["node", IMAGE_PATHS.cli];
+/** The unprivileged user the image runs as (uid and gid), as its Dockerfile sets it. */
+export const SERVING_UID = Number(IMAGE_USER.split(":")[0]);
 
 export interface Resources {
   requests: { cpu: string; memory: string };
@@ -52,6 +58,8 @@ export interface ContainerOptions {
   mounts?: Record<string, unknown>[];
   /** Serve probes on /health (a batch Job's pods serve nothing). */
   probes: boolean;
+  /** Mount a writable model cache (pods that download models). */
+  modelCache: boolean;
 }
 
 export function containerSecurity(): Record<string, unknown> {
@@ -73,26 +81,31 @@ export function podSecurity(): Record<string, unknown> {
   };
 }
 
-/** The writable paths: /tmp and the model cache (a Python model's cache also holds its converted ONNX copy). */
-export function scratchVolumes(kind: ModelKind): {
-  volumes: Record<string, unknown>[];
-  mounts: Record<string, unknown>[];
-} {
+/**
+ * The writable paths: /tmp, and for pods that download models (a deployment's, a batch job's) the model cache.
+ * A model image keeps its own read-only cache (the checked ONNX conversion `generate-dockerfile` put there).
+ */
+export function scratchVolumes(
+  kind: ModelKind,
+  modelCache: boolean,
+): { volumes: Record<string, unknown>[]; mounts: Record<string, unknown>[] } {
   return {
     volumes: [
       { name: "tmp", emptyDir: { sizeLimit: "1Gi" } },
-      { name: "model-cache", emptyDir: { sizeLimit: kind === "onnx" ? "2Gi" : "10Gi" } },
+      ...(modelCache
+        ? [{ name: "model-cache", emptyDir: { sizeLimit: kind === "onnx" ? "2Gi" : "10Gi" } }]
+        : []),
     ],
     mounts: [
       { name: "tmp", mountPath: "/tmp" },
-      { name: "model-cache", mountPath: CACHE_DIR },
+      ...(modelCache ? [{ name: "model-cache", mountPath: CACHE_DIR }] : []),
     ],
   };
 }
 
-export function baseEnv(): Record<string, unknown>[] {
+export function baseEnv(modelCache: boolean): Record<string, unknown>[] {
   return [
-    { name: "FLOWGATE_CACHE_DIR", value: CACHE_DIR },
+    ...(modelCache ? [{ name: "FLOWGATE_CACHE_DIR", value: CACHE_DIR }] : []),
     // Python writes bytecode and library caches under the root and $HOME otherwise, which are read-only.
     { name: "PYTHONDONTWRITEBYTECODE", value: "1" },
     { name: "HOME", value: "/tmp" },
@@ -105,7 +118,7 @@ export function servingContainer(options: ContainerOptions): Record<string, unkn
     timeoutSeconds: 2,
     ...extra,
   });
-  const { mounts } = scratchVolumes(options.kind);
+  const { mounts } = scratchVolumes(options.kind, options.modelCache);
   return {
     name: "serving",
     image: options.image,
@@ -113,7 +126,7 @@ export function servingContainer(options: ContainerOptions): Record<string, unkn
     ...(options.command !== undefined ? { command: options.command } : {}),
     args: options.args,
     ...(options.probes ? { ports: [{ name: "http", containerPort: SERVING_PORT, protocol: "TCP" }] } : {}),
-    env: [...baseEnv(), ...(options.env ?? [])],
+    env: [...baseEnv(options.modelCache), ...(options.env ?? [])],
     resources: options.resources,
     ...(options.probes
       ? {
@@ -136,6 +149,8 @@ export interface ServingRun {
   trackingUri?: string;
   /** The ConfigMap holding the routing snapshot, mounted where serving keeps its cached copy. */
   routingConfigMap?: string;
+  /** The pods download models into a writable cache (a model image serves the model baked into it). */
+  modelCache: boolean;
 }
 
 /** The serving pod template. */
@@ -145,7 +160,7 @@ export function podTemplate(
   run: ServingRun,
 ): Record<string, unknown> {
   const resources = resourcesFor(id.kind, options.cpu, options.memory);
-  const { volumes } = scratchVolumes(id.kind);
+  const { volumes } = scratchVolumes(id.kind, run.modelCache);
   const env: Record<string, unknown>[] = [];
   if (run.trackingUri !== undefined) {
     env.push({ name: "MLFLOW_TRACKING_URI", value: run.trackingUri });
@@ -179,6 +194,7 @@ export function podTemplate(
           args: run.args,
           env,
           probes: true,
+          modelCache: run.modelCache,
           ...(run.routingConfigMap !== undefined
             ? { mounts: [{ name: "routing", mountPath: SNAPSHOT_DIR, readOnly: true }] }
             : {}),

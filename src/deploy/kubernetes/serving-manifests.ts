@@ -4,7 +4,7 @@
 // objects out; writing and applying them are elsewhere.
 import type { Manifest } from "../validate/manifest.js";
 import { argoObjects } from "./argo-rollout.js";
-import { podTemplate, SERVING_PORT, type ServingRun } from "./pod-template.js";
+import { FLOWGATE_COMMAND, podTemplate, SERVING_PORT, type ServingRun } from "./pod-template.js";
 import type { ServingTarget } from "./serving-target.js";
 import { targetIdentity, type KubernetesOptions, type TargetIdentity } from "./target-identity.js";
 
@@ -20,12 +20,13 @@ export interface RenderedManifests {
  * itself (no service mesh needed).
  */
 export function servingRun(target: ServingTarget, app: string): ServingRun {
-  if ("model" in target) return { args: ["serve"] };
+  if ("model" in target) return { args: ["serve"], modelCache: false };
   const d = target.deployment;
   return {
     trackingUri: d.trackingUri,
     routingConfigMap: `${app}-routing`,
-    command: ["flowgate"],
+    modelCache: true,
+    command: FLOWGATE_COMMAND,
     args: [
       "models",
       "serve",

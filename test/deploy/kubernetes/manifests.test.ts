@@ -55,8 +55,8 @@ describe("deploy k8s", () => {
     assert.equal(container.securityContext.readOnlyRootFilesystem, true);
     assert.deepEqual(
       container.volumeMounts.map((m: { mountPath: string }) => m.mountPath),
-      ["/tmp", "/var/cache/flowgate"],
-      "only /tmp and the model cache are writable",
+      ["/tmp"],
+      "only /tmp is writable: the image serves the model and ONNX conversion baked into it",
     );
     assert.deepEqual(
       pod.topologySpreadConstraints.map((t: { topologyKey: string }) => t.topologyKey),
@@ -92,7 +92,11 @@ describe("deploy k8s", () => {
       limits: { cpu: "4", memory: "8Gi" },
     });
     assert.equal(container.startupProbe.failureThreshold, 60);
-    assert.equal(deployment.spec.template.spec.volumes[1].emptyDir.sizeLimit, "10Gi");
+    assert.equal(
+      container.env.some((e: Json): boolean => e.name === "FLOWGATE_CACHE_DIR"),
+      false,
+      "the image's cache",
+    );
     assert.equal(byKind(objects, "HorizontalPodAutoscaler").spec.maxReplicas, 30);
     await assertGolden("k8s", "python-model", files(objects));
   });
@@ -103,7 +107,7 @@ describe("deploy k8s", () => {
     const configMap = byKind(objects, "ConfigMap");
     const pod = byKind(objects, "Deployment").spec.template.spec;
     const container = pod.containers[0];
-    assert.deepEqual(container.command, ["flowgate"]);
+    assert.deepEqual(container.command, ["node", "/opt/flowgate/node_modules/flowgate/bin/flowgate.js"]);
     assert.deepEqual(container.args.slice(0, 4), ["models", "serve", "--deployment", "fraud-live"]);
     const env = Object.fromEntries(
       container.env.map((e: Json): [string, unknown] => [e.name, e.value ?? e.valueFrom]),
