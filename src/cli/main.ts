@@ -12,6 +12,7 @@ import { registerRequestsCommand } from "./commands/requests.js";
 import { registerModelsServeCommand } from "./commands/models-serve.js";
 import { registerDeploymentsCommand } from "./commands/deployments.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
+import { registerModelsDockerCommands } from "./commands/models-docker.js";
 import { registerImportCommand } from "./commands/import.js";
 import { registerDeploySageMakerCommand } from "./commands/deploy-sagemaker.js";
 
@@ -30,6 +31,7 @@ export async function main(argv: string[]): Promise<void> {
   registerModelsServeCommand(program);
   registerDeploymentsCommand(program);
   registerMonitorCommand(program);
+  registerModelsDockerCommands(program);
   registerImportCommand(program);
   registerDeploySageMakerCommand(program);
   try {

@@ -49,7 +49,37 @@ interface ConversionResult {
 
 const execFileAsync = promisify(execFile);
 
+/** What `--runtime` decides for a model, before anything is started: the runtime kind and, for ONNX, its plan. */
+export type RuntimeSelection =
+  | { kind: "onnx"; plan: OnnxPlan; reason: string; conversion?: Record<string, unknown> }
+  | { kind: "python"; reason: string; conversion?: Record<string, unknown> };
+
+export type SelectionOptions = Pick<
+  RuntimeOptions,
+  "choice" | "python" | "workerPath" | "cacheDir" | "logger"
+>;
+
 export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions): Promise<StartedRuntime> {
+  const selected = await selectRuntime(meta, options);
+  const runtime =
+    selected.kind === "onnx"
+      ? await OnnxRuntime.open(selected.plan, { intraOpThreads: options.onnxThreads })
+      : await startPython(meta, options);
+  return {
+    runtime,
+    reason: selected.reason,
+    ...(selected.conversion ? { conversion: selected.conversion } : {}),
+  };
+}
+
+/**
+ * The choice `startRuntime` acts on, also used without starting anything (an image context decides from it
+ * whether the image needs Python). A scikit-learn conversion is done, checked and cached here.
+ */
+export async function selectRuntime(
+  meta: ModelMetadata,
+  options: SelectionOptions,
+): Promise<RuntimeSelection> {
   const log = options.logger;
   const onnxFlavor = meta.flavors.onnx;
   if (options.choice !== "python" && onnxFlavor !== undefined) {
@@ -57,13 +87,9 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
     const file = typeof named === "string" ? named : "model.onnx";
     const modelPath = path.join(meta.dir, file);
     const plan = planNativeOnnx(modelPath, await OnnxRuntime.graphInputs(modelPath), meta.signature.inputs);
-    return {
-      runtime: await OnnxRuntime.open(plan, { intraOpThreads: options.onnxThreads }),
-      reason: "the model has an onnx flavor",
-    };
+    return { kind: "onnx", plan, reason: "the model has an onnx flavor" };
   }
   if (options.choice !== "python" && meta.flavors.sklearn !== undefined) {
-    await requireMlflowPython(options.python);
     const conversion = await convertSklearn(meta, options);
     if (conversion.ok) {
       const plan: OnnxPlan = {
@@ -81,11 +107,7 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
         flatten: conversion.flatten === true,
       };
       const reason = `scikit-learn model converted with skl2onnx; predictions matched on ${String(conversion.rows_checked)} rows (labels exact, numbers within atol 1e-4 + rtol 1e-3)`;
-      return {
-        runtime: await OnnxRuntime.open(plan, { intraOpThreads: options.onnxThreads }),
-        reason,
-        conversion,
-      };
+      return { kind: "onnx", plan, reason, conversion };
     }
     if (options.choice === "onnx")
       throw invalidParameter(
@@ -93,7 +115,7 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
       );
     log.warn({ reason: conversion.reason }, "ONNX conversion not used; falling back to the Python runtime");
     return {
-      runtime: await startPython(meta, options),
+      kind: "python",
       reason: `ONNX conversion not used (${conversion.reason ?? "unknown"}); python_function runs in the Python pool`,
       conversion,
     };
@@ -106,7 +128,7 @@ export async function startRuntime(meta: ModelMetadata, options: RuntimeOptions)
     options.choice === "python"
       ? "--runtime python was requested"
       : "no onnx or sklearn flavor; python_function runs in the Python pool";
-  return { runtime: await startPython(meta, options), reason };
+  return { kind: "python", reason };
 }
 
 async function startPython(meta: ModelMetadata, options: RuntimeOptions): Promise<PythonRuntime> {
@@ -122,16 +144,21 @@ async function startPython(meta: ModelMetadata, options: RuntimeOptions): Promis
 }
 
 /** Converts once per model content: the result (and the .onnx) are cached under the cache dir by content hash. */
-async function convertSklearn(meta: ModelMetadata, options: RuntimeOptions): Promise<ConversionResult> {
+async function convertSklearn(meta: ModelMetadata, options: SelectionOptions): Promise<ConversionResult> {
   const key = await contentHash(meta.dir);
   const dir = path.join(options.cacheDir, "onnx", key);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
   const resultFile = path.join(dir, "conversion.json");
   const cached = await readFile(resultFile, "utf8").catch(() => undefined);
   if (cached !== undefined) {
     options.logger.info({ dir }, "using the cached ONNX conversion");
-    return JSON.parse(cached) as ConversionResult;
+    // The converted file always sits beside its result, so a cache that was moved (an image context copied
+    // into /opt/flowgate/cache) still finds it.
+    const result = JSON.parse(cached) as ConversionResult;
+    return result.ok ? { ...result, onnx_path: path.join(dir, "model.onnx") } : result;
   }
+  // Only converting needs Python: a cached conversion serves with none installed (the ONNX image has none).
+  await requireMlflowPython(options.python);
+  await mkdir(dir, { recursive: true, mode: 0o700 });
   const started = Date.now();
   options.logger.info(
     { model: meta.dir },
