@@ -4,7 +4,8 @@
 import os from "node:os";
 import type { Redis } from "ioredis";
 import { FlowgateError } from "../core/errors.js";
-import { connectRedis, integerParam, parseRedisStreamUrl } from "./redis-url.js";
+import { connectRedis, parseRedisStreamUrl } from "./redis-url.js";
+import { integerParam } from "./stream-url-params.js";
 import type { StreamEvent, StreamRecord, StreamSink, StreamSource } from "./stream.js";
 
 export interface RedisSourceOptions {
@@ -208,15 +209,17 @@ return added
 const CHUNK = 500;
 
 /**
- * Writes `redis://host:port[/db]/<stream>[?maxlen=<n>][&dedupeTtl=<seconds>]`. Idempotent by record id for
- * `dedupeTtl` (default 86 400 s): a record published again within it is dropped. Beyond it, a late redelivery
- * is written again, so a reader that must never see a duplicate dedupes on the entry's `id` field.
- * `maxlen` caps the stream approximately (XADD MAXLEN ~).
+ * Writes `redis://host:port[/db]/<stream>[?maxlen=<n>][&dedupeWindow=<seconds>]`. Idempotent by record id
+ * within `dedupeWindow` (default 600 s): a record published again within it is dropped. That covers a
+ * redelivery after a crash (claimed after claimIdle, or read at once by the restarted consumer); a record
+ * redelivered later is written again, so a reader that must never see a duplicate dedupes on the `id` field.
+ * Each remembered id costs ~100 bytes of Redis memory: rate × window bounds it. `maxlen` caps the stream
+ * approximately (XADD MAXLEN ~).
  */
 export async function openRedisSink(url: string): Promise<StreamSink> {
   const target = parseRedisStreamUrl(url);
   const maxlen = target.params.has("maxlen") ? integerParam(target.params, "maxlen", 0) : 0;
-  const ttl = integerParam(target.params, "dedupeTtl", 86_400);
+  const ttl = integerParam(target.params, "dedupeWindow", 600);
   const client = await connectRedis(target);
   const sha = (await client.call("SCRIPT", "LOAD", PUBLISH_SCRIPT)) as string;
   const dedupePrefix = `{${target.stream}}:flowgate-published:`;

@@ -47,17 +47,6 @@ export function parseRedisStreamUrl(url: string): RedisStreamUrl {
   };
 }
 
-/** A positive integer query parameter, or its default when absent. */
-export function integerParam(params: URLSearchParams, name: string, fallback: number): number {
-  const raw = params.get(name);
-  if (raw === null) return fallback;
-  const value = Number(raw);
-  if (!Number.isSafeInteger(value) || value <= 0) {
-    throw invalidParameter(`stream URL parameter '${name}' is '${raw}'; it must be a positive integer`);
-  }
-  return value;
-}
-
 /** Connects, failing fast when the server cannot be reached (then reconnecting is ioredis's job). */
 export async function connectRedis(target: RedisStreamUrl): Promise<Redis> {
   const client = new Redis({

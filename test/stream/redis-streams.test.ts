@@ -188,6 +188,15 @@ describe("Redis Streams sink", () => {
     assert.equal(values.get("e1200"), "again");
   });
 
+  test("remembers a published id for dedupeWindow seconds, in a key of the stream's hash slot", async () => {
+    const stream = `out-${++streams}`;
+    const sink = await openRedisSink(`${server.url}/${stream}?dedupeWindow=60`);
+    await sink.publish([{ id: "e1", value: Buffer.from("{}") }]);
+    await sink.close();
+    const ttl = await redis.ttl(`{${stream}}:flowgate-published:e1`);
+    assert.ok(ttl > 0 && ttl <= 60, `TTL ${ttl}`);
+  });
+
   test("a sink on database 2 writes there, and maxlen trims the stream approximately", async () => {
     const stream = `capped-${++streams}`;
     const sink = await openRedisSink(`${server.url}/2/${stream}?maxlen=100`);
