@@ -40,5 +40,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
 fi
+./scripts/setup-kafka.sh & kafka_setup=$! # the streaming tests' broker jars (Maven), beside the venvs
 ./scripts/setup-python.sh
+wait "$kafka_setup"
 npm test
