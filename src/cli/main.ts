@@ -13,6 +13,7 @@ import { registerModelsServeCommand } from "./commands/models-serve.js";
 import { registerDeploymentsCommand } from "./commands/deployments.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
 import { registerModelsDockerCommands } from "./commands/models-docker.js";
+import { registerDeployComposeCommand } from "./commands/deploy-compose.js";
 import { registerImportCommand } from "./commands/import.js";
 import { registerDeploySageMakerCommand } from "./commands/deploy-sagemaker.js";
 
@@ -32,6 +33,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDeploymentsCommand(program);
   registerMonitorCommand(program);
   registerModelsDockerCommands(program);
+  registerDeployComposeCommand(program);
   registerImportCommand(program);
   registerDeploySageMakerCommand(program);
   try {
