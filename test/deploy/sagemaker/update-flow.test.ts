@@ -390,6 +390,33 @@ describe("deploy sagemaker: updates against the recording stub (S3 on moto)", ()
     );
   });
 
+  it("add creates a missing endpoint with its variant at weight 1 (as MLflow); replace --archive keeps what it replaced", async () => {
+    const added = await deployToSageMaker(clients, request({ mode: "add", endpoint: "scratch" }), () => {});
+    assert.equal(added.action, "created");
+    const calls = newCalls();
+    assert.deepEqual(
+      calls.map((c) => c.operation),
+      [
+        "DescribeEndpoint",
+        "CreateModel",
+        "CreateEndpointConfig",
+        "CreateEndpoint",
+        "DescribeEndpoint",
+        "DescribeEndpoint",
+      ],
+    );
+    assert.equal(calls[2]!.params.ProductionVariants[0].InitialVariantWeight, 1);
+    const replaced = await deployToSageMaker(
+      clients,
+      request({ mode: "replace", endpoint: "scratch", archive: true }),
+      () => {},
+    );
+    assert.deepEqual(replaced.deleted, { configs: [], models: [] });
+    assert.equal(newCalls().filter((c) => c.operation.startsWith("Delete")).length, 0);
+    assert.ok(stub.configs.has(added.configName) && stub.models.has(added.modelName));
+    assert.equal(stub.endpoints.get("scratch")!.config, replaced.configName);
+  });
+
   it("a deployment that does not settle within --timeout is DEADLINE_EXCEEDED, naming the last status", async () => {
     stub.neverSettle();
     await assert.rejects(
