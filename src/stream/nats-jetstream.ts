@@ -13,7 +13,8 @@ import {
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
-import { FlowgateError } from "../core/errors.js";
+import { FlowgateError, invalidParameter } from "../core/errors.js";
+import { JetStreamPublisher } from "./nats-publisher.js";
 import { connectNatsStream, parseNatsStreamUrl } from "./nats-url.js";
 import { integerParam } from "./stream-url-params.js";
 import type { StreamEvent, StreamSink, StreamSource } from "./stream.js";
@@ -156,24 +157,21 @@ class NatsJetStreamSource implements StreamSource {
  */
 export async function openNatsSink(url: string): Promise<StreamSink> {
   const target = parseNatsStreamUrl(url);
-  const { nc } = await connectNatsStream(target, integerParam(target.params, "dedupeWindow", 600));
-  const js = jetstream(nc);
+  const { nc, jsm } = await connectNatsStream(target, integerParam(target.params, "dedupeWindow", 600));
   const subject = target.subject ?? target.stream;
+  // A publish to a subject no stream captures would wait for acks that never come: refuse it up front.
+  const capturing = await jsm.streams.find(subject).catch(() => undefined);
+  if (capturing !== target.stream) {
+    await nc.close();
+    throw invalidParameter(
+      `subject '${subject}' is not captured by JetStream stream '${target.stream}'${capturing === undefined ? "" : ` (stream '${capturing}' captures it)`}; use one of the stream's subjects`,
+    );
+  }
+  const publisher = new JetStreamPublisher(nc, subject);
   return {
-    publish: async (records) => {
-      // All publishes of a batch are in flight at once (async acks); the batch resolves when each is stored.
-      const results = await Promise.allSettled(
-        records.map((r) => js.publish(subject, r.value, { msgID: r.id })),
-      );
-      const failed = results.find((r) => r.status === "rejected");
-      if (failed !== undefined) {
-        throw new FlowgateError(
-          "TEMPORARILY_UNAVAILABLE",
-          `publishing to JetStream subject '${subject}' failed: ${String(failed.reason)}`,
-        );
-      }
-    },
+    publish: (records) => publisher.publish(records),
     close: async () => {
+      publisher.close();
       await nc.drain();
     },
   };

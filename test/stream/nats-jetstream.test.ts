@@ -116,7 +116,7 @@ describe("NATS JetStream source", () => {
     await source.close();
   });
 
-  test("a URL that names no stream or an unreachable server is refused with what is allowed", async () => {
+  test("a URL that names no stream, a subject its stream does not capture or an unreachable server is refused with what is allowed", async () => {
     await assert.rejects(openNatsSource(`${server.url}/`), {
       code: "INVALID_PARAMETER_VALUE",
       message: /nats:\/\/host:port\/<stream>\?subject=<s>/,
@@ -125,6 +125,11 @@ describe("NATS JetStream source", () => {
     await assert.rejects(openNatsSource(`${server.url}/s?ackWait=-1`), {
       code: "INVALID_PARAMETER_VALUE",
       message: /'ackWait' is '-1'; it must be a positive integer/,
+    });
+    const existing = await streamWith(0);
+    await assert.rejects(openNatsSink(`${server.url}/${existing}?subject=elsewhere`), {
+      code: "INVALID_PARAMETER_VALUE",
+      message: new RegExp(`subject 'elsewhere' is not captured by JetStream stream '${existing}'`),
     });
     await assert.rejects(openNatsSink("nats://127.0.0.1:1/s"), {
       code: "TEMPORARILY_UNAVAILABLE",
