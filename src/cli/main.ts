@@ -16,6 +16,8 @@ import { registerModelsDockerCommands } from "./commands/models-docker.js";
 import { registerDeployComposeCommand } from "./commands/deploy-compose.js";
 import { registerImportCommand } from "./commands/import.js";
 import { registerDeploySageMakerCommand } from "./commands/deploy-sagemaker.js";
+import { registerDeployK8sCommands } from "./commands/deploy-k8s.js";
+import { registerBatchK8sJobCommand } from "./commands/batch-k8s-job.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -36,6 +38,8 @@ export async function main(argv: string[]): Promise<void> {
   registerDeployComposeCommand(program);
   registerImportCommand(program);
   registerDeploySageMakerCommand(program);
+  registerDeployK8sCommands(program);
+  registerBatchK8sJobCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {
