@@ -2,6 +2,8 @@
 // go to, by URL scheme. The one place that knows which brokers exist: each adapter registers below.
 import { invalidParameter } from "../core/errors.js";
 import { kafkaBroker } from "./kafka.js";
+import { natsBroker } from "./nats-jetstream.js";
+import { redisBroker } from "./redis-streams.js";
 import type { StreamEvent, StreamRecord, StreamSink, StreamSource } from "./stream.js";
 
 export interface SourceOptions {
@@ -25,6 +27,8 @@ export interface StreamBroker {
  */
 const BROKERS: Record<string, StreamBroker> = {
   "kafka:": kafkaBroker,
+  "redis:": redisBroker,
+  "nats:": natsBroker,
 };
 
 export interface EndpointUrls {

@@ -17,6 +17,7 @@ import { FlowgateError, invalidParameter } from "../core/errors.js";
 import { JetStreamPublisher } from "./nats-publisher.js";
 import { connectNatsStream, parseNatsStreamUrl } from "./nats-url.js";
 import { integerParam } from "./stream-url-params.js";
+import type { StreamBroker } from "./endpoints.js";
 import type { StreamEvent, StreamSink, StreamSource } from "./stream.js";
 
 /** How long one fetch (a pull request) stays open on an idle stream before the next is sent. */
@@ -176,3 +177,6 @@ export async function openNatsSink(url: string): Promise<StreamSink> {
     },
   };
 }
+
+/** `nats://` in endpoints.ts. The `--consumer` name is not used: a pull consumer's fetchers are anonymous. */
+export const natsBroker: StreamBroker = { openSource: (url) => openNatsSource(url), openSink: openNatsSink };

@@ -6,6 +6,7 @@ import type { Redis } from "ioredis";
 import { FlowgateError } from "../core/errors.js";
 import { connectRedis, parseRedisStreamUrl } from "./redis-url.js";
 import { integerParam } from "./stream-url-params.js";
+import type { StreamBroker } from "./endpoints.js";
 import type { StreamEvent, StreamRecord, StreamSink, StreamSource } from "./stream.js";
 
 export interface RedisSourceOptions {
@@ -256,3 +257,6 @@ export async function openRedisSink(url: string): Promise<StreamSink> {
     },
   };
 }
+
+/** `redis://` in endpoints.ts. */
+export const redisBroker: StreamBroker = { openSource: openRedisSource, openSink: openRedisSink };
