@@ -3,7 +3,11 @@
 // its REST API. The proof is the seeds' questions: asked of MLflow and of a Flowgate server over each imported
 // store by the real client (registry_queries.py), they get the same answers, models:/…@champion included.
 import assert from "node:assert/strict";
-import { mkdtempSync } from "node:fs";
+import { execFile } from "node:child_process";
+import { copyFileSync, mkdtempSync } from "node:fs";
+import { promisify } from "node:util";
+import { fileURLToPath } from "node:url";
+import SqliteDatabase from "better-sqlite3";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
@@ -19,6 +23,8 @@ import { openDatabase } from "../../src/store/database.js";
 import { BACKENDS } from "../support/backends.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { askServers, startMlflowFixture, type MlflowFixture, type MlflowMajor } from "./mlflow-fixture.js";
+
+const CLI_MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../src/cli/main.ts");
 
 /** Answers Flowgate gives differently from MLflow, on purpose. None so far: any difference fails the test. */
 const KNOWN_DIFFERENCES: readonly string[] = [];
@@ -212,5 +218,121 @@ describe(
         assert.equal(report.imported.runs, 0);
       });
     }
+
+    for (const backend of BACKENDS) {
+      test(`on ${backend.name}: a second import after more was logged to MLflow brings exactly what is new`, async () => {
+        const f = fixture(3);
+        const copy = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-import-copy-")), "mlflow.db");
+        copyFileSync(f.backendStoreUri.slice("sqlite:///".length), copy);
+        const source = () => openMlflowSqlSource(`sqlite:///${copy}`, localSourceArtifacts(f.artifactRoot));
+        const storeUri = await backend.freshUri();
+        const artifacts = mkdtempSync(path.join(tmpdir(), "flowgate-import-art-"));
+        await importInto(storeUri, artifacts, source, f.artifactRoot);
+
+        // What MLflow writes when the client logs more: rows in its own tables.
+        const mlflow = new SqliteDatabase(copy);
+        const tuned = mlflow.prepare("select run_uuid from runs where name = 'tuned'").get() as {
+          run_uuid: string;
+        };
+        const now = Date.now();
+        mlflow
+          .prepare(
+            "insert into metrics (key, value, timestamp, run_uuid, step, is_nan) values ('loss', 0.01, ?, ?, 99, 0)",
+          )
+          .run(now, tuned.run_uuid);
+        mlflow
+          .prepare("insert into params (key, value, run_uuid) values ('late', 'yes', ?)")
+          .run(tuned.run_uuid);
+        mlflow
+          .prepare("insert into tags (key, value, run_uuid) values ('reviewed', 'yes', ?)")
+          .run(tuned.run_uuid);
+        mlflow
+          .prepare(
+            "insert into runs (run_uuid, name, user_id, status, start_time, lifecycle_stage, artifact_uri, experiment_id)" +
+              " values ('0123456789abcdef0123456789abcdef', 'late-run', 'ana', 'RUNNING', ?, 'active'," +
+              " 'mlflow-artifacts:/2/0123456789abcdef0123456789abcdef/artifacts', 2)",
+          )
+          .run(now);
+        mlflow
+          .prepare(
+            "insert into registered_model_aliases (alias, version, name) values ('shadow', 1, 'fraud-detector')",
+          )
+          .run();
+        mlflow
+          .prepare(
+            "insert into registered_model_tags (key, value, name) values ('tier', 'gold', 'fraud-detector')",
+          )
+          .run();
+        mlflow.close();
+
+        const again = await importInto(storeUri, artifacts, source, f.artifactRoot);
+        const news = Object.fromEntries(Object.entries(again.imported).filter(([, n]) => n > 0));
+        assert.deepEqual(news, {
+          runs: 1,
+          params: 1,
+          run_tags: 1,
+          metrics: 1,
+          registered_model_tags: 1,
+          aliases: 1,
+        });
+        assert.deepEqual(again.skipped, []);
+        const db = await openDatabase(storeUri);
+        try {
+          const latest = await db.db
+            .selectFrom("latest_metrics")
+            .select(["step", "value"])
+            .where("run_id", "=", tuned.run_uuid)
+            .where("key", "=", "loss")
+            .executeTakeFirstOrThrow();
+          assert.deepEqual({ step: Number(latest.step), value: latest.value }, { step: 99, value: 0.01 });
+        } finally {
+          await db.close();
+        }
+      });
+    }
+
+    test("the CLI prints progress as JSON lines when stderr is not a terminal, then the report; without a source it says what to name", async () => {
+      const f = fixture(2);
+      const dir = mkdtempSync(path.join(tmpdir(), "flowgate-import-cli-"));
+      const script = `const { main } = await import(${JSON.stringify(CLI_MAIN)}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`;
+      const flowgate = (args: string[]) =>
+        promisify(execFile)(process.execPath, [
+          "--import",
+          "tsx",
+          "--input-type=module",
+          "-e",
+          script,
+          ...args,
+        ]);
+      const { stdout, stderr } = await flowgate([
+        "import",
+        "mlflow",
+        "--backend-store-uri",
+        f.backendStoreUri,
+        "--artifacts",
+        f.artifactRoot,
+        "--flowgate-backend-store-uri",
+        `sqlite:///${dir}/flowgate.db`,
+        "--flowgate-artifacts-destination",
+        path.join(dir, "artifacts"),
+        "--json",
+      ]);
+      const progress = stderr
+        .trim()
+        .split("\n")
+        .map((line) => JSON.parse(line) as { progress: string; done: number; total: number });
+      assert.ok(progress.some((p) => p.progress === "registered models" && p.done === 3 && p.total === 3));
+      assert.ok(progress.some((p) => p.progress === "artifacts" && p.done === p.total && p.total > 0));
+      const report = JSON.parse(stdout) as ImportReport;
+      assert.equal(report.imported.runs, 6);
+      assert.equal(report.artifacts, "copy");
+      assert.ok(report.rowsPerSecond > 0);
+
+      await assert.rejects(flowgate(["import", "mlflow"]), (err: { stderr: string; code: number }) => {
+        assert.equal(err.code, 2);
+        assert.match(err.stderr, /--backend-store-uri <its database>.*or --from-uri http/);
+        return true;
+      });
+    });
   },
 );
