@@ -41,6 +41,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   fi
 fi
 ./scripts/setup-kafka.sh & kafka_setup=$! # the streaming tests' broker jars (Maven), beside the venvs
+./scripts/setup-helm.sh & helm_setup=$! # helm for the chart tests (Go build), beside the venvs
 ./scripts/setup-python.sh
+wait "$helm_setup"
 wait "$kafka_setup"
 npm test
