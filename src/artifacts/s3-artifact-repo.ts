@@ -160,6 +160,70 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
     return key;
   }
 
+  /**
+   * Opens `key` as its first part, then streams the rest in parts fetched `queueSize` at a time (a single GET
+   * from many S3-compatible servers is far slower than parallel ranges), in order, so at most
+   * partSize × (queueSize + 1) bytes are held. Every range names the first one's ETag: if the file is
+   * replaced mid-download the stream fails rather than mixing two versions.
+   */
+  async function rangedGet(key: string): Promise<ArtifactFile> {
+    let first;
+    try {
+      first = await client.send(
+        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${partSize - 1}`, ...owner }),
+      );
+    } catch (err) {
+      // An empty object has no byte 0 to range over.
+      if (!(err instanceof S3ServiceException && err.name === "InvalidRange")) throw err;
+      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...owner }));
+      return { stream: res.Body as Readable, size: res.ContentLength ?? 0 };
+    }
+    const total = Number(/\/(\d+)$/.exec(first.ContentRange ?? "")?.[1] ?? first.ContentLength ?? 0);
+    const firstBody = first.Body as Readable;
+    if (total <= partSize) return { stream: firstBody, size: total };
+    const etag = first.ETag;
+    const fetchPart = async (start: number): Promise<Buffer> => {
+      const end = Math.min(start + partSize, total) - 1;
+      try {
+        const res = await client.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: key,
+            Range: `bytes=${start}-${end}`,
+            ...(etag === undefined ? {} : { IfMatch: etag }),
+            ...owner,
+          }),
+        );
+        return Buffer.from(
+          await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
+        );
+      } catch (err) {
+        throw storeError(err, "read", key);
+      }
+    };
+    async function* parts(): AsyncGenerator<Buffer> {
+      const inFlight: Promise<Buffer>[] = [];
+      let next = partSize;
+      const refill = (): void => {
+        while (inFlight.length < queueSize && next < total) {
+          const part = fetchPart(next);
+          // Awaited in order below; a failure of one the reader never reaches must not go unhandled.
+          part.catch(() => undefined);
+          inFlight.push(part);
+          next += partSize;
+        }
+      };
+      refill();
+      for await (const chunk of firstBody) yield chunk as Buffer;
+      while (inFlight.length > 0) {
+        const part = await (inFlight.shift() as Promise<Buffer>);
+        refill();
+        yield part;
+      }
+    }
+    return { stream: Readable.from(parts()), size: total };
+  }
+
   const direct: DirectTransfers = {
     async createMultipartUpload(relative, numParts) {
       if (!Number.isInteger(numParts) || numParts < 1 || numParts > MAX_PARTS) {
@@ -287,8 +351,7 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
       const checked = checkArtifactPath(relative);
       const key = keyOf(checked);
       try {
-        const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...owner }));
-        return { stream: res.Body as Readable, size: res.ContentLength ?? 0 };
+        return await rangedGet(key);
       } catch (err) {
         if (!isMissing(err)) throw storeError(err, "read", key);
       }

@@ -140,6 +140,10 @@ describe("the S3 artifact repository (moto, checked with awscli)", () => {
     const file = await repo.get("1/r1/artifacts/model/MLmodel");
     assert.equal(file.size, 12);
     assert.equal((await buffer(file.stream)).toString(), "flavors: {}\n");
+    await repo.put("1/r1/artifacts/empty.txt", body(""), { maxBytes: 100 });
+    const empty = await repo.get("1/r1/artifacts/empty.txt");
+    assert.equal(empty.size, 0);
+    assert.equal((await buffer(empty.stream)).length, 0);
     assert.equal(await repo.exists("1/r1/artifacts/model"), true);
     assert.equal(await repo.exists("1/r1/artifacts/nope"), false);
   });
@@ -157,6 +161,9 @@ describe("the S3 artifact repository (moto, checked with awscli)", () => {
     );
     const stored = await objectBytes(`${PREFIX}1/r1/artifacts/big.bin`);
     assert.ok(stored?.equals(data), "awscli reads back the same 12 MiB");
+    const file = await repo.get("1/r1/artifacts/big.bin");
+    assert.equal(file.size, data.length);
+    assert.ok((await buffer(file.stream)).equals(data), "read back in parts, in order");
     // A multipart object's ETag is "<md5 of part md5s>-<part count>".
     const head = JSON.parse(
       await aws(
