@@ -33,7 +33,8 @@ ALL_ARGS="$*"
 pids=()
 # skops<0.15: mlflow 3.17 saves sklearn models with skops, and skops 0.15+ refuses to load the tree models
 # (RandomForest, GradientBoosting: "Untrusted types found … sklearn.tree._tree.Tree") it has just written.
-if wanted mlflow3; then (make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0" && install_plugin .venvs/mlflow3) & pids+=($!); fi
+# boto3: `mlflow server --artifacts-destination s3://…`, the reference of bench/artifacts-s3.ts.
+if wanted mlflow3; then (make_venv .venvs/mlflow3 "mlflow==3.17.2" "scikit-learn==1.7.2" "skops<0.15" pandas pytest requests "skl2onnx==1.20.0" "onnx==1.23.2" "onnxruntime==1.32.0" boto3 && install_plugin .venvs/mlflow3) & pids+=($!); fi
 # sqlalchemy<2.1: mlflow 2.22's own server (the compat suite's reference for the 2.x client) imports a
 # pool class SQLAlchemy 2.1 removed.
 if wanted mlflow2; then (make_venv .venvs/mlflow2 "mlflow==2.22.5" "scikit-learn==1.7.2" "sqlalchemy<2.1" pandas pytest requests && install_plugin .venvs/mlflow2) & pids+=($!); fi
