@@ -52,7 +52,7 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 export function registerDeploySageMakerCommand(program: Command): void {
   const deploy =
     program.commands.find((c) => c.name() === "deploy") ??
-    program.command("deploy").description("Deploy models to serving targets");
+    program.command("deploy").description("Deploy models to Docker, Kubernetes, KServe and SageMaker");
   const sagemaker = deploy
     .command("sagemaker")
     .description(
