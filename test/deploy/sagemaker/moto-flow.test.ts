@@ -160,6 +160,27 @@ describe("deploy sagemaker against moto, checked with awscli", () => {
     );
   });
 
+  it("create of an existing endpoint fails in one line with exit code 2, naming the commands that change it", async () => {
+    const run = await flowgate(
+      "create",
+      "churn",
+      "-m",
+      modelDir,
+      "--image-url",
+      IMAGE,
+      "-e",
+      ROLE,
+      "-b",
+      BUCKET,
+    );
+    assert.equal(run.code, 2);
+    assert.equal(
+      run.stderr.trim(),
+      "flowgate: RESOURCE_ALREADY_EXISTS: SageMaker endpoint 'churn' already exists; to change it use `flowgate deploy sagemaker replace` or `add`.",
+    );
+    assert.equal((await awsJson("sagemaker", "list-models")).Models.length, 1, "nothing was created");
+  });
+
   it("predict sends the file to InvokeEndpoint and prints the answer", async () => {
     await fetch(`${moto.endpoint}/moto-api/static/sagemaker/endpoint-results`, {
       method: "POST",
