@@ -167,46 +167,112 @@ export async function writeRuns(
         .execute();
     }
     report.imported.runs += fresh.length;
+    await writeNewRunsData(trx, fresh, report);
     const isNew = new Set(fresh.map((r) => r.runId));
-    for (const run of kept) await writeRunData(trx, run, isNew.has(run.runId), report);
+    for (const run of kept) {
+      if (!isNew.has(run.runId)) await writeRunData(trx, run, report);
+      await writeRunLinks(trx, run, isNew.has(run.runId), report);
+    }
     return kept;
   });
 }
 
-async function writeRunData(
+// SQLite cannot store NaN: it is stored as 0 with is_nan = 1 on both engines, as MLflow and the metric store do.
+const stored = (value: number): number => (Number.isNaN(value) ? 0 : value);
+
+/** MLflow's order for the latest point of a key: by step, then timestamp, then value. */
+function isLater(a: Metric, b: Metric): boolean {
+  if (a.step !== b.step) return a.step > b.step;
+  if (a.timestamp !== b.timestamp) return a.timestamp > b.timestamp;
+  return stored(a.value) > stored(b.value);
+}
+
+/**
+ * Params, tags and metric histories of runs new to Flowgate, in multi-row inserts across the whole batch (a
+ * run of a few hundred points would otherwise cost as many statements as points per chunk); their
+ * latest_metrics rows are computed here, since a new run has none yet.
+ */
+async function writeNewRunsData(
   ex: Executor,
-  run: SourceRun,
-  isNew: boolean,
+  runs: readonly SourceRun[],
   report: ImportReport,
 ): Promise<void> {
-  const id = run.runId;
-  // A new run has nothing yet; a run from an earlier import gets only what MLflow logged since.
-  const haveParams = isNew
-    ? new Set<string>()
-    : new Set(
-        (await ex.selectFrom("params").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
-      );
-  const haveTags = isNew
-    ? new Set<string>()
-    : new Set(
-        (await ex.selectFrom("run_tags").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
-      );
-  const havePoints = new Set<string>();
-  if (!isNew) {
-    for (const m of await ex
-      .selectFrom("metrics")
-      .select(["key", "step", "timestamp", "value", "is_nan"])
-      .where("run_id", "=", id)
-      .execute()) {
-      havePoints.add(
-        pointKey(m.key, {
-          step: Number(m.step),
-          timestamp: Number(m.timestamp),
-          value: Number(m.value),
-          isNan: m.is_nan === 1,
-        }),
-      );
+  const params = runs.flatMap((r) => r.params.map((p) => ({ run_id: r.runId, key: p.key, value: p.value })));
+  const tags = runs.flatMap((r) => r.tags.map((t) => ({ run_id: r.runId, key: t.key, value: t.value })));
+  const points = runs.flatMap((r) =>
+    r.metrics.map((m) => ({
+      run_id: r.runId,
+      key: m.key,
+      value: stored(m.value),
+      timestamp: m.timestamp,
+      step: m.step,
+      is_nan: Number.isNaN(m.value) ? 1 : 0,
+      model_id: m.modelId ?? null,
+      dataset_name: m.datasetName ?? null,
+      dataset_digest: m.datasetDigest ?? null,
+    })),
+  );
+  const latest = new Map<string, { runId: string; metric: Metric }>();
+  for (const r of runs) {
+    for (const m of r.metrics) {
+      const k = `${r.runId}\u0000${m.key}`;
+      const seen = latest.get(k);
+      if (seen === undefined || isLater(m, seen.metric)) latest.set(k, { runId: r.runId, metric: m });
     }
+  }
+  for (const part of chunks(params)) await ex.insertInto("params").values(part).execute();
+  for (const part of chunks(tags)) await ex.insertInto("run_tags").values(part).execute();
+  // MLflow's own primary key lets a point repeat only if it differs in is_nan; Flowgate's likewise.
+  for (const part of chunks(points, 1000)) {
+    await ex
+      .insertInto("metrics")
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  for (const part of chunks([...latest.values()])) {
+    await ex
+      .insertInto("latest_metrics")
+      .values(
+        part.map(({ runId, metric: m }) => ({
+          run_id: runId,
+          key: m.key,
+          value: stored(m.value),
+          timestamp: m.timestamp,
+          step: m.step,
+          is_nan: Number.isNaN(m.value) ? 1 : 0,
+        })),
+      )
+      .execute();
+  }
+  report.imported.params += params.length;
+  report.imported.run_tags += tags.length;
+  report.imported.metrics += points.length;
+}
+
+/** What MLflow logged to a run already in Flowgate since the earlier import: the params, tags and points it lacks. */
+async function writeRunData(ex: Executor, run: SourceRun, report: ImportReport): Promise<void> {
+  const id = run.runId;
+  const haveParams = new Set(
+    (await ex.selectFrom("params").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
+  );
+  const haveTags = new Set(
+    (await ex.selectFrom("run_tags").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
+  );
+  const havePoints = new Set<string>();
+  for (const m of await ex
+    .selectFrom("metrics")
+    .select(["key", "step", "timestamp", "value", "is_nan"])
+    .where("run_id", "=", id)
+    .execute()) {
+    havePoints.add(
+      pointKey(m.key, {
+        step: Number(m.step),
+        timestamp: Number(m.timestamp),
+        value: Number(m.value),
+        isNan: m.is_nan === 1,
+      }),
+    );
   }
   const params = run.params.filter((p) => !haveParams.has(p.key));
   const tags = run.tags.filter((t) => !haveTags.has(t.key));
@@ -227,10 +293,21 @@ async function writeRunData(
   report.imported.params += params.length;
   report.imported.run_tags += tags.length;
   report.imported.metrics += metrics.length;
+}
 
-  const before = isNew ? 0 : await countInputs(ex, id);
-  await runStore.logInputs(ex, run.experimentId, id, run.datasetInputs, run.modelInputs);
-  if (run.datasetInputs.length > 0) report.imported.dataset_inputs += (await countInputs(ex, id)) - before;
+/** Dataset and model inputs and model outputs: each link is its own identity, written once. */
+async function writeRunLinks(
+  ex: Executor,
+  run: SourceRun,
+  isNew: boolean,
+  report: ImportReport,
+): Promise<void> {
+  const id = run.runId;
+  if (run.datasetInputs.length > 0 || run.modelInputs.length > 0) {
+    const before = isNew ? 0 : await countInputs(ex, id);
+    await runStore.logInputs(ex, run.experimentId, id, run.datasetInputs, run.modelInputs);
+    if (run.datasetInputs.length > 0) report.imported.dataset_inputs += (await countInputs(ex, id)) - before;
+  }
   for (const o of run.modelOutputs) {
     await ex
       .insertInto("run_model_outputs")
