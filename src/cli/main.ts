@@ -18,6 +18,7 @@ import { registerImportCommand } from "./commands/import.js";
 import { registerDeploySageMakerCommand } from "./commands/deploy-sagemaker.js";
 import { registerDeployK8sCommands } from "./commands/deploy-k8s.js";
 import { registerBatchK8sJobCommand } from "./commands/batch-k8s-job.js";
+import { registerBatchCommand } from "./commands/batch.js";
 
 export async function main(argv: string[]): Promise<void> {
   const program = new Command()
@@ -40,6 +41,7 @@ export async function main(argv: string[]): Promise<void> {
   registerDeploySageMakerCommand(program);
   registerDeployK8sCommands(program);
   registerBatchK8sJobCommand(program);
+  registerBatchCommand(program);
   try {
     await program.parseAsync(argv);
   } catch (err) {

@@ -1,0 +1,417 @@
+// `flowgate batch score`: scores files of any size in chunks through a Scorer (scoring/scorer.ts), with memory
+// bounded by the chunks in flight, as many requests in flight as the runtime has slots, the signature checked
+// before anything is scored, bad rows failed on or skipped into an errors file, and a resumable state (parts +
+// manifest, batch-state.ts) from which the output is assembled in input order.
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { createReadStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { FlowgateError, invalidParameter } from "../core/errors.js";
+import type { Scorer } from "../scoring/scorer.js";
+import { frameFromRows, type Cell } from "../serving/frame.js";
+import type { PredictionResult } from "../serving/runtime.js";
+import { formatOf, openerFor, type DataFormat, type InputFile, type InputOpener } from "./batch-input.js";
+import {
+  assembleOutput,
+  encodePart,
+  layoutFor,
+  predictionRows,
+  type OutputLayout,
+  type Prediction,
+} from "./batch-output.js";
+import { BatchState, type RunIdentity } from "./batch-state.js";
+import { peekColumns, readChunks, type BadRow, type Chunk } from "./chunk-reader.js";
+
+export interface Shard {
+  index: number;
+  count: number;
+}
+
+export interface BatchOptions {
+  /** `-i`: a file, a directory or a glob (or a URL of a registered scheme). */
+  input: string;
+  output: string;
+  /** Output format (default: the output's extension says, else the input's). */
+  format?: DataFormat;
+  /** Columns copied to the output (default: every input column). */
+  ids: string[];
+  onError: "fail" | "skip";
+  /** Where bad rows are listed (default <output>.errors.jsonl). */
+  errors?: string;
+  resume: boolean;
+  shard?: Shard;
+  chunkRows: number;
+  /** Rows per scoring request (default 2048, at most a chunk). */
+  requestRows?: number;
+  /** What is scored with, as the resume manifest names it (e.g. the model URI). */
+  target: string;
+  onProgress?: (progress: BatchProgress) => void;
+}
+
+export interface BatchProgress {
+  /** Rows scored or set aside so far (chunks finished by an earlier run included). */
+  rows: number;
+  errors: number;
+  /** Share of the input read, 0–1, by bytes (Parquet: by rows). */
+  fraction: number;
+  elapsedSeconds: number;
+}
+
+export interface BatchSummary {
+  output: string;
+  errorsFile: string | undefined;
+  files: number;
+  rows: number;
+  scored: number;
+  errors: number;
+  chunks: number;
+  resumedChunks: number;
+  seconds: number;
+  rowsPerSecond: number;
+  model: string;
+  version: string;
+}
+
+/** A bad row met under --on-error fail. */
+class BadRowFailure extends FlowgateError {
+  constructor(file: InputFile, bad: BadRow) {
+    super(
+      "INVALID_PARAMETER_VALUE",
+      `${file.location} row ${bad.row}: ${bad.reason} (--on-error skip sets such rows aside in an errors file).`,
+    );
+  }
+}
+
+const RETRIES = 5;
+
+/** A row the model refused, among a request's answers. */
+class Refused {
+  constructor(readonly bad: BadRow) {}
+}
+
+export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<BatchSummary> {
+  const started = performance.now();
+  const opener = openerFor(options.input);
+  const listed = await opener.list(options.input);
+  const shard = options.shard;
+  // Several files: each shard takes every Nth file; one file: every Nth chunk of it.
+  const byFile = shard !== undefined && listed.length > 1;
+  const files = byFile ? listed.filter((_, i) => i % shard.count === shard.index) : listed;
+  const ownsChunk = (index: number): boolean =>
+    shard === undefined || byFile || index % shard.count === shard.index;
+  const first = listed[0] as InputFile;
+  const format = options.format ?? formatOf(options.output)?.format ?? first.format;
+  const gzip = format !== "parquet" && options.output.toLowerCase().endsWith(".gz");
+
+  const modelColumns = await checkInputs(scorer, opener, files, options.ids);
+  const identity: RunIdentity = {
+    inputs: files.map((f) => ({ location: f.location, size: f.size, version: f.version })),
+    target: options.target,
+    chunkRows: options.chunkRows,
+    ids: options.ids,
+    onError: options.onError,
+    shard: shard === undefined ? "" : `${shard.index}/${shard.count}`,
+    format: `${format}${gzip ? ".gz" : ""}`,
+  };
+  const state = await BatchState.open(options.output, identity, options.resume);
+  const layout =
+    state.layout ?? (await probeLayout(scorer, opener, files, options, modelColumns, format, gzip));
+  if (state.layout === undefined) await state.setLayout(layout);
+
+  const requestRows = Math.max(1, Math.min(options.requestRows ?? 2048, options.chunkRows));
+  const limit = Math.max(2, scorer.slots + 1);
+  const totalBytes = files.reduce((n, f) => n + f.size, 0) || 1;
+  let doneBytes = 0;
+  let rows = 0;
+  let scored = 0;
+  let errors = 0;
+  let resumedChunks = 0;
+  const order: [number, number][] = [];
+  const inFlight = new Set<Promise<void>>();
+  let failure: unknown;
+  let firstFailed: [number, number] | undefined;
+  let fileFraction = 0;
+  const report = (): void =>
+    options.onProgress?.({
+      rows,
+      errors,
+      fraction: Math.min(1, (doneBytes + fileFraction) / totalBytes),
+      elapsedSeconds: (performance.now() - started) / 1000,
+    });
+
+  const scoreChunk = async (file: InputFile, chunk: Chunk): Promise<void> => {
+    const kept = columnIndexes(chunk.columns, options.ids.length > 0 ? options.ids : chunk.columns);
+    const sent = sentColumns(chunk.columns, modelColumns);
+    const wanted = columnIndexes(chunk.columns, sent);
+    const bad: BadRow[] = [...chunk.bad];
+    if (options.onError === "fail" && bad.length > 0) throw new BadRowFailure(file, bad[0] as BadRow);
+    const good: number[] = [];
+    const answers: Prediction[] = [];
+    const requests: Promise<{ at: number[]; answers: unknown[] }>[] = [];
+    for (let start = 0; start < chunk.rows.length; start += requestRows) {
+      const at = range(start, Math.min(chunk.rows.length, start + requestRows));
+      requests.push(scoreRows(scorer, chunk, at, wanted, sent, options.onError, file));
+    }
+    for (const request of await Promise.all(requests)) {
+      request.at.forEach((rowIndex, i) => {
+        const answer = request.answers[i];
+        if (answer instanceof Refused) bad.push(answer.bad);
+        else {
+          good.push(rowIndex);
+          answers.push(answer);
+        }
+      });
+    }
+    bad.sort((a, b) => a.row - b.row);
+    const part = encodePart(
+      layout,
+      good.map((r) => kept.map((c) => (chunk.rows[r] as Cell[])[c] ?? null)),
+      answers,
+    );
+    const errorLines = bad
+      .map((b) => `${JSON.stringify({ file: file.location, row: b.row, reason: b.reason })}\n`)
+      .join("");
+    await state.finish(chunk.file, chunk.index, part, Buffer.from(errorLines), {
+      rows: good.length,
+      errors: bad.length,
+    });
+    rows += good.length + bad.length;
+    scored += good.length;
+    errors += bad.length;
+    report();
+  };
+
+  try {
+    for (const [position, source] of files.entries()) {
+      const reader = readChunks(opener, source, position, options.chunkRows, (f) => {
+        fileFraction = f * source.size;
+      });
+      for await (const chunk of reader) {
+        if (failure !== undefined) break;
+        if (!ownsChunk(chunk.index)) continue;
+        order.push([position, chunk.index]);
+        const done = state.done(position, chunk.index);
+        if (done !== undefined) {
+          resumedChunks++;
+          rows += done.rows + done.errors;
+          scored += done.rows;
+          errors += done.errors;
+          continue;
+        }
+        const task: Promise<void> = scoreChunk(source, chunk).then(
+          () => void inFlight.delete(task),
+          (err: unknown) => {
+            inFlight.delete(task);
+            // Chunks fail in any order: the run reports the first bad chunk of the input.
+            if (firstFailed === undefined || before([chunk.file, chunk.index], firstFailed)) {
+              failure = err;
+              firstFailed = [chunk.file, chunk.index];
+            }
+          },
+        );
+        inFlight.add(task);
+        if (inFlight.size >= limit) await Promise.race(inFlight);
+      }
+      if (failure !== undefined) break;
+      doneBytes += source.size;
+      fileFraction = 0;
+    }
+    await Promise.all(inFlight);
+  } catch (err) {
+    await Promise.all(inFlight);
+    throw err;
+  }
+  if (failure !== undefined) throw failure as Error;
+
+  const tmp = `${options.output}.tmp-${process.pid}`;
+  await assembleOutput(
+    layout,
+    order.map(([f, c]) => state.partPath(f, c)),
+    tmp,
+  );
+  await rename(tmp, options.output);
+  const errorsFile = options.errors ?? `${options.output}.errors.jsonl`;
+  if (errors > 0)
+    await concatenate(
+      order.map(([f, c]) => state.errorsPath(f, c)),
+      errorsFile,
+    );
+  else await rm(errorsFile, { force: true });
+  await state.remove();
+  report();
+  const seconds = (performance.now() - started) / 1000;
+  return {
+    output: options.output,
+    errorsFile: errors > 0 ? errorsFile : undefined,
+    files: files.length,
+    rows,
+    scored,
+    errors,
+    chunks: order.length,
+    resumedChunks,
+    seconds,
+    rowsPerSecond: seconds > 0 ? rows / seconds : rows,
+    model: scorer.name,
+    version: scorer.version,
+  };
+}
+
+/**
+ * Before anything is scored, every file must hold the columns the signature requires and the --id columns: a
+ * file that does not fails now, not after an hour. Returns the columns sent to the model (the signature's, when
+ * it names them; else every column).
+ */
+async function checkInputs(
+  scorer: Scorer,
+  opener: InputOpener,
+  files: InputFile[],
+  ids: string[],
+): Promise<string[] | undefined> {
+  const schema = scorer.meta.signature.inputs;
+  const named = schema?.kind === "columns" && schema.columns.every((c) => c.name !== undefined);
+  for (const file of files) {
+    const columns = new Set(await peekColumns(opener, file));
+    const missing = named ? schema.columns.filter((c) => c.required && !columns.has(c.name as string)) : [];
+    if (missing.length > 0) {
+      throw invalidParameter(
+        `${file.location} lacks the column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `'${c.name}'`).join(", ")} that model ${scorer.name} version ${scorer.version} requires (its signature: ${(schema?.kind === "columns" ? schema.columns : []).map((c) => `${c.name} ${c.type}`).join(", ")}).`,
+      );
+    }
+    const absent = ids.filter((id) => !columns.has(id));
+    if (absent.length > 0) {
+      throw invalidParameter(
+        `--id ${absent.map((c) => `'${c}'`).join(", ")}: not a column of ${file.location} (it has ${[...columns].join(", ")}).`,
+      );
+    }
+  }
+  if (!named) return undefined;
+  // Optional columns a file lacks are not sent; enforcement treats them as absent.
+  return schema.columns.map((c) => c.name as string);
+}
+
+/**
+ * Scores the first rows of the input to learn the shape of the answers (the output's columns and types); a
+ * model that cannot score them fails the run in its first seconds.
+ */
+async function probeLayout(
+  scorer: Scorer,
+  opener: InputOpener,
+  files: InputFile[],
+  options: BatchOptions,
+  modelColumns: string[] | undefined,
+  format: DataFormat,
+  gzip: boolean,
+): Promise<OutputLayout> {
+  const file = files[0];
+  let chunk: Chunk | undefined;
+  if (file !== undefined) {
+    for await (const c of readChunks(opener, file, 0, 16)) {
+      chunk = c;
+      break;
+    }
+  }
+  const columns = chunk?.columns ?? [];
+  const kept = options.ids.length > 0 ? options.ids : columns;
+  let lastError = "";
+  const sent = sentColumns(columns, modelColumns);
+  const wanted = columnIndexes(columns, sent);
+  for (const [i, row] of (chunk?.rows ?? []).entries()) {
+    const frame = frameFromRows(sent, [wanted.map((c) => row[c] ?? null)], (chunk as Chunk).fromText);
+    const result = await scorer.score(frame);
+    if (result.ok) {
+      const prediction = predictionRows(result.predictions, 1)[0];
+      const keptRow = columnIndexes(columns, kept).map((c) => row[c] ?? null);
+      return layoutFor(
+        format,
+        gzip,
+        kept,
+        keptRow,
+        (chunk as Chunk).fromText,
+        signatureTypes(scorer),
+        prediction,
+      );
+    }
+    lastError = `row ${(chunk as Chunk).rowNumbers[i]}: ${result.error.message}`;
+    if (options.onError === "fail") break;
+  }
+  if (lastError !== "") {
+    throw new FlowgateError(
+      "INVALID_PARAMETER_VALUE",
+      `Model ${scorer.name} version ${scorer.version} cannot score ${(file as InputFile).location}, ${lastError}`,
+    );
+  }
+  return layoutFor(format, gzip, kept, [], true, signatureTypes(scorer), null);
+}
+
+/**
+ * Scores some rows of a chunk in one request; when it is refused, halves it until each bad row stands alone
+ * (under --on-error fail, the first bad row ends the run). A busy runtime (503) is retried, not bisected.
+ */
+async function scoreRows(
+  scorer: Scorer,
+  chunk: Chunk,
+  at: number[],
+  wanted: number[],
+  modelColumns: string[],
+  onError: "fail" | "skip",
+  file: InputFile,
+): Promise<{ at: number[]; answers: unknown[] }> {
+  const frame = frameFromRows(
+    modelColumns,
+    at.map((r) => wanted.map((c) => (chunk.rows[r] as Cell[])[c] ?? null)),
+    chunk.fromText,
+  );
+  let result: PredictionResult = await scorer.score(frame);
+  for (
+    let attempt = 1;
+    !result.ok && result.error.code === "TEMPORARILY_UNAVAILABLE" && attempt <= RETRIES;
+    attempt++
+  ) {
+    await new Promise((r) => setTimeout(r, 100 * 2 ** attempt));
+    result = await scorer.score(frame);
+  }
+  if (result.ok) return { at, answers: predictionRows(result.predictions, at.length) };
+  if (result.error.code === "TEMPORARILY_UNAVAILABLE") throw result.error;
+  if (at.length === 1) {
+    const bad = { row: chunk.rowNumbers[at[0] as number] as number, reason: result.error.message };
+    if (onError === "fail") throw new BadRowFailure(file, bad);
+    return { at, answers: [new Refused(bad)] };
+  }
+  const half = Math.ceil(at.length / 2);
+  const left = await scoreRows(scorer, chunk, at.slice(0, half), wanted, modelColumns, onError, file);
+  const right = await scoreRows(scorer, chunk, at.slice(half), wanted, modelColumns, onError, file);
+  return { at, answers: [...left.answers, ...right.answers] };
+}
+
+function signatureTypes(scorer: Scorer): Map<string, string> {
+  const schema = scorer.meta.signature.inputs;
+  return new Map(schema?.kind === "columns" ? schema.columns.map((c) => [c.name ?? "", c.type]) : []);
+}
+
+/** The model's columns a file has (an optional one it lacks is not sent), or all of its columns. */
+function sentColumns(columns: string[], modelColumns: string[] | undefined): string[] {
+  return modelColumns === undefined ? columns : modelColumns.filter((c) => columns.includes(c));
+}
+
+function columnIndexes(columns: string[], names: string[]): number[] {
+  return names.map((n) => columns.indexOf(n));
+}
+
+function before(a: [number, number], b: [number, number]): boolean {
+  return a[0] < b[0] || (a[0] === b[0] && a[1] < b[1]);
+}
+
+function range(start: number, end: number): number[] {
+  return Array.from({ length: end - start }, (_, i) => start + i);
+}
+
+async function concatenate(parts: string[], target: string): Promise<void> {
+  const tmp = `${target}.tmp-${process.pid}`;
+  const out = createWriteStream(tmp);
+  for (const part of parts) {
+    for await (const data of createReadStream(part)) if (!out.write(data)) await once(out, "drain");
+  }
+  out.end();
+  await once(out, "close");
+  await rename(tmp, target);
+}

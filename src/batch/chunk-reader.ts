@@ -1,0 +1,270 @@
+// Reads an input file as chunks of a fixed number of data rows, in order, holding one chunk (Parquet: one row
+// group) in memory at a time. Chunk k always holds rows [k·n, (k+1)·n) of the file, bad rows included, so every
+// run — a resumed one too — cuts the same chunks. A row that cannot be read (a CSV record with the wrong field
+// count, a JSON line that is not an object) is a bad row of its chunk, with its row number and the reason.
+import { createInterface } from "node:readline";
+import type { Readable } from "node:stream";
+import { createGunzip, gunzipSync } from "node:zlib";
+import { parse } from "csv-parse";
+import { parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from "hyparquet";
+import { FlowgateError, invalidParameter } from "../core/errors.js";
+import type { Cell } from "../serving/frame.js";
+import type { InputFile, InputOpener } from "./batch-input.js";
+
+export interface BadRow {
+  /** 1-based: the data row of a CSV or Parquet file (the header is not a row), the line of a JSON lines file. */
+  row: number;
+  reason: string;
+}
+
+export interface Chunk {
+  /** Position of the file in the input list, and of the chunk in the file. */
+  file: number;
+  index: number;
+  columns: string[];
+  /** The readable rows, each as cells in `columns` order, with its row number. */
+  rows: Cell[][];
+  rowNumbers: number[];
+  bad: BadRow[];
+  /** CSV: every cell is text (signature enforcement converts it). */
+  fromText: boolean;
+}
+
+/** The file's column names (CSV header, first JSON object's keys, Parquet schema), read from its start. */
+export async function peekColumns(opener: InputOpener, file: InputFile): Promise<string[]> {
+  for await (const chunk of readChunks(opener, file, 0, 1)) return chunk.columns;
+  return [];
+}
+
+export function readChunks(
+  opener: InputOpener,
+  file: InputFile,
+  fileIndex: number,
+  chunkRows: number,
+  /** Told the share of the file read so far, 0–1 (for progress). */
+  onFraction: (fraction: number) => void = () => undefined,
+): AsyncGenerator<Chunk> {
+  if (file.format === "parquet") return parquetChunks(opener, file, fileIndex, chunkRows, onFraction);
+  const raw = opener.stream(file);
+  let read = 0;
+  raw.on("data", (data: Buffer) => {
+    read += data.length;
+    onFraction(file.size > 0 ? read / file.size : 1);
+  });
+  const input = file.gzip ? raw.pipe(createGunzip()) : raw;
+  raw.on("error", (err) => input.destroy(err));
+  return file.format === "csv"
+    ? csvChunks(input, file, fileIndex, chunkRows)
+    : jsonlChunks(input, file, fileIndex, chunkRows);
+}
+
+/** Collects rows into chunks of `chunkRows` data rows (good and bad). */
+class ChunkBuilder {
+  private next = 0;
+  private current: Chunk;
+
+  constructor(
+    private readonly file: number,
+    private readonly columns: string[],
+    private readonly chunkRows: number,
+    private readonly fromText: boolean,
+  ) {
+    this.current = this.fresh();
+  }
+
+  private fresh(): Chunk {
+    return {
+      file: this.file,
+      index: this.next++,
+      columns: this.columns,
+      rows: [],
+      rowNumbers: [],
+      bad: [],
+      fromText: this.fromText,
+    };
+  }
+
+  private get size(): number {
+    return this.current.rows.length + this.current.bad.length;
+  }
+
+  /** Adds a row; returns the chunk when it is full. */
+  add(row: Cell[] | BadRow, rowNumber: number): Chunk | undefined {
+    if (Array.isArray(row)) {
+      this.current.rows.push(row);
+      this.current.rowNumbers.push(rowNumber);
+    } else {
+      this.current.bad.push(row);
+    }
+    if (this.size < this.chunkRows) return undefined;
+    const full = this.current;
+    this.current = this.fresh();
+    return full;
+  }
+
+  /** The last, partial chunk (also an empty first one, so a file of no rows still names its columns). */
+  rest(): Chunk | undefined {
+    return this.size > 0 || this.current.index === 0 ? this.current : undefined;
+  }
+}
+
+async function* csvChunks(
+  input: Readable,
+  file: InputFile,
+  fileIndex: number,
+  chunkRows: number,
+): AsyncGenerator<Chunk> {
+  const parser = input.pipe(parse({ relax_column_count: true, skip_empty_lines: true, bom: true }));
+  input.on("error", (err) => parser.destroy(err));
+  let builder: ChunkBuilder | undefined;
+  let width = 0;
+  let row = 0;
+  try {
+    for await (const record of parser as AsyncIterable<string[]>) {
+      if (builder === undefined) {
+        width = record.length;
+        builder = new ChunkBuilder(fileIndex, record, chunkRows, true);
+        continue;
+      }
+      row++;
+      const cells =
+        record.length === width
+          ? record
+          : { row, reason: `the record has ${record.length} fields; the header has ${width}` };
+      const full = builder.add(cells, row);
+      if (full) yield full;
+    }
+  } catch (err) {
+    throw unreadable(file, err);
+  } finally {
+    parser.destroy();
+    input.destroy();
+  }
+  if (builder === undefined)
+    throw invalidParameter(`'${file.location}' is empty: a CSV input needs a header.`);
+  const rest = builder.rest();
+  if (rest) yield rest;
+}
+
+async function* jsonlChunks(
+  input: Readable,
+  file: InputFile,
+  fileIndex: number,
+  chunkRows: number,
+): AsyncGenerator<Chunk> {
+  const lines = createInterface({ input, crlfDelay: Infinity });
+  let builder: ChunkBuilder | undefined;
+  let columns: string[] = [];
+  let line = 0;
+  try {
+    for await (const text of lines) {
+      line++;
+      if (text.trim() === "") continue;
+      let value: unknown;
+      try {
+        value = JSON.parse(text);
+      } catch (err) {
+        value = { bad: `not JSON: ${(err as Error).message}` };
+        if (builder === undefined)
+          throw unreadable(file, new Error(`line ${line} is ${(value as { bad: string }).bad}`));
+        yield* emit(builder.add({ row: line, reason: (value as { bad: string }).bad }, line));
+        continue;
+      }
+      const isObject = value !== null && typeof value === "object" && !Array.isArray(value);
+      if (builder === undefined) {
+        if (!isObject) throw unreadable(file, new Error(`line ${line} is not a JSON object`));
+        // The first record's keys are the file's columns; a later record's other keys are not read.
+        columns = Object.keys(value as object);
+        builder = new ChunkBuilder(fileIndex, columns, chunkRows, false);
+      }
+      const cells = isObject
+        ? columns.map((c) => ((value as Record<string, unknown>)[c] ?? null) as Cell)
+        : { row: line, reason: "the line is not a JSON object" };
+      yield* emit(builder.add(cells, line));
+    }
+  } finally {
+    lines.close();
+    input.destroy();
+  }
+  if (builder === undefined) throw invalidParameter(`'${file.location}' holds no JSON lines.`);
+  const rest = builder.rest();
+  if (rest) yield rest;
+}
+
+function* emit(chunk: Chunk | undefined): Generator<Chunk> {
+  if (chunk) yield chunk;
+}
+
+async function* parquetChunks(
+  opener: InputOpener,
+  file: InputFile,
+  fileIndex: number,
+  chunkRows: number,
+  onFraction: (fraction: number) => void,
+): AsyncGenerator<Chunk> {
+  const buffer = await opener.buffer(file);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  const all = parquetSchema(metadata).children.map((c) => c.element.name);
+  // pandas keeps a non-default index as an extra column; it is not data.
+  const keep = all.filter((n) => !n.startsWith("__index_level_"));
+  const columns = keep;
+  const builder = new ChunkBuilder(fileIndex, columns, chunkRows, false);
+  let start = 0;
+  for (const group of metadata.row_groups) {
+    const end = start + Number(group.num_rows);
+    let rows: unknown[][] = [];
+    try {
+      await parquetRead({
+        file: buffer,
+        metadata,
+        compressors,
+        columns: keep,
+        rowStart: start,
+        rowEnd: end,
+        rowFormat: "array",
+        onComplete: (read) => {
+          rows = read;
+        },
+      });
+    } catch (err) {
+      throw unreadable(file, err);
+    }
+    for (let i = 0; i < rows.length; i++) {
+      const full = builder.add((rows[i] as unknown[]).map(cellOf), start + i + 1);
+      if (full) yield full;
+    }
+    start = end;
+    onFraction(Number(metadata.num_rows) > 0 ? start / Number(metadata.num_rows) : 1);
+  }
+  const rest = builder.rest();
+  if (rest) yield rest;
+}
+
+/** Parquet values as scoring cells: integers beyond 2^53 stay exact as text, timestamps become ISO text. */
+function cellOf(value: unknown): Cell {
+  if (typeof value === "bigint") {
+    return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+      ? Number(value)
+      : value.toString();
+  }
+  if (value instanceof Date) return value.toISOString();
+  if (value === undefined) return null;
+  return value as Cell;
+}
+
+/** Snappy is built into hyparquet; gzip comes from zlib. */
+const compressors = {
+  GZIP: (input: Uint8Array): Uint8Array => new Uint8Array(gunzipSync(input)),
+};
+
+function unreadable(file: InputFile, err: unknown): FlowgateError {
+  if (err instanceof FlowgateError) return err;
+  return invalidParameter(
+    `Cannot read '${file.location}' as ${file.format}${file.gzip ? " (gzip)" : ""}: ${(err as Error).message}`,
+  );
+}
