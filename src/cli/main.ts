@@ -14,6 +14,7 @@ import { registerDeploymentsCommand } from "./commands/deployments.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
 import { registerModelsDockerCommands } from "./commands/models-docker.js";
 import { registerDeployComposeCommand } from "./commands/deploy-compose.js";
+import { registerCiCommand } from "./commands/ci.js";
 import { registerImportCommand } from "./commands/import.js";
 import { registerDeploySageMakerCommand } from "./commands/deploy-sagemaker.js";
 import { registerDeployK8sCommands } from "./commands/deploy-k8s.js";
@@ -37,6 +38,7 @@ export async function main(argv: string[]): Promise<void> {
   registerMonitorCommand(program);
   registerModelsDockerCommands(program);
   registerDeployComposeCommand(program);
+  registerCiCommand(program);
   registerImportCommand(program);
   registerDeploySageMakerCommand(program);
   registerDeployK8sCommands(program);

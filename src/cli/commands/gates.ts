@@ -46,15 +46,19 @@ export function registerGatesCommand(program: Command): void {
       )
       .option("--stage <stage>", "target stage, e.g. Production")
       .option("--alias <alias>", "target alias, e.g. champion")
-      .option("--deployment <name>", "target deployment (deployment:<name>)"),
+      .option("--deployment <name>", "target deployment (deployment:<name>)")
+      .option("--check", "exit 1 when a gate does not pass (for CI pipelines)"),
   ).action(
     async (
       model: string,
       version: string,
-      opts: ServerCallOptions & { stage?: string; alias?: string; deployment?: string },
+      opts: ServerCallOptions & { stage?: string; alias?: string; deployment?: string; check?: boolean },
     ) => {
       const path = `models/${encodeURIComponent(model)}/versions/${encodeURIComponent(version)}/evaluate-gates`;
-      await printResult(opts, await apiCall(opts, "POST", path, target(opts)));
+      const res = await apiCall(opts, "POST", path, target(opts));
+      const passed = ((await res.clone().json()) as { passed?: unknown }).passed;
+      await printResult(opts, res);
+      if (opts.check === true && passed !== true) process.exitCode = 1;
     },
   );
   serverOptions(

@@ -10,6 +10,7 @@ import { pino } from "pino";
 import {
   buildImage,
   detectEngine,
+  pushImage,
   ENGINE_NAMES,
   type EngineName,
 } from "../../deploy/image/container-engine.js";
@@ -34,6 +35,7 @@ interface ContextFlags {
 interface BuildFlags extends ContextFlags {
   name: string;
   engine?: string;
+  push?: boolean;
 }
 
 export function registerModelsDockerCommands(program: Command): void {
@@ -68,7 +70,8 @@ export function registerModelsDockerCommands(program: Command): void {
         "-d, --output-directory <dir>",
         "where to keep the context (default: a new temporary directory)",
       )
-      .option(`--engine <engine>`, `only this engine: ${ENGINE_NAMES.join(", ")}`),
+      .option(`--engine <engine>`, `only this engine: ${ENGINE_NAMES.join(", ")}`)
+      .option("--push", "push the image after building it (the engine's own registry login is used)"),
   ).action(async (flags: BuildFlags) => {
     if (flags.engine !== undefined && !(ENGINE_NAMES as readonly string[]).includes(flags.engine))
       throw invalidParameter(`--engine must be one of ${ENGINE_NAMES.join(", ")}, not '${flags.engine}'.`);
@@ -94,6 +97,15 @@ export function registerModelsDockerCommands(program: Command): void {
       return;
     }
     process.stdout.write(`built ${flags.name}; run it with: docker run -p 8080:8080 ${flags.name}\n`);
+    if (flags.push === true) {
+      const pushed = await pushImage(engine, flags.name);
+      if (pushed !== 0) {
+        process.stderr.write(`flowgate: ${engine.name} push of ${flags.name} failed (exit ${pushed})\n`);
+        process.exitCode = 1;
+        return;
+      }
+      process.stdout.write(`pushed ${flags.name}\n`);
+    }
   });
 }
 

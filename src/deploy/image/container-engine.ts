@@ -53,6 +53,15 @@ export async function detectEngine(
 export function buildImage(engine: ContainerEngine, contextDir: string, image: string): Promise<number> {
   const args =
     engine.name === "buildah" ? ["bud", "-t", image, contextDir] : ["build", "-t", image, contextDir];
+  return runEngine(engine, args);
+}
+
+/** `push <image>` with the engine's own registry login. */
+export function pushImage(engine: ContainerEngine, image: string): Promise<number> {
+  return runEngine(engine, ["push", image]);
+}
+
+function runEngine(engine: ContainerEngine, args: string[]): Promise<number> {
   return new Promise((resolve, reject) => {
     const child = spawn(engine.path, args, { stdio: ["ignore", process.stderr, process.stderr] });
     child.on("error", reject);
