@@ -27,13 +27,14 @@ const FETCH_EXPIRES_MS = 5_000;
  * Reads `nats://host:port/<stream>?subject=<s>&consumer=<durable>[&ackWait=<ms>][&prefetch=<n>]`.
  * Every process of a job shares the durable consumer (default `flowgate`), created if missing with explicit
  * acks, `ack_wait` (default 30 000 ms: a message not acked by then is redelivered, to any process) and the
- * subject as its filter. Messages are fetched `prefetch` (default 1 000) at a time, one pull request each.
+ * subject as its filter. Messages are fetched `prefetch` at a time (default: as many as a pull asks for), one
+ * pull request each.
  */
 export async function openNatsSource(url: string): Promise<StreamSource> {
   const target = parseNatsStreamUrl(url);
   const durable = target.params.get("consumer") ?? "flowgate";
   const ackWaitMs = integerParam(target.params, "ackWait", 30_000);
-  const prefetch = integerParam(target.params, "prefetch", 1_000);
+  const prefetch = target.params.has("prefetch") ? integerParam(target.params, "prefetch", 1) : undefined;
   const { nc, jsm } = await connectNatsStream(target, integerParam(target.params, "dedupeWindow", 600));
   try {
     try {
@@ -46,7 +47,7 @@ export async function openNatsSource(url: string): Promise<StreamSource> {
         ack_wait: nanos(ackWaitMs),
         deliver_policy: DeliverPolicy.All,
         // Room for every process's prefetched and in-flight messages; beyond it the server stops delivering.
-        max_ack_pending: Math.max(20_000, prefetch * 4),
+        max_ack_pending: Math.max(20_000, (prefetch ?? 0) * 4),
         ...(target.subject !== undefined && { filter_subject: target.subject }),
       });
     }
@@ -67,6 +68,7 @@ class NatsJetStreamSource implements StreamSource {
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private closed = false;
+  private fetchSize = 1;
 
   constructor(
     private readonly nc: NatsConnection,
@@ -74,10 +76,11 @@ class NatsJetStreamSource implements StreamSource {
     private readonly consumer: Consumer,
     private readonly stream: string,
     private readonly durable: string,
-    private readonly prefetch: number,
+    private readonly prefetch: number | undefined,
   ) {}
 
   async pull(max: number, waitMs: number): Promise<StreamEvent[]> {
+    this.fetchSize = this.prefetch ?? max;
     this.refill();
     if (this.buffered.length === 0 && this.failure === undefined) {
       await new Promise<void>((resolve) => {
@@ -108,10 +111,10 @@ class NatsJetStreamSource implements StreamSource {
    * its way while this one is scored, and a slow process never holds more than it can score within ack_wait.
    */
   private refill(): void {
-    if (this.fetching || this.closed || this.buffered.length > this.prefetch / 2) return;
+    if (this.fetching || this.closed || this.buffered.length > this.fetchSize / 2) return;
     this.fetching = true;
     const run = async () => {
-      this.current = await this.consumer.fetch({ max_messages: this.prefetch, expires: FETCH_EXPIRES_MS });
+      this.current = await this.consumer.fetch({ max_messages: this.fetchSize, expires: FETCH_EXPIRES_MS });
       for await (const m of this.current) {
         this.buffered.push(m);
         this.wake?.();

@@ -7,6 +7,7 @@ import { Redis } from "ioredis";
 import { openRedisSink, openRedisSource } from "../../src/stream/redis-streams.js";
 import type { StreamSource } from "../../src/stream/stream.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
+import { classifierWithCache, startStreamConsumer, until } from "../support/stream-consumer.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -207,5 +208,75 @@ describe("Redis Streams sink", () => {
     await db2.quit();
     assert.ok(length >= 100 && length < 1000, `XLEN ${length}`);
     assert.equal(await redis.exists(stream), 0);
+  });
+});
+
+describe("flowgate stream score on Redis Streams", () => {
+  /** A deterministic iris-like row for event i. */
+  const row = (i: number) => {
+    const f = (k: number) => ((i * 7919 + k * 104729) % 1000) / 1000;
+    return {
+      sepal_length: 4 + 4 * f(1),
+      sepal_width: 2 + 2.5 * f(2),
+      petal_length: 1 + 6 * f(3),
+      petal_width: 0.1 + 2.4 * f(4),
+    };
+  };
+  const produce = async (stream: string, values: string[]) => {
+    const pipeline = redis.pipeline();
+    for (const value of values) pipeline.xadd(stream, "*", "value", value);
+    await pipeline.exec();
+  };
+
+  test("two consumers share the group; one SIGKILLed mid-way, the other claims its entries and finishes; every event once in the output, only bad ones in the DLQ", async () => {
+    const { model, cacheRoot } = await classifierWithCache("redis");
+    const ids = Array.from({ length: 6000 }, (_, i) => `r-${i}`);
+    const events = ids.map((id, i) => JSON.stringify({ id, ...row(i) }));
+    const badEvents = ["{oops", JSON.stringify({ id: "r-bad", sepal_length: "x" })];
+    const start = (name: string, flags: string[]) =>
+      startStreamConsumer({
+        model,
+        source: `${server.url}/kill-in?group=kill&claimIdle=2000`,
+        sink: `${server.url}/kill-out`,
+        dlq: `${server.url}/kill-dlq`,
+        flags: ["--consumer", name, ...flags],
+        cacheRoot,
+      });
+    const [killed, survivor] = await Promise.all([
+      start("killed", ["--max-batch", "100", "--max-in-flight", "200"]),
+      start("survivor", ["--max-batch", "500", "--max-in-flight", "1000"]),
+    ]);
+    try {
+      await produce("kill-in", [...events.slice(0, 2000), ...badEvents]);
+      await until(async () => (await killed.scored()) > 0 && (await survivor.scored()) > 0, "both score");
+      const before = await killed.scored();
+      await produce("kill-in", events.slice(2000));
+      await until(async () => (await killed.scored()) > before, "the first consumer scores the second half");
+      killed.child.kill("SIGKILL");
+      // What it had pulled and not acked stays pending on it, until the survivor claims it (claimIdle 2 s).
+      const left = (await redis.call("XPENDING", "kill-in", "kill", "-", "+", 10, "killed")) as unknown[];
+      assert.ok(left.length > 0, "the killed consumer left entries pending");
+      await until(async () => (await redis.xlen("kill-out")) >= ids.length, "the output is complete", 60_000);
+      await until(
+        async () => /flowgate_stream_lag_events(\{[^}]*\})? 0\n/.test(await survivor.metrics()),
+        "the survivor reports no lag",
+      );
+      assert.equal(await survivor.stop(), 0, survivor.stderr());
+
+      const out = await redis.xrange("kill-out", "-", "+");
+      const counts = new Map<string, number>();
+      for (const [, fields] of out) counts.set(fields[1]!, (counts.get(fields[1]!) ?? 0) + 1);
+      assert.deepEqual(
+        [...counts].filter(([, n]) => n !== 1),
+        [],
+      );
+      assert.deepEqual(new Set(counts.keys()), new Set(ids));
+      const dead = (await redis.xrange("kill-dlq", "-", "+")).map(
+        ([, fields]) => JSON.parse(fields[3]!) as { payload: string },
+      );
+      assert.deepEqual(dead.map((d) => d.payload).sort(), [...badEvents].sort());
+    } finally {
+      for (const c of [killed, survivor]) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+    }
   });
 });
