@@ -223,6 +223,10 @@ export async function deployToSageMaker(
       new UpdateEndpointCommand({
         EndpointName: req.endpoint,
         EndpointConfigName: configName,
+        // An add must not reset the running variants to their configs' initial weights and instance counts (which
+        // UpdateEndpointWeightsAndCapacities or autoscaling may have changed since); only the new variant starts
+        // from its config, at weight 0.
+        ...(req.mode === "add" ? { RetainAllVariantProperties: true } : {}),
         ...(policy !== undefined ? { DeploymentConfig: policy } : {}),
       }),
     ),

@@ -310,6 +310,7 @@ describe("deploy sagemaker: updates against the recording stub (S3 on moto)", ()
     assert.deepEqual(calls[4]!.params, {
       EndpointName: "fraud-detector",
       EndpointConfigName: third.configName,
+      RetainAllVariantProperties: true,
     });
     assert.deepEqual(calls[7]!.params, { EndpointConfigName: second.configName });
     const status = await endpointStatus(clients, "fraud-detector");
