@@ -158,7 +158,11 @@ function waitOptions(cmd: Command, timeout: string): Command {
       "--async",
       "return once SageMaker has accepted the change instead of waiting for it (needs --archive)",
     )
-    .option("--timeout <seconds>", "longest wait for the endpoint to settle", timeout)
+    .option(
+      "--timeout <seconds>",
+      "longest wait for the endpoint to settle (a canary or linear replace needs every wait interval and the termination wait on top)",
+      timeout,
+    )
     .option("--poll-interval <seconds>", "time between two status checks", "10");
 }
 
