@@ -8,7 +8,22 @@ import { writeManifests } from "../../deploy/kubernetes/manifest-files.js";
 import { resolveServedDeployment, resolveServedModel } from "../../deploy/kubernetes/resolve-target.js";
 import { renderKubernetes } from "../../deploy/kubernetes/serving-manifests.js";
 import type { ServingTarget } from "../../deploy/kubernetes/serving-target.js";
+import { CrdSchemas } from "../../deploy/validate/crd-schemas.js";
 import { validateManifests } from "../../deploy/validate/validate-manifests.js";
+
+/**
+ * Custom kinds are checked against the CRD schemas when this installation has them (a source checkout beside
+ * ../shared/schemas, or FLOWGATE_CRD_SCHEMAS); core kinds always are.
+ */
+async function validateGenerated(objects: Parameters<typeof validateManifests>[0]): Promise<void> {
+  const crds = objects.some((o) => CrdSchemas.knows(o)) ? CrdSchemas.ifPresent() : undefined;
+  if (crds === null) {
+    process.stderr.write(
+      "flowgate: note: no CRD schemas here (FLOWGATE_CRD_SCHEMAS): custom kinds were not schema-checked\n",
+    );
+  }
+  await validateManifests(objects, { crds: crds ?? null });
+}
 
 interface TargetFlags {
   modelUri?: string;
@@ -134,7 +149,7 @@ async function deployK8s(flags: K8sFlags): Promise<void> {
       ? { argo: flags.prometheusUrl !== undefined ? { prometheusAddress: flags.prometheusUrl } : {} }
       : {}),
   });
-  await validateManifests(objects);
+  await validateGenerated(objects);
   const files = await writeManifests(flags.output, objects);
   for (const note of notes) process.stderr.write(`flowgate: note: ${note}\n`);
   const applied =
@@ -224,7 +239,7 @@ async function deployKServe(flags: KServeFlags): Promise<void> {
     ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
     ...(canary !== undefined ? { canary } : {}),
   });
-  await validateManifests([isvc]);
+  await validateGenerated([isvc]);
   const files = await writeManifests(flags.output, [isvc]);
   report(flags, { output: flags.output, files }, `Wrote ${files.join(", ")} to ${flags.output}\n`);
 }

@@ -3,6 +3,7 @@
 // The API server prunes fields a structural schema does not declare, so a misspelt field would be dropped
 // silently on apply; here it is an error: every object schema that lists its properties refuses others, unless
 // it says x-kubernetes-preserve-unknown-fields.
+import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -22,10 +23,9 @@ const CRD_FILES: Record<string, string> = {
 /** ../shared/schemas beside the repository, unless FLOWGATE_CRD_SCHEMAS names another directory. */
 export function defaultCrdSchemaDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.FLOWGATE_CRD_SCHEMAS) return path.resolve(env.FLOWGATE_CRD_SCHEMAS);
+  // src/deploy/validate and dist/deploy/validate are both three levels below the repository.
   const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../..");
-  // From dist/src/deploy/validate the repository is one level further up.
-  const root = path.basename(repo) === "dist" ? path.dirname(repo) : repo;
-  return path.resolve(root, "../shared/schemas");
+  return path.resolve(repo, "../shared/schemas");
 }
 
 interface CrdDocument {
@@ -76,6 +76,14 @@ export class CrdSchemas {
     for (const [name, format] of Object.entries(formats)) this.ajv.addFormat(name, format);
     // OpenAPI's integer widths are not JSON Schema formats; the type keyword already checks integers.
     for (const name of ["int32", "int64", "double", "float"]) this.ajv.addFormat(name, true);
+  }
+
+  /** The schemas from the default directory, or null when this installation has none (custom kinds unchecked). */
+  static ifPresent(): CrdSchemas | null {
+    const dir = defaultCrdSchemaDir();
+    return existsSync(path.join(dir, CRD_FILES["serving.kserve.io/InferenceService"] ?? ""))
+      ? new CrdSchemas(dir)
+      : null;
   }
 
   /** Whether the object is a custom kind this checks. */

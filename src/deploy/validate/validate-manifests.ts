@@ -14,8 +14,11 @@ export interface ManifestProblems {
 }
 
 export interface ValidateOptions {
-  /** The CRD schemas (shared across calls: compiling them is the expensive part). */
-  crds?: CrdSchemas;
+  /**
+   * The CRD schemas (shared across calls: compiling them is the expensive part); null skips custom kinds, for an
+   * installation without the schema files (the CLI says so), undefined loads them from the default place.
+   */
+  crds?: CrdSchemas | null;
 }
 
 /** What is wrong with each object (only objects with problems are listed). */
@@ -23,13 +26,14 @@ export async function manifestProblems(
   objects: readonly Manifest[],
   options: ValidateOptions = {},
 ): Promise<ManifestProblems[]> {
-  const crds = options.crds ?? new CrdSchemas();
+  const crds = options.crds === undefined ? new CrdSchemas() : options.crds;
   const found: ManifestProblems[] = [];
   for (const object of objects) {
     const problems = metadataProblems(object);
     if (isCoreKind(object)) problems.push(...coreKindProblems(object));
-    else if (CrdSchemas.knows(object)) problems.push(...(await crds.problems(object)));
-    else problems.push(`${object.apiVersion} ${object.kind} is not a kind Flowgate can validate`);
+    else if (CrdSchemas.knows(object)) {
+      if (crds !== null) problems.push(...(await crds.problems(object)));
+    } else problems.push(`${object.apiVersion} ${object.kind} is not a kind Flowgate can validate`);
     if (problems.length > 0) {
       found.push({ object: `${object.kind}/${object.metadata?.name ?? "(unnamed)"}`, problems });
     }

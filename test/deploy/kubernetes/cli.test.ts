@@ -1,36 +1,49 @@
-// The commands as a user runs them (`flowgate` from source in a child process): `deploy k8s` with a server-side
-// dry-run apply against the recording Kubernetes API stub (kube-api-stub.ts; no cluster in CI), `deploy kserve`
-// and `batch k8s-job`, each on a local ONNX or Python model directory, writing validated manifests.
+// The commands as a user runs them (argv parsed by the commands' registration): `deploy k8s` with a server-side dry-run apply
+// against the recording Kubernetes API stub (kube-api-stub.ts; no cluster in CI), `deploy kserve` and
+// `batch k8s-job` on local ONNX and Python model directories, and `deploy k8s --deployment` against a real
+// Flowgate server whose routing snapshot lands in the ConfigMap.
 import assert from "node:assert/strict";
-import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
-import { promisify } from "node:util";
 import { after, before, describe, it } from "node:test";
+import { Command } from "commander";
 import { parse as parseYaml } from "yaml";
+import { registerBatchK8sJobCommand } from "../../../src/cli/commands/batch-k8s-job.js";
+import { registerDeployK8sCommands } from "../../../src/cli/commands/deploy-k8s.js";
+import { createDeploymentsClient } from "../../../src/sdk/deployments-client.js";
+import { BACKENDS } from "../../support/backends.js";
+import { startTestServer, type TestServer } from "../../support/test-server.js";
+import { modelWithVersions } from "../../registry/registry-fixtures.js";
 import { startKubeApiStub, type KubeApiStub } from "./kube-api-stub.js";
 
-const MAIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../../src/cli/main.ts");
-
-async function flowgate(
-  args: string[],
-  env: Record<string, string> = {},
-): Promise<{ stdout: string; stderr: string; code: number }> {
-  const script = `const { main } = await import(${JSON.stringify(MAIN)}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`;
+/**
+ * `flowgate <args>` in this process: a program with these commands registered as main.ts registers them,
+ * parsing argv as the CLI does (no child process per command: the commands here only succeed), output captured.
+ */
+async function flowgate(args: string[]): Promise<{ stdout: string; stderr: string; code: number }> {
+  const program = new Command().name("flowgate");
+  registerDeployK8sCommands(program);
+  registerBatchK8sJobCommand(program);
+  let stdout = "";
+  let stderr = "";
+  const out = process.stdout.write.bind(process.stdout);
+  const err = process.stderr.write.bind(process.stderr);
+  // Passed through as well: the test runner's own protocol goes over stdout meanwhile.
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    stdout += String(chunk);
+    return out(chunk, ...rest);
+  });
+  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    stderr += String(chunk);
+    return err(chunk, ...rest);
+  });
   try {
-    const { stdout, stderr } = await promisify(execFile)(
-      process.execPath,
-      ["--import", "tsx", "--input-type=module", "-e", script, ...args],
-      {
-        env: { ...process.env, ...env },
-      },
-    );
+    await program.parseAsync(["node", "flowgate", ...args]);
     return { stdout, stderr, code: 0 };
-  } catch (err) {
-    const e = err as { stdout: string; stderr: string; code: number };
-    return { stdout: e.stdout, stderr: e.stderr, code: e.code };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
   }
 }
 
@@ -46,7 +59,10 @@ describe("flowgate deploy k8s | kserve, batch k8s-job", () => {
   let stub: KubeApiStub;
   let onnx: string;
   let python: string;
+  let server: TestServer;
   before(async () => {
+    // The CLI only reads the deployment over HTTP: one back end shows it.
+    server = await startTestServer(BACKENDS.find((b) => b.name === "sqlite")!);
     root = await mkdtemp(path.join(tmpdir(), "flowgate-k8s-cli-"));
     stub = await startKubeApiStub();
     onnx = await modelDir(
@@ -61,6 +77,7 @@ describe("flowgate deploy k8s | kserve, batch k8s-job", () => {
     );
   });
   after(async () => {
+    await server.close();
     await stub.close();
     await rm(root, { recursive: true, force: true });
   });
@@ -150,5 +167,40 @@ describe("flowgate deploy k8s | kserve, batch k8s-job", () => {
       "--shard",
       "$(JOB_COMPLETION_INDEX)/4",
     ]);
+  });
+
+  it("deploy k8s --deployment puts the server's current routing snapshot in the ConfigMap the pods start from", async () => {
+    await modelWithVersions(server, "fraud-detector", 2);
+    const client = createDeploymentsClient({ trackingUri: server.url });
+    const view = await client.create(
+      { name: "fraud-live", model: "fraud-detector", primary: "1", shadow: { version: "2", percent: 10 } },
+      "first deployment",
+    );
+    const out = path.join(root, "deployment");
+    const r = await flowgate([
+      "deploy",
+      "k8s",
+      "--deployment",
+      "fraud-live",
+      "--runtime",
+      "onnx",
+      "--tracking-uri",
+      server.url,
+      "--pod-tracking-uri",
+      "http://flowgate.ml.svc:5000",
+      "-o",
+      out,
+    ]);
+    assert.equal(r.code, 0, r.stderr);
+    const configMap = parseYaml(await readFile(path.join(out, "configmap-fraud-live-routing.yaml"), "utf8"));
+    const snapshot = JSON.parse(configMap.data["fraud-live.json"]);
+    assert.deepEqual(snapshot, (await client.routing("fraud-live")).snapshot);
+    assert.equal(snapshot.revision, view.revision);
+    const deployment = parseYaml(await readFile(path.join(out, "deployment-fraud-live.yaml"), "utf8"));
+    const env = deployment.spec.template.spec.containers[0].env;
+    assert.deepEqual(
+      env.find((e: { name: string }) => e.name === "MLFLOW_TRACKING_URI").value,
+      "http://flowgate.ml.svc:5000",
+    );
   });
 });
