@@ -124,6 +124,16 @@ async function invoke(url: string, body: string): Promise<{ status: number; json
   return { status: r.status, json: await r.json() };
 }
 
+// Started at once, so the real client's registration overlaps the ONNX conversion of the first suite.
+const registered = (async () => {
+  const server = await startTestServer(BACKENDS[0] as (typeof BACKENDS)[number]);
+  await run(PYTHON, [path.join(REPO, "test/serving/fixtures/register_model.py"), "iris-image"], {
+    env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
+  });
+  return server;
+})();
+registered.catch(() => undefined); // reported by the suite that awaits it, not as an unhandled rejection
+
 describe("image contexts", () => {
   let models: string;
   let onnxContext: string;
@@ -202,6 +212,34 @@ describe("image contexts", () => {
     assert.match((err as { stderr: string }).stderr, /only serves \('serve'\)/);
   });
 
+  test("build-docker with no container engine on PATH says so, exits 3 and keeps the context", async () => {
+    const dir = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-image-cli-")), "context");
+    const script = `const { main } = await import(${JSON.stringify(path.join(REPO, "src/cli/main.ts"))}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`;
+    const args = ["models", "build-docker", "-m", path.join(models, "custom"), "-n", "custom:1", "-d", dir];
+    const failed = await run(
+      process.execPath,
+      ["--import", "tsx", "--input-type=module", "-e", script, ...args, "--flowgate-package", fakePackage],
+      // Only node's own directory: no docker, podman or buildah.
+      {
+        cwd: REPO,
+        env: { PATH: path.dirname(process.execPath), FLOWGATE_CACHE_DIR: path.dirname(cacheDir) },
+      },
+    ).then(
+      () => undefined,
+      (e: { code: number; stderr: string }) => e,
+    );
+    assert.equal(failed?.code, 3);
+    assert.match(
+      failed?.stderr ?? "",
+      /no container engine can build here \(docker: not on PATH; podman: not on PATH; buildah: not on PATH\)/,
+    );
+    assert.match(
+      failed?.stderr ?? "",
+      /The context is kept in .*context; build it where an engine runs: docker build -t custom:1/,
+    );
+    assert.equal(statSync(path.join(dir, "Dockerfile")).isFile(), true);
+  });
+
   test("a real build with the first container engine on PATH", async (t) => {
     const { engine, notes } = await detectEngine();
     if (engine === undefined) {
@@ -218,10 +256,7 @@ describe("image contexts", () => {
 describe("an image context of a registered version on a real Flowgate server", () => {
   let server: TestServer;
   before(async () => {
-    server = await startTestServer(BACKENDS[0] as (typeof BACKENDS)[number]);
-    await run(PYTHON, [path.join(REPO, "test/serving/fixtures/register_model.py"), "iris-image"], {
-      env: { ...process.env, MLFLOW_TRACKING_URI: server.url },
-    });
+    server = await registered;
   });
   after(() => server?.close());
 
