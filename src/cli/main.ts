@@ -12,6 +12,7 @@ import { registerRequestsCommand } from "./commands/requests.js";
 import { registerModelsServeCommand } from "./commands/models-serve.js";
 import { registerDeploymentsCommand } from "./commands/deployments.js";
 import { registerMonitorCommand } from "./commands/monitor.js";
+import { registerStreamCommand } from "./commands/stream.js";
 import { registerModelsDockerCommands } from "./commands/models-docker.js";
 import { registerDeployComposeCommand } from "./commands/deploy-compose.js";
 import { registerCiCommand } from "./commands/ci.js";
@@ -36,6 +37,7 @@ export async function main(argv: string[]): Promise<void> {
   registerModelsServeCommand(program);
   registerDeploymentsCommand(program);
   registerMonitorCommand(program);
+  registerStreamCommand(program);
   registerModelsDockerCommands(program);
   registerDeployComposeCommand(program);
   registerCiCommand(program);

@@ -51,9 +51,10 @@ export interface Endpoints {
   /**
    * Publishes outcomes and acks their events as one unit, when the brokers can (see openAtomic). Without it
    * the engine publishes to the sink, then to the DLQ, then acks: at-least-once, made exactly-once in the
-   * output by the sinks' idempotence by event id.
+   * output by the sinks' idempotence by event id. Resolves to the outcomes committed: the others were void
+   * (fetched under an assignment the group has moved past) and their events come again, to their owner.
    */
-  commit?(outcomes: readonly Outcome[]): Promise<void>;
+  commit?(outcomes: readonly Outcome[]): Promise<readonly Outcome[]>;
   close(): Promise<void>;
 }
 

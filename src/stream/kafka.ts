@@ -44,6 +44,37 @@ function needsRejoin(err: unknown): boolean {
   return found !== undefined && found !== null && found !== false;
 }
 
+/**
+ * Retries back off from 10 ms to 1 s: a transaction's next AddPartitions answers CONCURRENT_TRANSACTIONS for
+ * the few ms its predecessor's markers take, and the client's flat 1 s default would stall every commit.
+ */
+const RETRIES = {
+  retries: 12,
+  retryDelay: (_c: unknown, _op: string, attempt: number) => Math.min(1000, 10 * 2 ** attempt),
+};
+
+/** Creates a sink topic up front (broker-default partitions), so the first commit waits on no auto-creation. */
+async function ensureTopic(url: KafkaUrl): Promise<void> {
+  const admin = new Admin({ clientId: clientId("admin"), bootstrapBrokers: url.brokers, ...RETRIES });
+  try {
+    const existing = await admin.listTopics();
+    if (!existing.includes(url.topic)) {
+      await admin
+        .createTopics({ topics: [url.topic], partitions: -1, replicas: -1 })
+        .catch((err: unknown) => {
+          // Created meanwhile by another consumer of the group.
+          if (
+            !String((err as Error).message).includes("already exists") &&
+            !JSON.stringify(err).includes("TOPIC_ALREADY_EXISTS")
+          )
+            throw err;
+        });
+    }
+  } finally {
+    await admin.close();
+  }
+}
+
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /**
@@ -85,8 +116,9 @@ export class KafkaSource implements StreamSource {
       heartbeatInterval,
       rebalanceTimeout: Math.max(sessionTimeout, 30_000),
       isolationLevel: FetchIsolationLevels.READ_COMMITTED,
+      ...RETRIES,
     });
-    this.admin = new Admin({ clientId: clientId("admin"), bootstrapBrokers: url.brokers });
+    this.admin = new Admin({ clientId: clientId("admin"), bootstrapBrokers: url.brokers, ...RETRIES });
     this.ready = new Promise((resolve) => (this.resolveFirst = resolve));
     this.consumer.on("consumer:group:join", () => this.assigned());
   }
@@ -334,6 +366,7 @@ class KafkaSink implements StreamSink {
       idempotent: true,
       acks: -1,
       autocreateTopics: true,
+      ...RETRIES,
     });
   }
 
@@ -373,6 +406,7 @@ class KafkaTransactional implements Endpoints {
       acks: -1,
       autocreateTopics: true,
       timeout: positiveParam(source.url.params, "transactionTimeout", 10_000),
+      ...RETRIES,
     });
     const publishAlone = (url: KafkaUrl): StreamSink => ({
       publish: async (records) => {
@@ -387,9 +421,9 @@ class KafkaTransactional implements Endpoints {
     this.dlq = dlqUrl === undefined ? undefined : publishAlone(dlqUrl);
   }
 
-  async commit(outcomes: readonly Outcome[]): Promise<void> {
+  async commit(outcomes: readonly Outcome[]): Promise<readonly Outcome[]> {
     const current = outcomes.filter((o) => this.source.isCurrent(o.event));
-    if (current.length === 0) return;
+    if (current.length === 0) return [];
     const messages: MessageToProduce[] = [];
     for (const { output, dead } of current) {
       if (output) messages.push(...toMessages(this.sinkUrl.topic, [output]));
@@ -407,15 +441,16 @@ class KafkaTransactional implements Endpoints {
       await tx.abort().catch(() => undefined);
       // Rebalanced mid-commit: the broker fenced our offsets (an old generation), the transaction is void
       // and the events go to whoever owns their partitions now, from the last committed offset.
-      if (epoch !== this.source.epoch) return;
+      if (epoch !== this.source.epoch) return [];
       // Fenced before this consumer noticed the rebalance (an old generation): the same, found first here.
       if (needsRejoin(err)) {
         this.source.invalidate();
-        return;
+        return [];
       }
       throw err;
     }
     this.source.markCommitted(last);
+    return current;
   }
 
   async close(): Promise<void> {
@@ -437,12 +472,18 @@ async function openSource(url: string, options: SourceOptions): Promise<KafkaSou
 
 export const kafkaBroker: StreamBroker = {
   openSource,
-  openSink: async (url) => new KafkaSink(parseKafkaUrl(url)),
+  openSink: async (url) => {
+    const parsed = parseKafkaUrl(url);
+    await ensureTopic(parsed);
+    return new KafkaSink(parsed);
+  },
   openAtomic: async (urls: EndpointUrls, options: SourceOptions) => {
     const source = parseKafkaUrl(urls.source);
     const sink = parseKafkaUrl(urls.sink);
     const dlq = urls.dlq === undefined ? undefined : parseKafkaUrl(urls.dlq);
     if (!sameCluster(source, sink) || (dlq !== undefined && !sameCluster(source, dlq))) return undefined;
+    await ensureTopic(sink);
+    if (dlq !== undefined) await ensureTopic(dlq);
     return new KafkaTransactional(await openSource(urls.source, options), sink, dlq);
   },
 };

@@ -220,8 +220,9 @@ export async function scoreStream(
   }
 
   async function commit(outcomes: Outcome[]): Promise<void> {
+    let committed: readonly Outcome[] = outcomes;
     if (endpoints.commit) {
-      await endpoints.commit(outcomes);
+      committed = await endpoints.commit(outcomes);
     } else {
       const outputs: StreamRecord[] = [];
       const dead: StreamRecord[] = [];
@@ -239,13 +240,13 @@ export async function scoreStream(
       await source.ack(outcomes.map((o) => o.event));
     }
     let dead = 0;
-    for (const o of outcomes) if (o.dead) dead++;
+    for (const o of committed) if (o.dead) dead++;
     summary.dead += dead;
-    summary.scored += outcomes.length - dead;
+    summary.scored += committed.length - dead;
     summary.commits++;
-    recent.push({ at: Date.now(), events: outcomes.length });
+    recent.push({ at: Date.now(), events: committed.length });
     if (recent.length > 1000) recent.splice(0, recent.length - 1000);
-    metrics?.events.inc({ outcome: "scored" }, outcomes.length - dead);
+    metrics?.events.inc({ outcome: "scored" }, committed.length - dead);
     if (dead > 0) metrics?.events.inc({ outcome: "dead" }, dead);
     metrics?.commits.inc();
   }
@@ -290,17 +291,27 @@ export async function scoreStream(
     wakePuller?.();
   });
 
-  let lastEventAt = Date.now();
+  // Since when pulls have come back empty (backpressure waits are not idleness).
+  let idleSince: number | undefined;
   while (!stopping() && failure === undefined) {
-    if (options.idleExitMs !== undefined && Date.now() - lastEventAt >= options.idleExitMs) break;
+    if (
+      options.idleExitMs !== undefined &&
+      idleSince !== undefined &&
+      Date.now() - idleSince >= options.idleExitMs
+    ) {
+      break;
+    }
     if (maxInFlight - inFlight < maxBatch) {
       // Backpressure: full. No pull until a commit frees room for a whole batch.
       await new Promise<void>((r) => (wakePuller = r));
       continue;
     }
     const events = await source.pull(maxBatch, pollMs);
-    if (events.length === 0) continue;
-    lastEventAt = Date.now();
+    if (events.length === 0) {
+      idleSince ??= Date.now();
+      continue;
+    }
+    idleSince = undefined;
     metrics?.pullSize.observe(events.length);
     const batch: Batch = { events, outcomes: scoreBatch(events), settled: undefined };
     batch.outcomes.then(
