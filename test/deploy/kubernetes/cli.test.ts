@@ -30,14 +30,14 @@ async function flowgate(args: string[]): Promise<{ stdout: string; stderr: strin
   const out = process.stdout.write.bind(process.stdout);
   const err = process.stderr.write.bind(process.stderr);
   // Passed through as well: the test runner's own protocol goes over stdout meanwhile.
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  process.stdout.write = (chunk: string | Uint8Array, ...rest: never[]) => {
     stdout += String(chunk);
     return out(chunk, ...rest);
-  });
-  process.stderr.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+  };
+  process.stderr.write = (chunk: string | Uint8Array, ...rest: never[]) => {
     stderr += String(chunk);
     return err(chunk, ...rest);
-  });
+  };
   try {
     await program.parseAsync(["node", "flowgate", ...args]);
     return { stdout, stderr, code: 0 };
