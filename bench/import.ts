@@ -12,7 +12,7 @@ import { cpus, loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import SqliteDatabase from "better-sqlite3";
 import pg from "pg";
-import { localSourceArtifacts } from "../src/import/artifact-copy.js";
+import { rootSourceArtifacts } from "../src/import/artifact-copy.js";
 import { silentProgress, totalRows, type ImportReport } from "../src/import/import-report.js";
 import { importMlflow } from "../src/import/mlflow-import.js";
 import { openMlflowSqlSource } from "../src/import/mlflow-sql-source.js";
@@ -69,7 +69,7 @@ async function freshPostgres(server: string): Promise<string> {
 }
 
 async function importOnce(sourceUri: string, artifactRoot: string, targetUri: string): Promise<ImportReport> {
-  const source = await openMlflowSqlSource(sourceUri, localSourceArtifacts(artifactRoot));
+  const source = await openMlflowSqlSource(sourceUri, rootSourceArtifacts(artifactRoot));
   const target = await openDatabase(targetUri);
   try {
     return await importMlflow({

@@ -12,7 +12,7 @@ export type ArtifactMode =
   | {
       mode: "copy";
       target: ArtifactRepository;
-      /** MLflow's local artifact root, for path URIs. */ localRoot?: string;
+      /** MLflow's artifact root (directory or s3://), for URIs under it. */ sourceRoot?: string;
     }
   | { mode: "reference" };
 
@@ -28,13 +28,13 @@ export async function importMlflow(options: ImportOptions): Promise<ImportReport
   const { source, target, artifacts, progress } = options;
   const started = performance.now();
   const report = emptyReport(source.description, options.targetDescription, artifacts.mode);
-  const localRoot = artifacts.mode === "copy" ? artifacts.localRoot : undefined;
+  const sourceRoot = artifacts.mode === "copy" ? artifacts.sourceRoot : undefined;
   // Copied files land at the same path under Flowgate's root, so their URI is the proxied form of that path.
   const mapUri: UriMapper =
     artifacts.mode === "reference"
       ? (uri) => uri
       : (uri) => {
-          const relative = artifactRootPath(uri, localRoot);
+          const relative = artifactRootPath(uri, sourceRoot);
           return relative === undefined ? uri : `mlflow-artifacts:/${relative}`;
         };
   const trees: Array<{ kind: string; id: string; uri: string }> = [];
@@ -69,7 +69,7 @@ export async function importMlflow(options: ImportOptions): Promise<ImportReport
   if (artifacts.mode === "copy") {
     for (const [i, tree] of trees.entries()) {
       progress.update("artifacts", i, trees.length);
-      const storePath = artifactRootPath(tree.uri, localRoot);
+      const storePath = artifactRootPath(tree.uri, sourceRoot);
       const files = await source.artifacts.listFiles(tree.uri);
       if (storePath === undefined || !Array.isArray(files)) {
         report.skipped.push({

@@ -11,9 +11,8 @@ import SqliteDatabase from "better-sqlite3";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
-import { createLocalArtifactRepository } from "../../src/artifacts/local-artifact-repo.js";
 import { nameKey } from "../../src/core/name-rules.js";
-import { localSourceArtifacts } from "../../src/import/artifact-copy.js";
+import { artifactRepositoryAt, rootSourceArtifacts } from "../../src/import/artifact-copy.js";
 import { silentProgress, totalRows, type ImportReport } from "../../src/import/import-report.js";
 import { importMlflow } from "../../src/import/mlflow-import.js";
 import { openMlflowRestSource } from "../../src/import/mlflow-rest-source.js";
@@ -21,6 +20,7 @@ import { openMlflowSqlSource } from "../../src/import/mlflow-sql-source.js";
 import type { MlflowSource } from "../../src/import/mlflow-source.js";
 import { openDatabase } from "../../src/store/database.js";
 import { BACKENDS } from "../support/backends.js";
+import { startMoto } from "../support/moto.js";
 import { startTestServer, type TestServer } from "../support/test-server.js";
 import { askServers, startMlflowFixture, type MlflowFixture, type MlflowMajor } from "./mlflow-fixture.js";
 
@@ -39,7 +39,8 @@ async function importInto(
   storeUri: string,
   artifactsDir: string,
   openSource: () => Promise<MlflowSource>,
-  localRoot?: string,
+  sourceRoot?: string,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<ImportReport> {
   const source = await openSource();
   const target = await openDatabase(storeUri);
@@ -50,8 +51,8 @@ async function importInto(
       targetDescription: storeUri,
       artifacts: {
         mode: "copy",
-        target: createLocalArtifactRepository(artifactsDir),
-        ...(localRoot === undefined ? {} : { localRoot }),
+        target: artifactRepositoryAt(artifactsDir, env),
+        ...(sourceRoot === undefined ? {} : { sourceRoot }),
       },
       progress: silentProgress,
     });
@@ -85,7 +86,7 @@ describe(
       return f;
     };
     const fromDatabase = (f: MlflowFixture) => () =>
-      openMlflowSqlSource(f.backendStoreUri, localSourceArtifacts(f.artifactRoot));
+      openMlflowSqlSource(f.backendStoreUri, rootSourceArtifacts(f.artifactRoot));
 
     for (const major of [2, 3] as const) {
       test(
@@ -224,7 +225,7 @@ describe(
         const f = fixture(3);
         const copy = path.join(mkdtempSync(path.join(tmpdir(), "flowgate-import-copy-")), "mlflow.db");
         copyFileSync(f.backendStoreUri.slice("sqlite:///".length), copy);
-        const source = () => openMlflowSqlSource(`sqlite:///${copy}`, localSourceArtifacts(f.artifactRoot));
+        const source = () => openMlflowSqlSource(`sqlite:///${copy}`, rootSourceArtifacts(f.artifactRoot));
         const storeUri = await backend.freshUri();
         const artifacts = mkdtempSync(path.join(tmpdir(), "flowgate-import-art-"));
         await importInto(storeUri, artifacts, source, f.artifactRoot);
@@ -333,6 +334,52 @@ describe(
         assert.match(err.stderr, /--backend-store-uri <its database>.*or --from-uri http/);
         return true;
       });
+    });
+
+    test("artifacts on S3 both sides: MLflow's root in a bucket (uploaded with awscli) is copied into Flowgate's s3:// store, and Flowgate serves the files", async () => {
+      const f = fixture(2);
+      const moto = await startMoto();
+      try {
+        const env = { ...process.env, ...moto.env, MLFLOW_S3_ENDPOINT_URL: moto.endpoint };
+        const aws = (...args: string[]) =>
+          promisify(execFile)("/usr/bin/aws", ["--endpoint-url", moto.endpoint, ...args], { env });
+        await aws("s3", "mb", "s3://mlflow-artifacts");
+        await aws("s3", "mb", "s3://flowgate-artifacts");
+        await aws("s3", "cp", "--recursive", "--quiet", f.artifactRoot, "s3://mlflow-artifacts/root");
+        const storeUri = await BACKENDS[0]!.freshUri();
+        const source = () =>
+          openMlflowSqlSource(f.backendStoreUri, rootSourceArtifacts("s3://mlflow-artifacts/root", env));
+        const report = await importInto(
+          storeUri,
+          "s3://flowgate-artifacts/fg",
+          source,
+          "s3://mlflow-artifacts/root",
+          env,
+        );
+        assert.deepEqual(report.skipped, []);
+        const listed = (await aws("s3", "ls", "--recursive", "s3://flowgate-artifacts/fg/")).stdout
+          .trim()
+          .split("\n");
+        assert.equal(listed.length, report.imported.artifact_files);
+        assert.ok(listed.some((line) => /fg\/1\/[0-9a-f]{32}\/artifacts\/model\/MLmodel$/.test(line)));
+
+        const server = await startTestServer(BACKENDS[0]!, {
+          backendStoreUri: storeUri,
+          artifactsDestination: "s3://flowgate-artifacts/fg",
+          env,
+        });
+        servers.push(server);
+        const db = new SqliteDatabase(f.backendStoreUri.slice("sqlite:///".length), { readonly: true });
+        const tuned = db.prepare("select run_uuid from runs where name = 'tuned'").get() as {
+          run_uuid: string;
+        };
+        db.close();
+        const res = await fetch(`${server.url}/get-artifact?run_id=${tuned.run_uuid}&path=notes/readme.txt`);
+        assert.equal(res.status, 200);
+        assert.equal(await res.text(), "notes for tuned");
+      } finally {
+        await moto.stop();
+      }
     });
   },
 );

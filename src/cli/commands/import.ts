@@ -2,11 +2,10 @@
 // artifacts into Flowgate's store, from MLflow's database (--backend-store-uri + --artifacts) or, when only
 // the server is reachable, over its REST API (--from-uri).
 import type { Command } from "commander";
-import { createLocalArtifactRepository } from "../../artifacts/local-artifact-repo.js";
 import { loadServerConfig } from "../../core/config.js";
 import { invalidParameter } from "../../core/errors.js";
 import { openDatabase } from "../../store/database.js";
-import { localSourceArtifacts } from "../../import/artifact-copy.js";
+import { artifactRepositoryAt, rootSourceArtifacts } from "../../import/artifact-copy.js";
 import { formatReport, streamProgress } from "../../import/import-report.js";
 import { importMlflow } from "../../import/mlflow-import.js";
 import { openMlflowRestSource } from "../../import/mlflow-rest-source.js";
@@ -36,8 +35,8 @@ export function registerImportCommand(program: Command): void {
     )
     .option("--backend-store-uri <uri>", "MLflow's database: sqlite:///<path> or postgresql://…")
     .option(
-      "--artifacts <dir>",
-      "MLflow's artifact root (its --artifacts-destination or --default-artifact-root directory)",
+      "--artifacts <root>",
+      "MLflow's artifact root: its --artifacts-destination or --default-artifact-root (a directory, or s3://bucket/prefix reached with MLflow's MLFLOW_S3_ENDPOINT_URL / AWS_* settings)",
     )
     .option(
       "--from-uri <url>",
@@ -48,8 +47,8 @@ export function registerImportCommand(program: Command): void {
       "Flowgate's store to import into (default FLOWGATE_BACKEND_STORE_URI or the server's default)",
     )
     .option(
-      "--flowgate-artifacts-destination <dir>",
-      "Flowgate's artifact store to copy files into (default FLOWGATE_ARTIFACTS_DESTINATION or the server's default)",
+      "--flowgate-artifacts-destination <root>",
+      "Flowgate's artifact store to copy files into: a directory or s3://bucket/prefix (default FLOWGATE_ARTIFACTS_DESTINATION or the server's default)",
     )
     .option("--copy-artifacts", "copy the artifact files into Flowgate's artifact store (default)")
     .option(
@@ -74,7 +73,7 @@ export function registerImportCommand(program: Command): void {
       const source: MlflowSource =
         opts.fromUri !== undefined
           ? await openMlflowRestSource(opts.fromUri)
-          : await openMlflowSqlSource(opts.backendStoreUri ?? "", localSourceArtifacts(opts.artifacts));
+          : await openMlflowSqlSource(opts.backendStoreUri ?? "", rootSourceArtifacts(opts.artifacts));
       const target = await openDatabase(config.backendStoreUri);
       try {
         const report = await importMlflow({
@@ -86,8 +85,8 @@ export function registerImportCommand(program: Command): void {
               ? { mode: "reference" }
               : {
                   mode: "copy",
-                  target: createLocalArtifactRepository(config.artifactsDestination),
-                  ...(opts.artifacts === undefined ? {} : { localRoot: opts.artifacts }),
+                  target: artifactRepositoryAt(config.artifactsDestination, process.env),
+                  ...(opts.artifacts === undefined ? {} : { sourceRoot: opts.artifacts }),
                 },
           progress: streamProgress(process.stderr),
         });
