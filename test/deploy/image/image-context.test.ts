@@ -12,8 +12,10 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { after, before, describe, test } from "node:test";
 import { promisify } from "node:util";
+import { list as listTar } from "tar";
 import { createLogger } from "../../../src/core/logger.js";
 import { detectEngine, buildImage } from "../../../src/deploy/image/container-engine.js";
+import { PACKAGE_FILE, placeFlowgatePackage } from "../../../src/deploy/image/flowgate-package.js";
 import { generateImageContext, type ImageContextOptions } from "../../../src/deploy/image/image-context.js";
 import { BACKENDS } from "../../support/backends.js";
 import { freePort } from "../../support/free-port.js";
@@ -238,6 +240,25 @@ describe("image contexts", () => {
       /The context is kept in .*context; build it where an engine runs: docker build -t custom:1/,
     );
     assert.equal(statSync(path.join(dir, "Dockerfile")).isFile(), true);
+  });
+
+  test("the flowgate package placed in a context is `npm pack` of this installation: the built CLI, the Python worker, ops; no sources or tests", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), "flowgate-image-pack-"));
+    const tarball = await placeFlowgatePackage(dir, undefined);
+    assert.equal(path.basename(tarball), PACKAGE_FILE);
+    const entries: string[] = [];
+    await listTar({ file: tarball, onReadEntry: (e) => entries.push(e.path) });
+    for (const file of [
+      "dist/cli/main.js",
+      "bin/flowgate.js",
+      "python/flowgate_worker/serve.py",
+      "ops/prometheus/flowgate-alerts.yml",
+    ])
+      assert.ok(entries.includes(`package/${file}`), `${file} in the package`);
+    assert.equal(
+      entries.some((e) => /^package\/(src|test|bench)\//.test(e)),
+      false,
+    );
   });
 
   test("a real build with the first container engine on PATH", async (t) => {
