@@ -9,7 +9,6 @@ import {
   JetStreamApiCodes,
   JetStreamApiError,
   type Consumer,
-  type ConsumerMessages,
   type JetStreamManager,
   type JsMsg,
 } from "@nats-io/jetstream";
@@ -63,8 +62,6 @@ class NatsJetStreamSource implements StreamSource {
   /** Messages fetched and not yet pulled; never more than about two fetches' worth. */
   private readonly buffered: JsMsg[] = [];
   private fetching = false;
-  /** The open fetch, stopped on close. */
-  private current: ConsumerMessages | undefined;
   private wake: (() => void) | undefined;
   private failure: Error | undefined;
   private closed = false;
@@ -114,8 +111,12 @@ class NatsJetStreamSource implements StreamSource {
     if (this.fetching || this.closed || this.buffered.length > this.fetchSize / 2) return;
     this.fetching = true;
     const run = async () => {
-      this.current = await this.consumer.fetch({ max_messages: this.fetchSize, expires: FETCH_EXPIRES_MS });
-      for await (const m of this.current) {
+      const fetch = await this.consumer.fetch({ max_messages: this.fetchSize, expires: FETCH_EXPIRES_MS });
+      for await (const m of fetch) {
+        if (this.closed) {
+          m.nak();
+          continue;
+        }
         this.buffered.push(m);
         this.wake?.();
       }
@@ -126,7 +127,6 @@ class NatsJetStreamSource implements StreamSource {
       })
       .finally(() => {
         this.fetching = false;
-        this.current = undefined;
         this.wake?.();
       });
   }
@@ -143,10 +143,12 @@ class NatsJetStreamSource implements StreamSource {
     return info.num_pending + info.num_ack_pending;
   }
 
-  /** Stops fetching and hands back fetched messages never pulled (nak: redelivered at once, not after ack_wait). */
+  /**
+   * Hands back fetched messages never pulled (nak: redelivered at once, not after ack_wait), including those
+   * the open fetch has yet to yield: draining the connection ends it after the messages it already received.
+   */
   async close(): Promise<void> {
     this.closed = true;
-    this.current?.stop();
     for (const m of this.buffered.splice(0)) m.nak();
     await this.nc.drain();
   }

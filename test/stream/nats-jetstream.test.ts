@@ -9,6 +9,12 @@ import { jetstream, jetstreamManager, type JetStreamManager } from "@nats-io/jet
 import { openNatsSink, openNatsSource } from "../../src/stream/nats-jetstream.js";
 import type { StreamEvent, StreamSource } from "../../src/stream/stream.js";
 import { startNats, type NatsServer } from "../support/nats.js";
+import {
+  classifierWithCache,
+  startStreamConsumer,
+  until,
+  type StreamConsumer,
+} from "../support/stream-consumer.js";
 
 let server: NatsServer;
 let nc: NatsConnection;
@@ -177,5 +183,87 @@ describe("NATS JetStream sink", () => {
     await sink.publish(records(0, 1, "after"));
     await sink.close();
     assert.equal((await jsm.streams.info(stream)).state.messages, 2);
+  });
+});
+
+describe("flowgate stream score on NATS JetStream", () => {
+  /** A deterministic iris-like row for event i. */
+  const row = (i: number) => {
+    const f = (k: number) => ((i * 7919 + k * 104729) % 1000) / 1000;
+    return {
+      sepal_length: 4 + 4 * f(1),
+      sepal_width: 2 + 2.5 * f(2),
+      petal_length: 1 + 6 * f(3),
+      petal_width: 0.1 + 2.4 * f(4),
+    };
+  };
+  const produce = async (subject: string, values: string[]) => {
+    const js = jetstream(nc);
+    await Promise.all(values.map((v) => js.publish(subject, v)));
+  };
+  /** Every payload stored in a stream, read by a durable consumer of its own. */
+  const payloads = async (stream: string) => {
+    const count = (await jsm.streams.info(stream)).state.messages;
+    const reader = await openNatsSource(`${server.url}/${stream}?consumer=check`);
+    const events = await collect(reader, count, 10_000);
+    await reader.close();
+    return events.map((e) => JSON.parse(e.value.toString()) as Record<string, unknown>);
+  };
+
+  test("a consumer SIGKILLed mid-way leaves messages unacked; a second one of the same durable gets them after ack_wait and finishes; every event once in the output, only bad ones in the DLQ", async () => {
+    const { model, cacheRoot } = await classifierWithCache("nats");
+    await jsm.streams.add({ name: "killin", subjects: ["killin"] });
+    const ids = Array.from({ length: 6000 }, (_, i) => `n-${i}`);
+    const events = ids.map((id, i) => JSON.stringify({ id, ...row(i) }));
+    const badEvents = ["{oops", JSON.stringify({ id: "n-bad", sepal_length: "x" })];
+    const start = (flags: string[]) =>
+      startStreamConsumer({
+        model,
+        cacheRoot,
+        source: `${server.url}/killin?subject=killin&consumer=kill&ackWait=2000`,
+        sink: `${server.url}/killout?subject=killout`,
+        dlq: `${server.url}/killdlq?subject=killdlq`,
+        flags,
+      });
+    // Both open the same durable consumer; started one after the other so that only one creates it.
+    // The first scores event by event (a request each), so it is slow and surely holds messages when killed;
+    // the second starts after the kill, so it finishes only through redelivery (ack_wait 2 s).
+    await produce("killin", [...events.slice(0, 3000), ...badEvents, ...events.slice(3000)]);
+    const killed = await start(["--max-batch", "100", "--max-in-flight", "200", "--rows-per-request", "1"]);
+    let survivor: StreamConsumer | undefined;
+    try {
+      await until(async () => (await killed.scored()) > 0, "the first consumer scores");
+      killed.child.kill("SIGKILL");
+      const atKill = await jsm.consumers.info("killin", "kill");
+      assert.ok(atKill.num_ack_pending > 0, "the killed consumer left messages unacked");
+      survivor = await start(["--max-batch", "500", "--max-in-flight", "1000"]);
+      const finishing = survivor;
+      await until(
+        async () => (await jsm.streams.info("killout").catch(() => undefined))?.state.messages === ids.length,
+        "the output is complete",
+        60_000,
+      );
+      await until(
+        async () => /flowgate_stream_lag_events(\{[^}]*\})? 0\n/.test(await finishing.metrics()),
+        "the survivor reports no lag",
+      );
+      assert.equal(await survivor.stop(), 0, survivor.stderr());
+      // The killed one's unacked messages were delivered again: more deliveries than messages in the stream.
+      const durable = await jsm.consumers.info("killin", "kill");
+      assert.ok(durable.delivered.consumer_seq > ids.length + badEvents.length, "messages were redelivered");
+
+      const counts = new Map<string, number>();
+      for (const out of await payloads("killout"))
+        counts.set(String(out.id), (counts.get(String(out.id)) ?? 0) + 1);
+      assert.deepEqual(
+        [...counts].filter(([, n]) => n !== 1),
+        [],
+      );
+      assert.deepEqual(new Set(counts.keys()), new Set(ids));
+      const dead = await payloads("killdlq");
+      assert.deepEqual(dead.map((d) => d.payload).sort(), [...badEvents].sort());
+    } finally {
+      for (const c of [killed, survivor]) if (c?.child.exitCode === null) c.child.kill("SIGKILL");
+    }
   });
 });

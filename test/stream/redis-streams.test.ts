@@ -7,7 +7,12 @@ import { Redis } from "ioredis";
 import { openRedisSink, openRedisSource } from "../../src/stream/redis-streams.js";
 import type { StreamSource } from "../../src/stream/stream.js";
 import { startRedis, type RedisServer } from "../support/redis.js";
-import { classifierWithCache, startStreamConsumer, until } from "../support/stream-consumer.js";
+import {
+  classifierWithCache,
+  startStreamConsumer,
+  until,
+  type StreamConsumer,
+} from "../support/stream-consumer.js";
 
 let server: RedisServer;
 let redis: Redis;
@@ -228,7 +233,7 @@ describe("flowgate stream score on Redis Streams", () => {
     await pipeline.exec();
   };
 
-  test("two consumers share the group; one SIGKILLed mid-way, the other claims its entries and finishes; every event once in the output, only bad ones in the DLQ", async () => {
+  test("a consumer SIGKILLed mid-way leaves entries pending; a second one of the group claims them and finishes; every event once in the output, only bad ones in the DLQ", async () => {
     const { model, cacheRoot } = await classifierWithCache("redis");
     const ids = Array.from({ length: 6000 }, (_, i) => `r-${i}`);
     const events = ids.map((id, i) => JSON.stringify({ id, ...row(i) }));
@@ -242,26 +247,33 @@ describe("flowgate stream score on Redis Streams", () => {
         flags: ["--consumer", name, ...flags],
         cacheRoot,
       });
-    const [killed, survivor] = await Promise.all([
-      start("killed", ["--max-batch", "100", "--max-in-flight", "200"]),
-      start("survivor", ["--max-batch", "500", "--max-in-flight", "1000"]),
+    // The first scores event by event (a request each), so it is slow and surely holds entries when killed;
+    // the second starts after the kill, so it finishes only by claiming them (claimIdle 2 s).
+    await produce("kill-in", [...events.slice(0, 3000), ...badEvents, ...events.slice(3000)]);
+    const killed = await start("killed", [
+      "--max-batch",
+      "100",
+      "--max-in-flight",
+      "200",
+      "--rows-per-request",
+      "1",
     ]);
+    let survivor: StreamConsumer | undefined;
     try {
-      await produce("kill-in", [...events.slice(0, 2000), ...badEvents]);
-      await until(async () => (await killed.scored()) > 0 && (await survivor.scored()) > 0, "both score");
-      const before = await killed.scored();
-      await produce("kill-in", events.slice(2000));
-      await until(async () => (await killed.scored()) > before, "the first consumer scores the second half");
+      await until(async () => (await killed.scored()) > 0, "the first consumer scores");
       killed.child.kill("SIGKILL");
-      // What it had pulled and not acked stays pending on it, until the survivor claims it (claimIdle 2 s).
       const left = (await redis.call("XPENDING", "kill-in", "kill", "-", "+", 10, "killed")) as unknown[];
       assert.ok(left.length > 0, "the killed consumer left entries pending");
+      survivor = await start("survivor", ["--max-batch", "500", "--max-in-flight", "1000"]);
+      const finishing = survivor;
       await until(async () => (await redis.xlen("kill-out")) >= ids.length, "the output is complete", 60_000);
       await until(
-        async () => /flowgate_stream_lag_events(\{[^}]*\})? 0\n/.test(await survivor.metrics()),
+        async () => /flowgate_stream_lag_events(\{[^}]*\})? 0\n/.test(await finishing.metrics()),
         "the survivor reports no lag",
       );
       assert.equal(await survivor.stop(), 0, survivor.stderr());
+      // Nothing is left pending in the group: the claimed entries were acked by the survivor.
+      assert.deepEqual(await redis.call("XPENDING", "kill-in", "kill", "-", "+", 10), []);
 
       const out = await redis.xrange("kill-out", "-", "+");
       const counts = new Map<string, number>();
@@ -276,7 +288,7 @@ describe("flowgate stream score on Redis Streams", () => {
       );
       assert.deepEqual(dead.map((d) => d.payload).sort(), [...badEvents].sort());
     } finally {
-      for (const c of [killed, survivor]) if (c.child.exitCode === null) c.child.kill("SIGKILL");
+      for (const c of [killed, survivor]) if (c?.child.exitCode === null) c.child.kill("SIGKILL");
     }
   });
 });
