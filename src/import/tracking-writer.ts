@@ -169,8 +169,12 @@ export async function writeRuns(
     report.imported.runs += fresh.length;
     await writeNewRunsData(trx, fresh, report);
     const isNew = new Set(fresh.map((r) => r.runId));
+    const known = await knownRunData(
+      trx,
+      kept.filter((r) => !isNew.has(r.runId)).map((r) => r.runId),
+    );
     for (const run of kept) {
-      if (!isNew.has(run.runId)) await writeRunData(trx, run, report);
+      if (!isNew.has(run.runId)) await writeRunData(trx, run, known, report);
       await writeRunLinks(trx, run, isNew.has(run.runId), report);
     }
     return kept;
@@ -250,41 +254,63 @@ async function writeNewRunsData(
   report.imported.metrics += points.length;
 }
 
-/** What MLflow logged to a run already in Flowgate since the earlier import: the params, tags and points it lacks. */
-async function writeRunData(ex: Executor, run: SourceRun, report: ImportReport): Promise<void> {
-  const id = run.runId;
-  const haveParams = new Set(
-    (await ex.selectFrom("params").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
-  );
-  const haveTags = new Set(
-    (await ex.selectFrom("run_tags").select("key").where("run_id", "=", id).execute()).map((r) => r.key),
-  );
-  const havePoints = new Set<string>();
-  for (const m of await ex
-    .selectFrom("metrics")
-    .select(["key", "step", "timestamp", "value", "is_nan"])
-    .where("run_id", "=", id)
-    .execute()) {
-    havePoints.add(
-      pointKey(m.key, {
-        step: Number(m.step),
-        timestamp: Number(m.timestamp),
-        value: Number(m.value),
-        isNan: m.is_nan === 1,
-      }),
-    );
+/** The param keys, tag keys and metric points Flowgate already has for runs of an earlier import, by run. */
+interface KnownRunData {
+  params: Set<string>;
+  tags: Set<string>;
+  points: Set<string>;
+}
+
+async function knownRunData(ex: Executor, runIds: readonly string[]): Promise<KnownRunData> {
+  const known: KnownRunData = { params: new Set(), tags: new Set(), points: new Set() };
+  // A few queries per batch, not per run: a re-import reads back what the first one wrote.
+  for (const part of chunks(runIds)) {
+    for (const r of await ex
+      .selectFrom("params")
+      .select(["run_id", "key"])
+      .where("run_id", "in", part)
+      .execute()) {
+      known.params.add(`${r.run_id}\u0000${r.key}`);
+    }
+    for (const r of await ex
+      .selectFrom("run_tags")
+      .select(["run_id", "key"])
+      .where("run_id", "in", part)
+      .execute()) {
+      known.tags.add(`${r.run_id}\u0000${r.key}`);
+    }
+    for (const m of await ex
+      .selectFrom("metrics")
+      .select(["run_id", "key", "step", "timestamp", "value", "is_nan"])
+      .where("run_id", "in", part)
+      .execute()) {
+      known.points.add(
+        `${m.run_id}\u0000${pointKey(m.key, {
+          step: Number(m.step),
+          timestamp: Number(m.timestamp),
+          value: Number(m.value),
+          isNan: m.is_nan === 1,
+        })}`,
+      );
+    }
   }
-  const params = run.params.filter((p) => !haveParams.has(p.key));
-  const tags = run.tags.filter((t) => !haveTags.has(t.key));
+  return known;
+}
+
+/** What MLflow logged to a run already in Flowgate since the earlier import: the params, tags and points it lacks. */
+async function writeRunData(
+  ex: Executor,
+  run: SourceRun,
+  known: KnownRunData,
+  report: ImportReport,
+): Promise<void> {
+  const id = run.runId;
+  const params = run.params.filter((p) => !known.params.has(`${id}\u0000${p.key}`));
+  const tags = run.tags.filter((t) => !known.tags.has(`${id}\u0000${t.key}`));
   const metrics = run.metrics.filter(
     (m: Metric) =>
-      !havePoints.has(
-        pointKey(m.key, {
-          step: m.step,
-          timestamp: m.timestamp,
-          value: m.value,
-          isNan: Number.isNaN(m.value),
-        }),
+      !known.points.has(
+        `${id}\u0000${pointKey(m.key, { step: m.step, timestamp: m.timestamp, value: m.value, isNan: Number.isNaN(m.value) })}`,
       ),
   );
   if (params.length > 0) await runStore.insertParams(ex, id, params);
