@@ -251,51 +251,57 @@ async function main(): Promise<void> {
         };
         runs.push(run);
         console.log(JSON.stringify(run));
+        // After every run: a bench stopped part-way still leaves what it measured.
+        writeResults(runs, plan, false);
         await emptyBucket(s3);
       }
     }
     s3.destroy();
 
-    const ratio = (
-      client: Run["client"],
-      mode: Run["mode"],
-      key: "upload_mib_per_s" | "download_mib_per_s",
-    ) => {
-      const f = runs.find((r) => r.server === "flowgate" && r.client === client && r.mode === mode);
-      const m = runs.find((r) => r.server === "mlflow" && r.client === client && r.mode === mode);
-      const mlflowSpeed = m?.[key] ?? (m?.capped === true ? SIZE_MIB / TRANSFER_CAP_S : null);
-      return f?.[key] == null || mlflowSpeed == null ? null : round(f[key] / mlflowSpeed);
-    };
-    const results = {
-      date: new Date().toISOString(),
-      file_mib: SIZE_MIB,
-      s3: "moto (server mode) on loopback",
-      mlflow_server: "mlflow 3.17 (.venvs/mlflow3), --workers 1",
-      runs,
-      vs_mlflow: Object.fromEntries(
-        plan.map(([client, mode]) => [
-          `${client}_${mode}`,
-          {
-            upload: ratio(client, mode, "upload_mib_per_s"),
-            download: ratio(client, mode, "download_mib_per_s"),
-          },
-        ]),
-      ),
-      flowgate_rss_peak_mib: Math.max(
-        ...runs.filter((r) => r.server === "flowgate").map((r) => r.server_rss_peak_mib),
-      ),
-      goal: "proxied throughput >= 2x mlflow server on the same S3; Flowgate's RSS flat (peak far below the file size)",
-    };
-    mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
-    writeFileSync(
-      path.join(ROOT, "bench/results/artifacts-s3.json"),
-      `${JSON.stringify(results, null, 2)}\n`,
-    );
+    const results = writeResults(runs, plan, true);
     console.log(JSON.stringify(results.vs_mlflow), `flowgate peak RSS ${results.flowgate_rss_peak_mib} MiB`);
   } finally {
     for (const proc of servers.reverse()) stop(proc);
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** Writes bench/results/artifacts-s3.json from the runs so far; `complete` once every planned run is in. */
+function writeResults(runs: Run[], plan: [Run["client"], Run["mode"]][], complete: boolean) {
+  const ratio = (
+    client: Run["client"],
+    mode: Run["mode"],
+    key: "upload_mib_per_s" | "download_mib_per_s",
+  ) => {
+    const f = runs.find((r) => r.server === "flowgate" && r.client === client && r.mode === mode);
+    const m = runs.find((r) => r.server === "mlflow" && r.client === client && r.mode === mode);
+    const mlflowSpeed = m?.[key] ?? (m?.capped === true ? SIZE_MIB / TRANSFER_CAP_S : null);
+    return f?.[key] == null || mlflowSpeed == null ? null : round(f[key] / mlflowSpeed);
+  };
+  const results = {
+    complete,
+    date: new Date().toISOString(),
+    file_mib: SIZE_MIB,
+    s3: "moto (server mode) on loopback",
+    mlflow_server: "mlflow 3.17 (.venvs/mlflow3), --workers 1",
+    runs,
+    vs_mlflow: Object.fromEntries(
+      plan.map(([client, mode]) => [
+        `${client}_${mode}`,
+        {
+          upload: ratio(client, mode, "upload_mib_per_s"),
+          download: ratio(client, mode, "download_mib_per_s"),
+        },
+      ]),
+    ),
+    flowgate_rss_peak_mib: Math.max(
+      ...runs.filter((r) => r.server === "flowgate").map((r) => r.server_rss_peak_mib),
+    ),
+    goal: "proxied throughput >= 2x mlflow server on the same S3; Flowgate's RSS flat (peak far below the file size)",
+  };
+  mkdirSync(path.join(ROOT, "bench/results"), { recursive: true });
+  writeFileSync(path.join(ROOT, "bench/results/artifacts-s3.json"), `${JSON.stringify(results, null, 2)}\n`);
+  return results;
 }
 
 function round(n: number): number {
