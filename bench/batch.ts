@@ -81,7 +81,8 @@ async function timed(command: string, args: string[], env: NodeJS.ProcessEnv = {
   let output = "";
   child.stdout.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
   child.stderr.on("data", (d: Buffer) => (output = (output + d.toString()).slice(-4000)));
-  const [code] = (await once(child, "exit")) as [number | null];
+  // "close", not "exit": the summary on stderr may still be in the pipe when the process exits.
+  const [code] = (await once(child, "close")) as [number | null];
   const seconds = (performance.now() - started) / 1000;
   const peakRssMb = rss.stop();
   if (code !== 0) throw new Error(`${command} ${args.join(" ")} exited ${code}:\n${output}`);
