@@ -5,11 +5,11 @@
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
-import { parse } from "csv-parse";
 import { parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } from "hyparquet";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Cell } from "../serving/frame.js";
 import type { InputFile, InputOpener } from "./batch-input.js";
+import { csvRecords } from "./csv-records.js";
 
 export interface BadRow {
   /** 1-based: the data row of a CSV or Parquet file (the header is not a row), the line of a JSON lines file. */
@@ -114,30 +114,29 @@ async function* csvChunks(
   fileIndex: number,
   chunkRows: number,
 ): AsyncGenerator<Chunk> {
-  const parser = input.pipe(parse({ relax_column_count: true, skip_empty_lines: true, bom: true }));
-  input.on("error", (err) => parser.destroy(err));
   let builder: ChunkBuilder | undefined;
   let width = 0;
   let row = 0;
   try {
-    for await (const record of parser as AsyncIterable<string[]>) {
-      if (builder === undefined) {
-        width = record.length;
-        builder = new ChunkBuilder(fileIndex, record, chunkRows, true);
-        continue;
+    for await (const records of csvRecords(input)) {
+      for (const record of records) {
+        if (builder === undefined) {
+          width = record.length;
+          builder = new ChunkBuilder(fileIndex, record, chunkRows, true);
+          continue;
+        }
+        row++;
+        const cells =
+          record.length === width
+            ? record
+            : { row, reason: `the record has ${record.length} fields; the header has ${width}` };
+        const full = builder.add(cells, row);
+        if (full) yield full;
       }
-      row++;
-      const cells =
-        record.length === width
-          ? record
-          : { row, reason: `the record has ${record.length} fields; the header has ${width}` };
-      const full = builder.add(cells, row);
-      if (full) yield full;
     }
   } catch (err) {
     throw unreadable(file, err);
   } finally {
-    parser.destroy();
     input.destroy();
   }
   if (builder === undefined)
