@@ -1,9 +1,37 @@
 // One Kafka fetch response → its records, as a read_committed consumer must see them: control batches
 // (transaction markers) skipped and the records of aborted transactions dropped, per partition.
-import type { Consumer, KafkaRecord, RecordsBatch } from "@platformatic/kafka";
+import {
+  fetchV17,
+  type ClusterMetadata,
+  type ConnectionPool,
+  type Consumer,
+  type KafkaRecord,
+  type RecordsBatch,
+} from "@platformatic/kafka";
 
 type FetchResponse = Awaited<ReturnType<Consumer["fetch"]>>;
 type FetchResponsePartition = FetchResponse["responses"][number]["partitions"][number];
+export type FetchRequestTopic = Parameters<Consumer["fetch"]>[0]["topics"][number];
+
+/**
+ * One read_committed Fetch sent as is, its response unfiltered. Not Consumer.fetch: that client drops aborted
+ * batches itself keyed by producer id alone, so two aborted transactions of one producer in a response (a
+ * consumer fenced, then killed) make it drop that producer's committed batches between them as well.
+ * committedRecords() below filters per transaction.
+ */
+export async function fetchCommitted(
+  pool: ConnectionPool,
+  metadata: ClusterMetadata,
+  node: number,
+  topics: FetchRequestTopic[],
+  maxWaitMs: number,
+  maxBytes: number,
+): Promise<FetchResponse> {
+  const broker = metadata.brokers.get(node);
+  if (broker === undefined) throw new Error(`Kafka broker ${node} is not in the cluster metadata`);
+  const connection = await pool.get(broker);
+  return fetchV17.api.async(connection, maxWaitMs, 1, maxBytes, 1, 0, 0, topics, [], "");
+}
 
 const IS_TRANSACTIONAL = 1 << 4;
 const IS_CONTROL = 1 << 5;

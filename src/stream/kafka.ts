@@ -7,6 +7,7 @@ import os from "node:os";
 import { randomUUID } from "node:crypto";
 import {
   Admin,
+  ConnectionPool,
   Consumer,
   FetchIsolationLevels,
   ListOffsetTimestamps,
@@ -15,7 +16,7 @@ import {
   type MessageToProduce,
 } from "@platformatic/kafka";
 import type { EndpointUrls, Endpoints, Outcome, SourceOptions, StreamBroker } from "./endpoints.js";
-import { committedRecords } from "./kafka-fetch.js";
+import { committedRecords, fetchCommitted, type FetchRequestTopic } from "./kafka-fetch.js";
 import { parseKafkaUrl, positiveParam, sameCluster, type KafkaUrl } from "./kafka-url.js";
 import type { StreamEvent, StreamRecord, StreamSink, StreamSource } from "./stream.js";
 
@@ -28,8 +29,6 @@ interface KafkaPosition {
   generationId: number;
   memberId: string;
 }
-
-type FetchRequestTopic = Parameters<Consumer["fetch"]>[0]["topics"][number];
 
 function clientId(role: string): string {
   return `flowgate-stream-${role}-${os.hostname()}-${process.pid}`;
@@ -59,16 +58,12 @@ async function ensureTopic(url: KafkaUrl): Promise<void> {
   try {
     const existing = await admin.listTopics();
     if (!existing.includes(url.topic)) {
-      await admin
-        .createTopics({ topics: [url.topic], partitions: -1, replicas: -1 })
-        .catch((err: unknown) => {
-          // Created meanwhile by another consumer of the group.
-          if (
-            !String((err as Error).message).includes("already exists") &&
-            !JSON.stringify(err).includes("TOPIC_ALREADY_EXISTS")
-          )
-            throw err;
-        });
+      try {
+        await admin.createTopics({ topics: [url.topic], partitions: -1, replicas: -1 });
+      } catch (err) {
+        // Created meanwhile by another consumer of the group: fine.
+        if (!(await admin.listTopics()).includes(url.topic)) throw err;
+      }
     }
   } finally {
     await admin.close();
@@ -96,6 +91,7 @@ export class KafkaSource implements StreamSource {
   private highWatermarks = new Map<number, bigint>();
   private member = { generationId: -1, memberId: "" };
   private buffer: StreamEvent[] = [];
+  private readonly fetches: ConnectionPool;
 
   constructor(
     readonly url: KafkaUrl,
@@ -119,6 +115,7 @@ export class KafkaSource implements StreamSource {
       ...RETRIES,
     });
     this.admin = new Admin({ clientId: clientId("admin"), bootstrapBrokers: url.brokers, ...RETRIES });
+    this.fetches = new ConnectionPool(clientId("fetch"));
     this.ready = new Promise((resolve) => (this.resolveFirst = resolve));
     this.consumer.on("consumer:group:join", () => this.assigned());
   }
@@ -227,14 +224,7 @@ export class KafkaSource implements StreamSource {
     }
     const responses = await Promise.all(
       [...byLeader].map(([node, request]) =>
-        this.consumer.fetch({
-          node,
-          topics: [request],
-          maxWaitTime: waitMs,
-          minBytes: 1,
-          maxBytes: 16 * 1024 * 1024,
-          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-        }),
+        fetchCommitted(this.fetches, metadata, node, [request], waitMs, 16 * 1024 * 1024),
       ),
     );
     // Reassigned while fetching: these positions are no longer ours to advance.
@@ -347,6 +337,7 @@ export class KafkaSource implements StreamSource {
     // Closing leaves the group: the coordinator hands our partitions to the others at once.
     await this.consumer.close();
     await this.admin.close();
+    await this.fetches.close();
   }
 }
 

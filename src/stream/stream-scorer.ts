@@ -40,6 +40,7 @@ export interface StreamSummary {
   scored: number;
   dead: number;
   commits: number;
+  /** From the first event pulled to the last commit. */
   seconds: number;
   eventsPerSecond: number;
 }
@@ -135,6 +136,9 @@ export async function scoreStream(
   const budget = new RowBudget(Math.max(options.rowsPerRequest, scorer.slots * ROWS_PER_SLOT));
   const started = Date.now();
   const summary = { scored: 0, dead: 0, commits: 0 };
+  /** The rate in the summary is over the busy span: from the first event pulled to the last commit. */
+  let firstEventAt: number | undefined;
+  let lastCommitAt: number | undefined;
   const recent: Array<{ at: number; events: number }> = [];
   metrics?.setProbe({
     lag: () => source.lag(),
@@ -244,6 +248,7 @@ export async function scoreStream(
     summary.dead += dead;
     summary.scored += committed.length - dead;
     summary.commits++;
+    lastCommitAt = Date.now();
     recent.push({ at: Date.now(), events: committed.length });
     if (recent.length > 1000) recent.splice(0, recent.length - 1000);
     metrics?.events.inc({ outcome: "scored" }, committed.length - dead);
@@ -312,6 +317,7 @@ export async function scoreStream(
       continue;
     }
     idleSince = undefined;
+    firstEventAt ??= Date.now();
     metrics?.pullSize.observe(events.length);
     const batch: Batch = { events, outcomes: scoreBatch(events), settled: undefined };
     batch.outcomes.then(
@@ -331,7 +337,8 @@ export async function scoreStream(
   wakeCommitter?.();
   await committer;
   if (failure !== undefined && !(failure instanceof Stopped)) throw failure;
-  const seconds = (Date.now() - started) / 1000;
+  const seconds =
+    firstEventAt !== undefined && lastCommitAt !== undefined ? (lastCommitAt - firstEventAt) / 1000 : 0;
   const total = summary.scored + summary.dead;
   return { ...summary, seconds, eventsPerSecond: seconds > 0 ? total / seconds : 0 };
 }

@@ -8,8 +8,8 @@ import { createConnection } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { after } from "node:test";
-import { Admin, Consumer, FetchIsolationLevels, Producer } from "@platformatic/kafka";
-import { committedRecords } from "../../src/stream/kafka-fetch.js";
+import { Admin, ConnectionPool, Consumer, FetchIsolationLevels, Producer } from "@platformatic/kafka";
+import { committedRecords, fetchCommitted } from "../../src/stream/kafka-fetch.js";
 import { freePort } from "./free-port.js";
 
 const ROOT = path.resolve(import.meta.dirname, "..", "..");
@@ -82,10 +82,11 @@ export async function startKafka(): Promise<KafkaBroker> {
       "",
     ].join("\n"),
   );
+  // base64url may start with "-"; the tool takes it as "--cluster-id=…" so it is never read as an option.
   const clusterId = randomBytes(16).toString("base64url");
   const format = spawnSync(
     "java",
-    java(["kafka.tools.StorageTool", "format", "-t", clusterId, "-c", config]),
+    java(["kafka.tools.StorageTool", "format", `--cluster-id=${clusterId}`, "-c", config]),
     { encoding: "utf8" },
   );
   if (format.status !== 0) throw new Error(`kafka storage format failed: ${format.stderr}`);
@@ -165,6 +166,7 @@ export async function readCommitted(
     groupId: `reader-${randomBytes(4).toString("hex")}`,
     bootstrapBrokers: [bootstrap],
   });
+  const pool = new ConnectionPool("flowgate-test-reader");
   try {
     const metadata = await consumer.metadata({ topics: [topic] });
     const meta = metadata.topics.get(topic);
@@ -179,27 +181,22 @@ export async function readCommitted(
       const end = ends[partition] ?? 0n;
       let offset = 0n;
       while (offset < end) {
-        const response = await consumer.fetch({
-          node: meta.partitions[partition]?.leader ?? 1,
-          topics: [
-            {
-              topicId: meta.id,
-              partitions: [
-                {
-                  partition,
-                  fetchOffset: offset,
-                  partitionMaxBytes: 8 << 20,
-                  currentLeaderEpoch: -1,
-                  lastFetchedEpoch: -1,
-                },
-              ],
-            },
-          ],
-          maxWaitTime: 100,
-          minBytes: 1,
-          maxBytes: 8 << 20,
-          isolationLevel: FetchIsolationLevels.READ_COMMITTED,
-        });
+        const topics = [
+          {
+            topicId: meta.id,
+            partitions: [
+              {
+                partition,
+                fetchOffset: offset,
+                partitionMaxBytes: 8 << 20,
+                currentLeaderEpoch: -1,
+                lastFetchedEpoch: -1,
+              },
+            ],
+          },
+        ];
+        const leader = meta.partitions[partition]?.leader ?? 1;
+        const response = await fetchCommitted(pool, metadata, leader, topics, 100, 8 << 20);
         const fetched = response.responses[0]?.partitions[0];
         if (fetched === undefined) break;
         const { records, next } = committedRecords(fetched, offset);
@@ -213,6 +210,7 @@ export async function readCommitted(
     }
     return out;
   } finally {
+    await pool.close();
     await consumer.close();
   }
 }
