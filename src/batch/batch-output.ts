@@ -111,36 +111,59 @@ function isRecord(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
-function valueOf(column: OutputColumn, row: Cell[], prediction: Prediction): unknown {
-  if ("input" in column.from) return row[column.from.input];
-  const key = column.from.prediction;
-  if (key === null) return prediction;
-  return isRecord(prediction) ? prediction[key] : undefined;
-}
-
-/** Encodes one chunk's scored rows as its part file's bytes. */
-export function encodePart(layout: OutputLayout, rows: Cell[][], predictions: Prediction[]): Buffer {
-  const lines: string[] = new Array<string>(rows.length);
+/**
+ * Encodes one chunk's scored rows as its part file's bytes: row r's kept cells are `rows[r][cells[k]]` (`cells`
+ * maps the layout's kept columns to the positions of the rows' cells), its answer `predictions[r]`.
+ */
+export function encodePart(
+  layout: OutputLayout,
+  rows: readonly Cell[][],
+  predictions: readonly Prediction[],
+  cells: readonly number[],
+): Buffer {
   const { columns } = layout;
+  const keys = columns.map((c) => ("prediction" in c.from ? c.from.prediction : null));
+  const at = columns.map((c) => ("input" in c.from ? (cells[c.from.input] as number) : -1));
+  const names = columns.map((c) => `${JSON.stringify(c.name)}:`);
+  const value = (k: number, row: Cell[], prediction: Prediction): unknown => {
+    const i = at[k] as number;
+    if (i >= 0) return row[i];
+    const key = keys[k] as string | null;
+    if (key === null) return prediction;
+    return isRecord(prediction) ? prediction[key] : undefined;
+  };
+  // Text built by concatenation (V8 ropes), flattened once by Buffer.from: no array per row or per field.
+  let out = "";
   for (let r = 0; r < rows.length; r++) {
     const row = rows[r] as Cell[];
     const prediction = predictions[r];
     if (layout.format === "csv") {
-      lines[r] = columns.map((c) => csvField(valueOf(c, row, prediction))).join(",");
+      for (let k = 0; k < columns.length; k++) {
+        if (k > 0) out += ",";
+        out += csvField(value(k, row, prediction));
+      }
+      out += "\n";
     } else if (layout.format === "jsonl") {
-      lines[r] = `{${columns
-        .map((c) => {
-          const value = valueOf(c, row, prediction);
-          const cell = layout.textInputs && "input" in c.from ? typed(c.type, value) : value;
-          return `${JSON.stringify(c.name)}:${json(cell)}`;
-        })
-        .join(",")}}`;
+      out += "{";
+      for (let k = 0; k < columns.length; k++) {
+        const c = columns[k] as OutputColumn;
+        const v = value(k, row, prediction);
+        if (k > 0) out += ",";
+        out += names[k] as string;
+        out += json(layout.textInputs && "input" in c.from ? typed(c.type, v) : v);
+      }
+      out += "}\n";
     } else {
       // Parquet parts hold each row's values, already of their column's type, as JSON (bigints as text).
-      lines[r] = `[${columns.map((c) => json(typed(c.type, valueOf(c, row, prediction)))).join(",")}]`;
+      out += "[";
+      for (let k = 0; k < columns.length; k++) {
+        if (k > 0) out += ",";
+        out += json(typed((columns[k] as OutputColumn).type, value(k, row, prediction)));
+      }
+      out += "]\n";
     }
   }
-  return Buffer.from(lines.length > 0 ? `${lines.join("\n")}\n` : "");
+  return Buffer.from(out);
 }
 
 function json(value: unknown): string {
@@ -159,6 +182,7 @@ function text(value: unknown): string {
 }
 
 function csvField(value: unknown): string {
+  if (typeof value === "number") return String(value);
   const t = text(value);
   return /[",\r\n]/.test(t) ? `"${t.replace(/"/g, '""')}"` : t;
 }

@@ -8,7 +8,7 @@ import { createReadStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Scorer } from "../scoring/scorer.js";
-import { frameFromRows, type Cell } from "../serving/frame.js";
+import { frameFromRows, type Cell, type Frame } from "../serving/frame.js";
 import type { PredictionResult } from "../serving/runtime.js";
 import { formatOf, openerFor, type DataFormat, type InputFile, type InputOpener } from "./batch-input.js";
 import {
@@ -41,7 +41,7 @@ export interface BatchOptions {
   resume: boolean;
   shard?: Shard;
   chunkRows: number;
-  /** Rows per scoring request (default 2048, at most a chunk). */
+  /** Rows per scoring request (default: a chunk shared by the runtime's slots). */
   requestRows?: number;
   /** What is scored with, as the resume manifest names it (e.g. the model URI). */
   target: string;
@@ -118,7 +118,10 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
     state.layout ?? (await probeLayout(scorer, opener, files, options, modelColumns, format, gzip));
   if (state.layout === undefined) await state.setLayout(layout);
 
-  const requestRows = Math.max(1, Math.min(options.requestRows ?? 2048, options.chunkRows));
+  // A chunk goes out as one request per slot: every slot busy, and the fewest calls (each one costs a frame, an
+  // enforcement pass and a JSON answer, and on Python a message each way).
+  const perSlot = Math.ceil(options.chunkRows / Math.max(1, scorer.slots));
+  const requestRows = Math.max(1, Math.min(options.requestRows ?? perSlot, options.chunkRows));
   const limit = Math.max(2, scorer.slots + 1);
   const totalBytes = files.reduce((n, f) => n + f.size, 0) || 1;
   let doneBytes = 0;
@@ -165,8 +168,9 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
     bad.sort((a, b) => a.row - b.row);
     const part = encodePart(
       layout,
-      good.map((r) => kept.map((c) => (chunk.rows[r] as Cell[])[c] ?? null)),
+      good.length === chunk.rows.length ? chunk.rows : good.map((r) => chunk.rows[r] as Cell[]),
       answers,
+      kept,
     );
     const errorLines = bad
       .map((b) => `${JSON.stringify({ file: file.location, row: b.row, reason: b.reason })}\n`)
@@ -356,11 +360,13 @@ async function scoreRows(
   onError: "fail" | "skip",
   file: InputFile,
 ): Promise<{ at: number[]; answers: unknown[] }> {
-  const frame = frameFromRows(
-    modelColumns,
-    at.map((r) => wanted.map((c) => (chunk.rows[r] as Cell[])[c] ?? null)),
-    chunk.fromText,
-  );
+  // Column by column, straight from the chunk's rows (no row arrays built in between).
+  const frame: Frame = {
+    columns: modelColumns,
+    data: wanted.map((c) => at.map((r) => (chunk.rows[r] as Cell[])[c] ?? null)),
+    rows: at.length,
+    fromText: chunk.fromText,
+  };
   let result: PredictionResult = await scorer.score(frame);
   for (
     let attempt = 1;
