@@ -167,7 +167,9 @@ describe("a Flowgate server storing artifacts in S3 (moto)", () => {
 
   describe("the real mlflow client", () => {
     const scratch = mkdtempSync(path.join(tmpdir(), "flowgate-s3-client-"));
-    const size = 64 * MiB;
+    // Larger than the server's bounded buffers (upload parts and download ranges, ~35 MiB here) plus the slack a
+    // busy machine's GC leaves: a server that held the file would grow by at least its size.
+    const size = 96 * MiB;
     const file = path.join(scratch, "weights.bin");
     let sha256: string;
     before(() => {
@@ -213,7 +215,7 @@ describe("a Flowgate server storing artifacts in S3 (moto)", () => {
       await assertStored(result);
       // Upload parts and download chunks are bounded; the file never sits in the server's memory.
       assert.ok(
-        result.growth < size / 2,
+        result.growth < size * 0.75,
         `server RSS grew ${Math.round(result.growth / MiB)} MiB for a ${size / MiB} MiB file`,
       );
     });
