@@ -130,6 +130,7 @@ async function main(): Promise<void> {
   await writeCsv(warm, 10);
   await flowgateScore(model, warm, path.join(work, "warm-out.csv"), cache);
 
+  const pythonFlags = ["--runtime", "python", "--workers", String(Math.max(1, cpus().length))];
   const mlflow = await timed(MLFLOW, [
     "models",
     "predict",
@@ -147,17 +148,37 @@ async function main(): Promise<void> {
   console.log(`mlflow models predict: ${COMPARE_ROWS} rows in ${mlflow.seconds.toFixed(1)} s`);
   const onnx = await flowgateScore(model, compareCsv, path.join(work, "onnx-out.csv"), cache);
   console.log(`flowgate batch score (ONNX): ${onnx.seconds.toFixed(1)} s`);
-  const python = await flowgateScore(model, compareCsv, path.join(work, "python-out.csv"), cache, [
-    "--runtime",
-    "python",
-    "--workers",
-    String(Math.max(1, cpus().length)),
-  ]);
+  const python = await flowgateScore(
+    model,
+    compareCsv,
+    path.join(work, "python-out.csv"),
+    cache,
+    pythonFlags,
+  );
   console.log(`flowgate batch score (Python): ${python.seconds.toFixed(1)} s`);
   const rate = (s: number): number => Math.round(COMPARE_ROWS / s);
   const ratios = { onnx: mlflow.seconds / onnx.seconds, python: mlflow.seconds / python.seconds };
+  // What grows with the rows: mlflow's CSV parse, predict and JSON output timed in one process by its own
+  // functions (bench/batch-mlflow-split.py); Flowgate's run from the first chunk read to the output written (its
+  // summary). The rest of each wall time is start-up and exit (imports, model load, Python workers).
+  const split = JSON.parse(
+    (
+      await promisify(execFile)(PYTHON, [
+        path.join(REPO, "bench/batch-mlflow-split.py"),
+        model,
+        compareCsv,
+        path.join(work, "mlflow-split.json"),
+      ])
+    ).stdout,
+  ) as Record<string, number>;
+  const rowsTime = {
+    mlflow: split.rows as number,
+    onnx: COMPARE_ROWS / (onnx.scoringRowsPerSecond as number),
+    python: COMPARE_ROWS / (python.scoringRowsPerSecond as number),
+  };
+  const rowsRatios = { onnx: rowsTime.mlflow / rowsTime.onnx, python: rowsTime.mlflow / rowsTime.python };
   console.log(
-    `ratios vs mlflow: ONNX ${ratios.onnx.toFixed(1)}× (goal ${GOALS.onnx}×), Python ${ratios.python.toFixed(1)}× (goal ${GOALS.python}×)`,
+    `ratios vs mlflow, end to end: ONNX ${ratios.onnx.toFixed(1)}× (goal ${GOALS.onnx}×), Python ${ratios.python.toFixed(1)}× (goal ${GOALS.python}×); on the rows alone (start-up and exit taken off): ONNX ${rowsRatios.onnx.toFixed(1)}×, Python ${rowsRatios.python.toFixed(1)}×`,
   );
   rmSync(compareCsv);
 
@@ -184,7 +205,7 @@ async function main(): Promise<void> {
         "iris LogisticRegression saved by mlflow 3 with an input example (auto: ONNX after the conversion check)",
       input: "CSV: id + 4 numeric columns; output CSV with id and prediction; chunk 20 000 rows",
       timing:
-        "wall time of each command from process start to exit, model load included (the ONNX conversion cached by a warm-up run)",
+        "wall time of each command from process start to exit, model load included (the ONNX conversion cached by a warm-up run); rows = the part that grows with the rows (mlflow: CSV parse + predict + JSON output timed in-process by bench/batch-mlflow-split.py; flowgate: its summary, first chunk read to output written), the rest of each wall time being start-up and exit",
       mlflow: "mlflow models predict -t csv --env-manager local (mlflow 3, same venv, same file)",
     },
     results: {
@@ -201,8 +222,16 @@ async function main(): Promise<void> {
           rows_per_second: rate(python.seconds),
           peak_rss_mb: python.peakRssMb,
         },
+        mlflow_phases_seconds: split,
+        rows_seconds: rowsTime,
         ratio_onnx: ratios.onnx,
         ratio_python: ratios.python,
+        ratio_onnx_rows: rowsRatios.onnx,
+        ratio_python_rows: rowsRatios.python,
+        flowgate_in_run_rows_per_second: {
+          onnx: onnx.scoringRowsPerSecond,
+          python: python.scoringRowsPerSecond,
+        },
         goal_onnx: GOALS.onnx,
         goal_python: GOALS.python,
         met_onnx: ratios.onnx >= GOALS.onnx,
