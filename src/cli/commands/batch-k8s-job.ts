@@ -5,7 +5,6 @@ import { invalidParameter } from "../../core/errors.js";
 import { renderBatchJob } from "../../deploy/kubernetes/batch-job.js";
 import { writeManifests } from "../../deploy/kubernetes/manifest-files.js";
 import { resolveServedDeployment, resolveServedModel } from "../../deploy/kubernetes/resolve-target.js";
-import { validateManifests } from "../../deploy/validate/validate-manifests.js";
 
 interface JobFlags {
   modelUri?: string;
@@ -71,6 +70,8 @@ async function writeJob(flags: JobFlags): Promise<void> {
     ...(flags.cpu !== undefined ? { cpu: flags.cpu } : {}),
     ...(flags.memory !== undefined ? { memory: flags.memory } : {}),
   });
+  // Loaded on use: the Kubernetes models take ~1 s to import, which every other command would pay at start.
+  const { validateManifests } = await import("../../deploy/validate/validate-manifests.js");
   await validateManifests([job]);
   const files = await writeManifests(flags.outputDir, [job]);
   process.stdout.write(`Wrote ${files.join(", ")} to ${flags.outputDir} (${flags.shards} shards)\n`);

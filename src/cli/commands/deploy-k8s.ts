@@ -2,20 +2,22 @@
 // validated before they are written (and, with --apply, server-side applied). Registers both under `deploy`.
 import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
-import { applyManifests } from "../../deploy/kubernetes/apply.js";
 import { renderInferenceService, type KServeModel } from "../../deploy/kubernetes/kserve.js";
 import { writeManifests } from "../../deploy/kubernetes/manifest-files.js";
 import { resolveServedDeployment, resolveServedModel } from "../../deploy/kubernetes/resolve-target.js";
 import { renderKubernetes } from "../../deploy/kubernetes/serving-manifests.js";
 import type { ServingTarget } from "../../deploy/kubernetes/serving-target.js";
-import { CrdSchemas } from "../../deploy/validate/crd-schemas.js";
-import { validateManifests } from "../../deploy/validate/validate-manifests.js";
+import type { validateManifests } from "../../deploy/validate/validate-manifests.js";
 
 /**
  * Custom kinds are checked against the CRD schemas when this installation has them (a source checkout beside
  * ../shared/schemas, or FLOWGATE_CRD_SCHEMAS); core kinds always are.
  */
 async function validateGenerated(objects: Parameters<typeof validateManifests>[0]): Promise<void> {
+  // Loaded here, not at the top: the Kubernetes models and client take ~1.5 s to import, which every other
+  // `flowgate` command (server, models serve) would otherwise pay at start.
+  const { CrdSchemas } = await import("../../deploy/validate/crd-schemas.js");
+  const { validateManifests } = await import("../../deploy/validate/validate-manifests.js");
   const crds = objects.some((o) => CrdSchemas.knows(o)) ? CrdSchemas.ifPresent() : undefined;
   if (crds === null) {
     process.stderr.write(
@@ -154,7 +156,9 @@ async function deployK8s(flags: K8sFlags): Promise<void> {
   for (const note of notes) process.stderr.write(`flowgate: note: ${note}\n`);
   const applied =
     flags.apply === true
-      ? await applyManifests(objects, {
+      ? await (
+          await import("../../deploy/kubernetes/apply.js")
+        ).applyManifests(objects, {
           dryRun: flags.dryRun === "server",
           ...(flags.kubeconfig !== undefined ? { kubeconfig: flags.kubeconfig } : {}),
           ...(flags.namespace !== undefined ? { namespace: flags.namespace } : {}),
