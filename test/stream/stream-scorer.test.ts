@@ -17,6 +17,7 @@ import { scoreStream } from "../../src/stream/stream-scorer.js";
 import { freePort } from "../support/free-port.js";
 import { createTopic, produce, readCommitted, startKafka, type KafkaBroker } from "../support/kafka.js";
 import { modelDir, PYTHON, REPO } from "../serving/support/serving-fixtures.js";
+import { until } from "../support/stream-consumer.js";
 
 /** A deterministic iris-like row for event i. */
 function row(i: number): Record<string, number> {
@@ -245,18 +246,4 @@ async function scored(consumer: Consumer): Promise<number> {
   const text = await metricsOf(consumer).catch(() => "");
   const match = /flowgate_stream_events_total\{[^}]*outcome="scored"[^}]*\} (\d+)/.exec(text);
   return match ? Number(match[1]) : 0;
-}
-
-async function until(
-  check: () => Promise<boolean>,
-  what: string,
-  timeoutMs = 60_000,
-  alive?: () => void,
-): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    alive?.();
-    if (Date.now() > deadline) throw new Error(`timed out waiting until ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
