@@ -15,6 +15,7 @@ import {
   type Message,
   type MessageToProduce,
 } from "@platformatic/kafka";
+import { notFound } from "../core/errors.js";
 import type { EndpointUrls, Endpoints, Outcome, SourceOptions, StreamBroker } from "./endpoints.js";
 import { committedRecords, fetchCommitted, type FetchRequestTopic } from "./kafka-fetch.js";
 import { parseKafkaUrl, positiveParam, sameCluster, type KafkaUrl } from "./kafka-url.js";
@@ -208,7 +209,11 @@ export class KafkaSource implements StreamSource {
     const topic = this.url.topic;
     const metadata = await this.consumer.metadata({ topics: [topic] });
     const topicMeta = metadata.topics.get(topic);
-    if (topicMeta === undefined) throw new Error(`Kafka topic '${topic}' has no metadata`);
+    if (topicMeta === undefined) {
+      throw notFound(
+        `Kafka topic '${topic}' does not exist on ${this.url.brokers.join(",")}: create it, or check --source.`,
+      );
+    }
     const byLeader = new Map<number, FetchRequestTopic>();
     for (const [partition, fetchOffset] of this.positions) {
       const leader = topicMeta.partitions[partition]?.leader ?? -1;
