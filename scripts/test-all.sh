@@ -26,7 +26,7 @@ fi
 # The real servers the S3, replica and streaming tests start on loopback: Redis (Streams), NATS (JetStream),
 # HAProxy (in front of two Flowgate servers) and the AWS CLI (a second S3 client). Debian packages, as root.
 missing=()
-for bin in redis-server:redis-server nats-server:nats-server haproxy:haproxy aws:awscli; do
+for bin in redis-server:redis-server nats-server:nats-server haproxy:haproxy /usr/bin/aws:awscli; do # the tests call /usr/bin/aws: a pyenv `aws` shim is not it
   command -v "${bin%%:*}" >/dev/null 2>&1 || [ -x "/usr/sbin/${bin%%:*}" ] || missing+=("${bin##*:}")
 done
 if [ ${#missing[@]} -gt 0 ]; then

@@ -35,13 +35,15 @@ function clientId(role: string): string {
   return `flowgate-stream-${role}-${os.hostname()}-${process.pid}`;
 }
 
+/** Whether any of the broker's errors in `err` (a client error or an aggregate of them) has `property` = `value`. */
+function hasError(err: unknown, property: string, value: unknown): boolean {
+  const found = (err as { findBy?: (property: string, value: unknown) => unknown }).findBy?.(property, value);
+  return found !== undefined && found !== null && found !== false;
+}
+
 /** The broker refused a group operation of an old generation or unknown member: a rebalance is under way. */
 function needsRejoin(err: unknown): boolean {
-  const found = (err as { findBy?: (property: string, value: unknown) => unknown }).findBy?.(
-    "needsRejoin",
-    true,
-  );
-  return found !== undefined && found !== null && found !== false;
+  return hasError(err, "needsRejoin", true);
 }
 
 /**
@@ -62,8 +64,8 @@ async function ensureTopic(url: KafkaUrl): Promise<void> {
       try {
         await admin.createTopics({ topics: [url.topic], partitions: -1, replicas: -1 });
       } catch (err) {
-        // Created meanwhile by another consumer of the group: fine.
-        if (!(await admin.listTopics()).includes(url.topic)) throw err;
+        // Created meanwhile by another consumer of the group (which the broker's metadata may not list yet): fine.
+        if (!hasError(err, "apiId", "TOPIC_ALREADY_EXISTS")) throw err;
       }
     }
   } finally {
@@ -93,6 +95,12 @@ export class KafkaSource implements StreamSource {
   private member = { generationId: -1, memberId: "" };
   private buffer: StreamEvent[] = [];
   private readonly fetches: ConnectionPool;
+  /**
+   * The offset commit (or transaction) under way, if any. A new assignment reads the group's offsets only after
+   * it ends: a join that keeps the generation leaves that commit valid, and offsets read before it lands would
+   * send the events it covers round again.
+   */
+  private committing: Promise<unknown> = Promise.resolve();
 
   constructor(
     readonly url: KafkaUrl,
@@ -148,6 +156,7 @@ export class KafkaSource implements StreamSource {
   }
 
   private async loadPositions(epoch: number): Promise<void> {
+    await this.committing;
     const topic = this.url.topic;
     const partitions = this.consumer.assignments?.find((a) => a.topic === topic)?.partitions ?? [];
     const member = { generationId: this.consumer.generationId, memberId: this.consumer.memberId ?? "" };
@@ -289,6 +298,13 @@ export class KafkaSource implements StreamSource {
     return (event.position as KafkaPosition).epoch === this.epoch;
   }
 
+  /** Runs an offset commit so that no assignment reads the group's offsets while it is under way. */
+  async committingOffsets<T>(commit: () => Promise<T>): Promise<T> {
+    const running = this.committing.then(commit);
+    this.committing = running.catch(() => undefined);
+    return running;
+  }
+
   markCommitted(last: Map<number, KafkaPosition>): void {
     for (const [partition, position] of last) {
       if (position.epoch === this.epoch) this.committed.set(partition, position.offset + 1n);
@@ -315,14 +331,16 @@ export class KafkaSource implements StreamSource {
   async ack(events: readonly StreamEvent[]): Promise<void> {
     const last = this.lastOffsets(events);
     if (last.size === 0) return;
-    await this.consumer.commit({
-      offsets: [...last.values()].map((p) => ({
-        topic: this.url.topic,
-        partition: p.partition,
-        offset: p.offset + 1n,
-        leaderEpoch: -1,
-      })),
-    });
+    await this.committingOffsets(() =>
+      this.consumer.commit({
+        offsets: [...last.values()].map((p) => ({
+          topic: this.url.topic,
+          partition: p.partition,
+          offset: p.offset + 1n,
+          leaderEpoch: -1,
+        })),
+      }),
+    );
     this.markCommitted(last);
   }
 
@@ -418,6 +436,10 @@ class KafkaTransactional implements Endpoints {
   }
 
   async commit(outcomes: readonly Outcome[]): Promise<readonly Outcome[]> {
+    return this.source.committingOffsets(() => this.commitNow(outcomes));
+  }
+
+  private async commitNow(outcomes: readonly Outcome[]): Promise<readonly Outcome[]> {
     const current = outcomes.filter((o) => this.source.isCurrent(o.event));
     if (current.length === 0) return [];
     const messages: MessageToProduce[] = [];

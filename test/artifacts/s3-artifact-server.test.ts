@@ -167,9 +167,10 @@ describe("a Flowgate server storing artifacts in S3 (moto)", () => {
 
   describe("the real mlflow client", () => {
     const scratch = mkdtempSync(path.join(tmpdir(), "flowgate-s3-client-"));
-    // Larger than the server's bounded buffers (upload parts and download ranges, ~35 MiB here) plus the slack a
-    // busy machine's GC leaves: a server that held the file would grow by at least its size.
-    const size = 96 * MiB;
+    // Several times the server's bounded buffers (upload parts and download ranges, ~35 MiB here), so the slack a
+    // busy machine's GC leaves (RSS grew up to ~75 MiB on a loaded CI machine) stays well under the file: a
+    // server that held the file would grow by at least its size.
+    const size = 160 * MiB;
     const file = path.join(scratch, "weights.bin");
     let sha256: string;
     before(() => {
@@ -215,7 +216,7 @@ describe("a Flowgate server storing artifacts in S3 (moto)", () => {
       await assertStored(result);
       // Upload parts and download chunks are bounded; the file never sits in the server's memory.
       assert.ok(
-        result.growth < size * 0.75,
+        result.growth < size * 0.6,
         `server RSS grew ${Math.round(result.growth / MiB)} MiB for a ${size / MiB} MiB file`,
       );
     });
