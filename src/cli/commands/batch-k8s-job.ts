@@ -2,9 +2,6 @@
 // `flowgate batch score --shard <index>/N`, validated before it is written. Registers `k8s-job` under `batch`.
 import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
-import { renderBatchJob } from "../../deploy/kubernetes/batch-job.js";
-import { writeManifests } from "../../deploy/kubernetes/manifest-files.js";
-import { resolveServedDeployment, resolveServedModel } from "../../deploy/kubernetes/resolve-target.js";
 
 interface JobFlags {
   modelUri?: string;
@@ -36,6 +33,11 @@ async function writeJob(flags: JobFlags): Promise<void> {
       `--backoff-limit-per-index must be an integer ≥ 0, not '${flags.backoffLimitPerIndex}'.`,
     );
   }
+  // Loaded on use: `batch score` shares this command group and would otherwise pay for them at start.
+  const { resolveServedDeployment, resolveServedModel } =
+    await import("../../deploy/kubernetes/resolve-target.js");
+  const { renderBatchJob } = await import("../../deploy/kubernetes/batch-job.js");
+  const { writeManifests } = await import("../../deploy/kubernetes/manifest-files.js");
   const options = {
     runtime: flags.runtime,
     ...(flags.trackingUri !== undefined ? { trackingUri: flags.trackingUri } : {}),
