@@ -130,7 +130,9 @@ async function main(): Promise<void> {
   await writeCsv(warm, 10);
   await flowgateScore(model, warm, path.join(work, "warm-out.csv"), cache);
 
-  const pythonFlags = ["--runtime", "python", "--workers", String(Math.max(1, cpus().length))];
+  // One worker, as mlflow runs one Python: its predict of 1M rows is ~0.7 s, while a second worker importing
+  // mlflow and scikit-learn at the same time on 2 CPUs about doubles the pool's start (measured 19.3 s vs 15.2 s).
+  const pythonFlags = ["--runtime", "python", "--workers", "1"];
   const mlflow = await timed(MLFLOW, [
     "models",
     "predict",
@@ -207,6 +209,7 @@ async function main(): Promise<void> {
       timing:
         "wall time of each command from process start to exit, model load included (the ONNX conversion cached by a warm-up run); rows = the part that grows with the rows (mlflow: CSV parse + predict + JSON output timed in-process by bench/batch-mlflow-split.py; flowgate: its summary, first chunk read to output written), the rest of each wall time being start-up and exit",
       mlflow: "mlflow models predict -t csv --env-manager local (mlflow 3, same venv, same file)",
+      python: "flowgate batch score --runtime python --workers 1 (one worker, as mlflow runs one Python)",
     },
     results: {
       vs_mlflow: {

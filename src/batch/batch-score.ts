@@ -408,7 +408,10 @@ function before(a: [number, number], b: [number, number]): boolean {
 }
 
 function range(start: number, end: number): number[] {
-  return Array.from({ length: end - start }, (_, i) => start + i);
+  // A loop, not Array.from with a callback: this runs for every chunk and the callback form costs ~0.1 s a 1M rows.
+  const at: number[] = [];
+  for (let i = start; i < end; i++) at.push(i);
+  return at;
 }
 
 async function concatenate(parts: string[], target: string): Promise<void> {

@@ -187,6 +187,10 @@ function toBoolean(name: string, v: Cell, fromText: boolean): Cell {
 }
 
 function parseNumber(text: string): number | undefined {
+  // Most cells are plain numbers: Number() trims as String.trim does, so a non-zero result is what the checks
+  // below would return; only 0 (also what blank text gives), NaN and the inf/nan spellings need them.
+  const fast = Number(text);
+  if (fast !== 0 && !Number.isNaN(fast)) return fast;
   const t = text.trim();
   if (t === "") return undefined;
   if (/^[+-]?(inf|infinity)$/i.test(t)) return t.startsWith("-") ? -Infinity : Infinity;
