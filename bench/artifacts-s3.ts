@@ -6,12 +6,16 @@
 //   proxied: MLFLOW_ENABLE_PROXY_MULTIPART_UPLOAD/DOWNLOAD=false, so every byte goes through the server;
 //   direct:  the 3.x client's defaults (both servers advertise multipart): parts and ranges go to S3 on URLs
 //            the server signs.
-// Writes bench/results/artifacts-s3.json: MiB/s per direction, peak RSS, and Flowgate/MLflow throughput ratios
+// First the ceiling: the same file up and down with awscli (boto3's parallel multipart and ranges, as mlflow's
+// server uses) and with one streamed SDK PutObject / GetObject, straight to moto — no artifact server can beat
+// the faster of them. Writes bench/results/artifacts-s3.json: MiB/s per direction, peak RSS, and Flowgate/MLflow throughput ratios
 // (> 1: Flowgate faster). Run: `npm run bench:artifacts-s3 [-- sizeMiB]`.
 import { execFile, spawn, type ChildProcess } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
   appendFileSync,
+  createReadStream,
+  createWriteStream,
   mkdirSync,
   mkdtempSync,
   openSync,
@@ -21,10 +25,18 @@ import {
   writeFileSync,
 } from "node:fs";
 import { createServer } from "node:net";
-import { tmpdir } from "node:os";
+import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
-import { CreateBucketCommand, DeleteObjectsCommand, ListObjectsV2Command } from "@aws-sdk/client-s3";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import {
+  CreateBucketCommand,
+  DeleteObjectsCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from "@aws-sdk/client-s3";
 import { createS3Client, s3SettingsFrom } from "../src/artifacts/s3-client.js";
 
 const ROOT = path.resolve(path.dirname(new URL(import.meta.url).pathname), "..");
@@ -195,6 +207,9 @@ async function main(): Promise<void> {
     }
     const sha256 = hash.digest("hex");
 
+    const ceiling = await measureCeiling(s3, endpoint, file, dir, env);
+    console.log(JSON.stringify({ ceiling }));
+
     const flowgate = await startServer("flowgate", dir, env);
     servers.push(flowgate.proc);
     const mlflow = await startServer("mlflow", dir, env);
@@ -252,13 +267,13 @@ async function main(): Promise<void> {
         runs.push(run);
         console.log(JSON.stringify(run));
         // After every run: a bench stopped part-way still leaves what it measured.
-        writeResults(runs, plan, false);
+        writeResults(runs, plan, ceiling, false);
         await emptyBucket(s3);
       }
     }
     s3.destroy();
 
-    const results = writeResults(runs, plan, true);
+    const results = writeResults(runs, plan, ceiling, true);
     console.log(JSON.stringify(results.vs_mlflow), `flowgate peak RSS ${results.flowgate_rss_peak_mib} MiB`);
   } finally {
     for (const proc of servers.reverse()) stop(proc);
@@ -267,7 +282,12 @@ async function main(): Promise<void> {
 }
 
 /** Writes bench/results/artifacts-s3.json from the runs so far; `complete` once every planned run is in. */
-function writeResults(runs: Run[], plan: [Run["client"], Run["mode"]][], complete: boolean) {
+function writeResults(
+  runs: Run[],
+  plan: [Run["client"], Run["mode"]][],
+  ceiling: Ceiling,
+  complete: boolean,
+) {
   const ratio = (
     client: Run["client"],
     mode: Run["mode"],
@@ -284,6 +304,9 @@ function writeResults(runs: Run[], plan: [Run["client"], Run["mode"]][], complet
     file_mib: SIZE_MIB,
     s3: "moto (server mode) on loopback",
     mlflow_server: "mlflow 3.17 (.venvs/mlflow3), --workers 1",
+    // 2 cores shared with whatever else runs: the 1-minute load average when these results were written.
+    load_average: round(loadavg()[0] ?? 0),
+    ceiling,
     runs,
     vs_mlflow: Object.fromEntries(
       plan.map(([client, mode]) => [
@@ -306,6 +329,52 @@ function writeResults(runs: Run[], plan: [Run["client"], Run["mode"]][], complet
 
 function round(n: number): number {
   return Math.round(n * 10) / 10;
+}
+
+interface Ceiling {
+  awscli_upload_mib_per_s: number;
+  awscli_download_mib_per_s: number;
+  sdk_put_object_mib_per_s: number;
+  sdk_get_object_mib_per_s: number;
+}
+
+/** The file to moto and back with no artifact server in between (see the header). */
+async function measureCeiling(
+  s3: ReturnType<typeof createS3Client>,
+  endpoint: string,
+  file: string,
+  dir: string,
+  env: NodeJS.ProcessEnv,
+): Promise<Ceiling> {
+  const out = path.join(dir, "ceiling.bin");
+  const speed = async (transfer: () => Promise<unknown>): Promise<number> => {
+    const t0 = performance.now();
+    await transfer();
+    return round(SIZE_MIB / ((performance.now() - t0) / 1000));
+  };
+  const aws = (...args: string[]) =>
+    promisify(execFile)("/usr/bin/aws", ["--endpoint-url", endpoint, "s3", "cp", ...args], { env });
+  const ceiling: Ceiling = {
+    awscli_upload_mib_per_s: await speed(() => aws(file, `s3://${BUCKET}/ceiling/awscli.bin`)),
+    awscli_download_mib_per_s: await speed(() => aws(`s3://${BUCKET}/ceiling/awscli.bin`, out)),
+    sdk_put_object_mib_per_s: await speed(() =>
+      s3.send(
+        new PutObjectCommand({
+          Bucket: BUCKET,
+          Key: "ceiling/sdk.bin",
+          Body: createReadStream(file),
+          ContentLength: SIZE_MIB * MiB,
+        }),
+      ),
+    ),
+    sdk_get_object_mib_per_s: await speed(async () => {
+      const res = await s3.send(new GetObjectCommand({ Bucket: BUCKET, Key: "ceiling/sdk.bin" }));
+      await pipeline(res.Body as Readable, createWriteStream(out));
+    }),
+  };
+  rmSync(out, { force: true });
+  await emptyBucket(s3);
+  return ceiling;
 }
 
 /** Drops every object between runs, so moto holds one copy of the file at a time. */

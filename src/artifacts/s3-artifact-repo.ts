@@ -1,7 +1,7 @@
 // The artifact repository on an S3 bucket (`--artifacts-destination s3://bucket/prefix`), for AWS and
 // S3-compatible servers alike. Store paths become keys under the prefix after safe-path.ts has checked them.
-// Uploads stream through lib-storage's multipart Upload in bounded parts (constant memory whatever the file
-// size); S3 makes an object visible only when its single PUT or CompleteMultipartUpload succeeds, and a
+// An upload of declared size streams as one PutObject; one of unknown size (a chunked body) through
+// lib-storage's multipart Upload in bounded parts. Either way memory is constant whatever the file size; S3 makes an object visible only when its single PUT or CompleteMultipartUpload succeeds, and a
 // failed, oversized or short upload is aborted, so a reader never sees half a file. Listings follow MLflow's
 // rules (basenames, prefixes as directories, every page); deletes touch only keys inside the deleted path.
 import { Readable } from "node:stream";
@@ -13,6 +13,7 @@ import {
   GetObjectCommand,
   HeadObjectCommand,
   ListObjectsV2Command,
+  PutObjectCommand,
   S3ServiceException,
   UploadPartCommand,
   type S3Client,
@@ -39,6 +40,12 @@ export interface S3RepositoryOptions {
   partSize?: number;
   /** Parts of one upload in flight at once. */
   queueSize?: number;
+  /**
+   * Uploads whose size is declared up front (a Content-Length) and at most this many bytes go as one streamed
+   * PutObject instead of parts: no part buffers, and no CompleteMultipartUpload, which moto and other
+   * S3-compatible servers answer by concatenating every part again. Default: S3's single-PUT limit, 5 GiB.
+   */
+  singlePutMaxBytes?: number;
   /** Lifetime of presigned part-upload URLs, in seconds (boto3's default, which MLflow uses). */
   uploadUrlSeconds?: number;
   /** Lifetime of presigned download URLs (MLflow's MLFLOW_PRESIGNED_DOWNLOAD_URL_TTL_SECONDS, default 300). */
@@ -47,6 +54,8 @@ export interface S3RepositoryOptions {
 
 const DEFAULT_PART_SIZE = 8 * 1024 * 1024;
 const DEFAULT_QUEUE_SIZE = 4;
+/** S3's largest single PutObject. */
+const MAX_SINGLE_PUT = 5 * 1024 ** 3;
 /** S3's largest DeleteObjects batch. */
 const DELETE_BATCH = 1000;
 /** S3's part-number range. */
@@ -88,6 +97,7 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
     options.expectedBucketOwner === undefined ? {} : { ExpectedBucketOwner: options.expectedBucketOwner };
   const partSize = options.partSize ?? DEFAULT_PART_SIZE;
   const queueSize = options.queueSize ?? DEFAULT_QUEUE_SIZE;
+  const singlePutMaxBytes = Math.min(options.singlePutMaxBytes ?? MAX_SINGLE_PUT, MAX_SINGLE_PUT);
 
   const keyOf = (checked: string): string => `${prefix}${checked}`;
   const uriOf = (key: string): string => `s3://${bucket}/${key}`;
@@ -161,67 +171,13 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
   }
 
   /**
-   * Opens `key` as its first part, then streams the rest in parts fetched `queueSize` at a time (a single GET
-   * from many S3-compatible servers is far slower than parallel ranges), in order, so at most
-   * partSize × (queueSize + 1) bytes are held. Every range names the first one's ETag: if the file is
-   * replaced mid-download the stream fails rather than mixing two versions.
+   * Opens `key` as one streamed GET, read as fast as the client takes it (the socket's backpressure bounds
+   * memory). One response is one version of the file, and on moto one GET streams ~3× faster than parallel
+   * ranges, each of which it answers by slicing the whole object (bench/results/artifacts-s3.json, `ceiling`).
    */
-  async function rangedGet(key: string): Promise<ArtifactFile> {
-    let first;
-    try {
-      first = await client.send(
-        new GetObjectCommand({ Bucket: bucket, Key: key, Range: `bytes=0-${partSize - 1}`, ...owner }),
-      );
-    } catch (err) {
-      // An empty object has no byte 0 to range over.
-      if (!(err instanceof S3ServiceException && err.name === "InvalidRange")) throw err;
-      const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...owner }));
-      return { stream: res.Body as Readable, size: res.ContentLength ?? 0 };
-    }
-    const total = Number(/\/(\d+)$/.exec(first.ContentRange ?? "")?.[1] ?? first.ContentLength ?? 0);
-    const firstBody = first.Body as Readable;
-    if (total <= partSize) return { stream: firstBody, size: total };
-    const etag = first.ETag;
-    const fetchPart = async (start: number): Promise<Buffer> => {
-      const end = Math.min(start + partSize, total) - 1;
-      try {
-        const res = await client.send(
-          new GetObjectCommand({
-            Bucket: bucket,
-            Key: key,
-            Range: `bytes=${start}-${end}`,
-            ...(etag === undefined ? {} : { IfMatch: etag }),
-            ...owner,
-          }),
-        );
-        return Buffer.from(
-          await (res.Body as { transformToByteArray(): Promise<Uint8Array> }).transformToByteArray(),
-        );
-      } catch (err) {
-        throw storeError(err, "read", key);
-      }
-    };
-    async function* parts(): AsyncGenerator<Buffer> {
-      const inFlight: Promise<Buffer>[] = [];
-      let next = partSize;
-      const refill = (): void => {
-        while (inFlight.length < queueSize && next < total) {
-          const part = fetchPart(next);
-          // Awaited in order below; a failure of one the reader never reaches must not go unhandled.
-          part.catch(() => undefined);
-          inFlight.push(part);
-          next += partSize;
-        }
-      };
-      refill();
-      for await (const chunk of firstBody) yield chunk as Buffer;
-      while (inFlight.length > 0) {
-        const part = await (inFlight.shift() as Promise<Buffer>);
-        refill();
-        yield part;
-      }
-    }
-    return { stream: Readable.from(parts()), size: total };
+  async function streamedGet(key: string): Promise<ArtifactFile> {
+    const res = await client.send(new GetObjectCommand({ Bucket: bucket, Key: key, ...owner }));
+    return { stream: res.Body as Readable, size: res.ContentLength ?? 0 };
   }
 
   const direct: DirectTransfers = {
@@ -327,21 +283,38 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
         body.resume();
         throw err;
       }
-      const upload = new Upload({
-        client,
-        params: {
-          Bucket: bucket,
-          Key: key,
-          Body: Readable.from(limited(body, maxBytes, expectedBytes)),
-          ...owner,
-        },
-        partSize,
-        queueSize,
-        // A failed upload is aborted (S3 drops its parts); nothing under `key` changes.
-        leavePartsOnError: false,
-      });
+      const checkedBody = Readable.from(limited(body, maxBytes, expectedBytes));
       try {
-        await upload.done();
+        if (expectedBytes !== undefined && expectedBytes <= singlePutMaxBytes) {
+          // S3 stores a PUT only when its whole declared length arrived. The SDK pipes the body into the
+          // request and would leave it open waiting for the rest when the body fails: abort it, so a body
+          // that breaks, ends short or passes the limit fails the request and nothing under `key` changes.
+          const broken = new AbortController();
+          checkedBody.once("error", (err) => broken.abort(err));
+          try {
+            await client.send(
+              new PutObjectCommand({
+                Bucket: bucket,
+                Key: key,
+                Body: checkedBody,
+                ContentLength: expectedBytes,
+                ...owner,
+              }),
+              { abortSignal: broken.signal },
+            );
+          } catch (err) {
+            throw broken.signal.aborted ? (broken.signal.reason as Error) : err;
+          }
+          return;
+        }
+        await new Upload({
+          client,
+          params: { Bucket: bucket, Key: key, Body: checkedBody, ...owner },
+          partSize,
+          queueSize,
+          // A failed upload is aborted (S3 drops its parts); nothing under `key` changes.
+          leavePartsOnError: false,
+        }).done();
       } catch (err) {
         throw storeError(err, "write", key);
       }
@@ -351,7 +324,7 @@ export function createS3ArtifactRepository(options: S3RepositoryOptions): Artifa
       const checked = checkArtifactPath(relative);
       const key = keyOf(checked);
       try {
-        return await rangedGet(key);
+        return await streamedGet(key);
       } catch (err) {
         if (!isMissing(err)) throw storeError(err, "read", key);
       }
@@ -455,8 +428,9 @@ function wholeNumber(
 }
 
 /**
- * The repository of `s3://bucket/prefix`, reached as MLflow would reach it from this environment. An upload
- * holds at most FLOWGATE_S3_UPLOAD_PART_BYTES × (FLOWGATE_S3_UPLOAD_CONCURRENCY + 1) bytes in memory.
+ * The repository of `s3://bucket/prefix`, reached as MLflow would reach it from this environment. An upload of
+ * undeclared size, or larger than FLOWGATE_S3_SINGLE_PUT_MAX_BYTES, goes in parts and holds at most
+ * FLOWGATE_S3_UPLOAD_PART_BYTES × (FLOWGATE_S3_UPLOAD_CONCURRENCY + 1) bytes in memory.
  */
 export function openS3ArtifactRepository(uri: string, env: NodeJS.ProcessEnv): ArtifactRepository {
   const settings = s3SettingsFrom(env);
@@ -475,6 +449,13 @@ export function openS3ArtifactRepository(uri: string, env: NodeJS.ProcessEnv): A
     "bytes (S3's part sizes)",
   );
   const queueSize = wholeNumber(env, "FLOWGATE_S3_UPLOAD_CONCURRENCY", 1, 64, "parts in flight");
+  const singlePutMaxBytes = wholeNumber(
+    env,
+    "FLOWGATE_S3_SINGLE_PUT_MAX_BYTES",
+    0,
+    MAX_SINGLE_PUT,
+    "bytes (0: every upload in parts)",
+  );
   return createS3ArtifactRepository({
     client: createS3Client(settings),
     location: parseS3Uri(uri, "--artifacts-destination"),
@@ -482,5 +463,6 @@ export function openS3ArtifactRepository(uri: string, env: NodeJS.ProcessEnv): A
     ...(downloadUrlSeconds === undefined ? {} : { downloadUrlSeconds }),
     ...(partSize === undefined ? {} : { partSize }),
     ...(queueSize === undefined ? {} : { queueSize }),
+    ...(singlePutMaxBytes === undefined ? {} : { singlePutMaxBytes }),
   });
 }

@@ -56,6 +56,13 @@ describe("the S3 artifact repository (moto, checked with awscli)", () => {
       return undefined;
     }
   };
+  /** The object's ETag as awscli reads it: "<md5 of part md5s>-<part count>" for a multipart object. */
+  const etagOf = async (key: string): Promise<string> =>
+    (
+      JSON.parse(await aws("s3api", "head-object", "--bucket", BUCKET, "--key", key, "--output", "json")) as {
+        ETag: string;
+      }
+    ).ETag;
   const keysUnder = async (prefix: string): Promise<string[]> => {
     const out = await aws(
       "s3api",
@@ -148,36 +155,39 @@ describe("the S3 artifact repository (moto, checked with awscli)", () => {
     assert.equal(await repo.exists("1/r1/artifacts/nope"), false);
   });
 
-  it("uploads a file larger than a part as one multipart object", async () => {
+  it("uploads a file of undeclared size larger than a part as one multipart object", async () => {
     const data = Buffer.alloc(12 * MiB);
     for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) % 256;
     await repo.put(
       "1/r1/artifacts/big.bin",
       Readable.from([data.subarray(0, 7 * MiB), data.subarray(7 * MiB)]),
-      {
-        maxBytes: 64 * MiB,
-        expectedBytes: data.length,
-      },
+      { maxBytes: 64 * MiB },
     );
     const stored = await objectBytes(`${PREFIX}1/r1/artifacts/big.bin`);
     assert.ok(stored?.equals(data), "awscli reads back the same 12 MiB");
     const file = await repo.get("1/r1/artifacts/big.bin");
     assert.equal(file.size, data.length);
-    assert.ok((await buffer(file.stream)).equals(data), "read back in parts, in order");
-    // A multipart object's ETag is "<md5 of part md5s>-<part count>".
-    const head = JSON.parse(
-      await aws(
-        "s3api",
-        "head-object",
-        "--bucket",
-        BUCKET,
-        "--key",
-        `${PREFIX}1/r1/artifacts/big.bin`,
-        "--output",
-        "json",
-      ),
-    ) as { ETag: string };
-    assert.match(head.ETag, /-3"$/);
+    assert.ok((await buffer(file.stream)).equals(data), "read back the same 12 MiB");
+    assert.match(await etagOf(`${PREFIX}1/r1/artifacts/big.bin`), /-3"$/);
+  });
+
+  it("streams a file of declared size as one PutObject, not in parts", async () => {
+    const data = Buffer.alloc(12 * MiB);
+    for (let i = 0; i < data.length; i += 4096) data[i] = (i / 4096) % 251;
+    await repo.put(
+      "1/r1/artifacts/declared.bin",
+      Readable.from([data.subarray(0, 7 * MiB), data.subarray(7 * MiB)]),
+      { maxBytes: 64 * MiB, expectedBytes: data.length },
+    );
+    assert.ok((await objectBytes(`${PREFIX}1/r1/artifacts/declared.bin`))?.equals(data));
+    const file = await repo.get("1/r1/artifacts/declared.bin");
+    assert.equal(file.size, data.length);
+    assert.ok((await buffer(file.stream)).equals(data), "read back whole, in order");
+    assert.doesNotMatch(
+      await etagOf(`${PREFIX}1/r1/artifacts/declared.bin`),
+      /-\d+"$/,
+      "a single PUT's ETag is the plain MD5",
+    );
   });
 
   it("leaves nothing behind when an upload passes the limit, ends short or breaks mid-stream", async () => {
@@ -191,6 +201,13 @@ describe("the S3 artifact repository (moto, checked with awscli)", () => {
     );
     await assert.rejects(
       repo.put("1/r1/artifacts/broken.bin", brokenBody(20 * MiB, 11 * MiB), { maxBytes: 64 * MiB }),
+      /client went away/,
+    );
+    await assert.rejects(
+      repo.put("1/r1/artifacts/broken-declared.bin", brokenBody(20 * MiB, 11 * MiB), {
+        maxBytes: 64 * MiB,
+        expectedBytes: 20 * MiB,
+      }),
       /client went away/,
     );
     const keys = await keysUnder(`${PREFIX}1/r1/artifacts/`);
