@@ -57,6 +57,21 @@ function failedTests(tap) {
   return out;
 }
 
+/** The slowest top-level tests (a file's describe blocks) in a TAP report: where CI time goes. */
+function slowestTests(tap, count) {
+  const lines = tap.split("\n");
+  const tops = [];
+  lines.forEach((line, i) => {
+    const m = /^(?:not )?ok \d+ - (.*)$/.exec(line);
+    const d = /^ {2}duration_ms: ([\d.]+)/.exec(lines[i + 2] ?? "");
+    if (m && d) tops.push([Number(d[1]) / 1000, m[1]]);
+  });
+  return tops
+    .sort((a, b) => b[0] - a[0])
+    .slice(0, count)
+    .map(([s, name]) => `  ${s.toFixed(0).padStart(5)} s  ${name}`);
+}
+
 function findTests(dir) {
   return readdirSync(dir).flatMap((name) => {
     const p = path.join(dir, name);
@@ -130,6 +145,7 @@ try {
     failed += count("fail") + count("cancelled");
     if (count("fail") + count("cancelled") > 0) failures.push("node tests");
     failureDetails.push(...failedTests(text));
+    console.log(`\nslowest node tests:\n${slowestTests(text, 25).join("\n")}`);
     console.log(`\n(node tests done at ${elapsed()})`);
   }
 

