@@ -26,7 +26,7 @@ import { createSqlDatasetStore } from "./tracking/sql-dataset-store.js";
 import { createLocalArtifactRepository } from "./artifacts/local-artifact-repo.js";
 import { openS3ArtifactRepository } from "./artifacts/s3-artifact-repo.js";
 import { isS3Uri } from "./artifacts/s3-client.js";
-import { fileUriDirectory, useFileArtifactRoot } from "./artifacts/artifact-uri.js";
+import { useArtifactRoot } from "./artifacts/artifact-uri.js";
 import { createArtifactProxy } from "./artifacts/artifact-proxy.js";
 import { artifactsRoutes } from "./api/mlflow/artifacts.routes.js";
 import { uiArtifactRoutes } from "./api/mlflow/ui-artifacts.routes.js";
@@ -131,7 +131,7 @@ export async function createApp(
       tracking: trackingStore,
       audit,
     });
-    useFileArtifactRoot(fileUriDirectory(config.defaultArtifactRoot));
+    useArtifactRoot(config.defaultArtifactRoot);
     const artifactRepo = isS3Uri(config.artifactsDestination)
       ? openS3ArtifactRepository(config.artifactsDestination, env)
       : createLocalArtifactRepository(config.artifactsDestination);

@@ -11,7 +11,7 @@ export interface ServerConfig {
   backendStoreUri: string;
   /** Where the artifact proxy stores files: a local directory, or `s3://bucket/prefix`. */
   artifactsDestination: string;
-  /** Root URI handed to new experiments; `mlflow-artifacts:/` when artifacts are served. */
+  /** Root URI handed to new experiments: `mlflow-artifacts:/` when artifacts are served, else `file:` or `s3:`. */
   defaultArtifactRoot: string;
   serveArtifacts: boolean;
   host: string;
@@ -98,9 +98,10 @@ export function loadServerConfig(flags: ServerFlags, env: NodeJS.ProcessEnv = pr
   const backendStoreUri = flags.backendStoreUri ?? env.FLOWGATE_BACKEND_STORE_URI ?? DEFAULTS.backendStoreUri;
   return {
     backendStoreUri,
-    // With a file: root the clients write there themselves, and that directory is what the server lists.
-    artifactsDestination:
-      schemeOf(defaultArtifactRoot) === "file" ? destinationOf(defaultArtifactRoot) : artifactsDestination,
+    // With a file: or s3: root the clients write there themselves, and that is the store the server reads.
+    artifactsDestination: clientWritten(defaultArtifactRoot)
+      ? destinationOf(defaultArtifactRoot)
+      : artifactsDestination,
     defaultArtifactRoot,
     serveArtifacts,
     host: flags.host ?? env.FLOWGATE_HOST ?? DEFAULTS.host,
@@ -204,17 +205,26 @@ function fileRootUri(root: string): string {
   return schemeOf(root) === undefined ? pathToFileURL(path.resolve(root)).href : root;
 }
 
+/** A root that clients write themselves (a shared file system or an S3 bucket), rather than this server's proxy. */
+function clientWritten(root: string): boolean {
+  const scheme = schemeOf(root);
+  return scheme === "file" || scheme === "s3";
+}
+
 /**
- * The root handed to new experiments must be one whose files someone can reach: this server's proxy
- * (`mlflow-artifacts:`) or a shared file system (`file:`, or a plain path). Clients would write anywhere
- * else (s3:, gs:, hdfs:…) while the server could neither list nor serve those files.
+ * The root handed to new experiments must be one whose files the server can reach too: its own proxy
+ * (`mlflow-artifacts:`), a shared file system (`file:`, or a plain path) or an S3 bucket (`s3://bucket/prefix`,
+ * checked here so a typo fails at start). Clients would write anywhere else (gs:, hdfs:…) while the server
+ * could neither list nor serve those files.
  */
 function checkArtifactRootScheme(root: string): string {
   const scheme = schemeOf(root);
-  if (scheme === undefined || scheme === "mlflow-artifacts" || scheme === "file") return root;
+  if (scheme === "s3") parseS3Uri(root, "--default-artifact-root");
+  if (scheme === undefined || scheme === "mlflow-artifacts" || clientWritten(root)) return root;
   throw invalidParameter(
     `Invalid --default-artifact-root '${root}': this server cannot list or serve ${scheme}: artifacts yet; ` +
-      "use mlflow-artifacts:/ (stored under --artifacts-destination) or file:///path with --no-serve-artifacts.",
+      "use mlflow-artifacts:/ (stored under --artifacts-destination), or file:///path or s3://bucket/prefix " +
+      "with --no-serve-artifacts.",
   );
 }
 

@@ -4,7 +4,7 @@
 // inside this server's artifact store. Anything else (other schemes, hosts, traversal, shell or URL
 // syntax, however encoded) is refused: these URIs end up as file paths and in serving command lines.
 import { invalidParameter, notFound } from "../core/errors.js";
-import { artifactUri, artifactUriPath, fileArtifactRoot } from "../artifacts/artifact-uri.js";
+import { artifactRootUri, artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
 import { checkArtifactPath, decodeUntilStable } from "../artifacts/safe-path.js";
 import type { Executor } from "../store/database.js";
 import { STAGES, type ModelVersion, type Stage } from "./entities.js";
@@ -51,8 +51,9 @@ export function parseModelUri(uri: string): ModelUri {
   if (FORBIDDEN.test(decoded))
     refuseWith(uri, "control characters, backslashes and ? # ; $ ` | < > & quotes are not allowed");
   if (/^mlflow-artifacts:/i.test(uri)) return { kind: "artifacts", path: artifactUriPath(uri, "model URI") };
-  // With a file:// artifact root, its files by file URI or absolute path (artifactUriPath refuses the rest).
-  if (fileArtifactRoot() !== undefined && (/^file:/i.test(uri) || uri.startsWith("/"))) {
+  // With a client-written artifact root (file:// or s3://), its files by such a URI or an absolute path
+  // (artifactUriPath refuses those outside the root).
+  if (artifactRootUri() !== undefined && (/^(?:file|s3):/i.test(uri) || uri.startsWith("/"))) {
     return { kind: "artifacts", path: artifactUriPath(uri, "model URI") };
   }
   const runs = /^runs:\/(?!\/)([^/]+)(?:\/(.*))?$/.exec(uri);

@@ -1,16 +1,16 @@
 // Where a new model version's files are. A `source` must point into this server's artifact store, directly
-// (`mlflow-artifacts:/…`), through a `models:/` or `models:/m-…` URI that resolves there, or be a `runs:/`
-// reference (stored as sent, located when read).
-// Everything else — local paths, file:, other hosts and schemes, traversal, query/fragment/params tricks,
-// however encoded — is refused (MLflow's CVE-2023-1177 family; hostile-inputs B). The registry never
-// reads or fetches what a source names at registration time.
+// (`mlflow-artifacts:/…`, or a file:// or s3:// URI under the artifact root clients write), through a
+// `models:/` or `models:/m-…` URI that resolves there, or be a `runs:/` reference (stored as sent, located
+// when read). Everything else — local paths and file: or s3: URIs outside that root, other hosts and
+// schemes, traversal, query/fragment/params tricks, however encoded — is refused (MLflow's CVE-2023-1177
+// family; hostile-inputs B). The registry never reads or fetches what a source names at registration time.
 import { FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import type { Executor } from "../store/database.js";
 import path from "node:path";
 import {
+  artifactRootUri,
   artifactUri,
   artifactUriPath,
-  fileArtifactRoot,
   fileUriDirectory,
 } from "../artifacts/artifact-uri.js";
 import { decodeUntilStable } from "../artifacts/safe-path.js";
@@ -27,11 +27,11 @@ export interface VersionSource {
 
 /** A source Flowgate will not register, in MLflow's words where MLflow refuses it too, then ours. */
 function refusedSource(source: string, why: FlowgateError): Error {
-  const root = fileArtifactRoot();
+  const root = artifactRootUri();
   const ours =
     (root === undefined
       ? "Flowgate registers mlflow-artifacts:/ URIs inside its artifact store and runs:/ or models:/ URIs "
-      : `Flowgate registers files under its artifact root file://${root} and runs:/ or models:/ URIs `) +
+      : `Flowgate registers files under its artifact root ${root} and runs:/ or models:/ URIs `) +
     `(${why.message})`;
   const decoded = decodeUntilStable(source);
   const local = !/^[a-z][a-z0-9+.-]*:/i.test(decoded) ? decoded : fileUriDirectory(decoded);

@@ -251,7 +251,7 @@ export async function getDownloadUri(deps: RegistryDeps, name: string, version: 
     v = original;
   }
   if (!v.source.startsWith("models:/")) return v.source;
-  // A logged model's files: where the client wrote them (a file:// root stays file://).
+  // A logged model's files: where the client wrote them (under a file:// or s3:// root, such a URI).
   const logged =
     v.modelId === null ? undefined : await deps.store.findLoggedModel(deps.database.db, v.modelId);
   return logged?.artifactLocation ?? v.storageLocation;

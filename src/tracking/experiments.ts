@@ -4,7 +4,7 @@ import type { Clock } from "../core/clock.js";
 import { alreadyExists, FlowgateError, invalidParameter, notFound } from "../core/errors.js";
 import { checkMaxResults, decodePageToken, pageOf, type Page } from "../core/paging.js";
 import { systemContext, type RequestContext } from "../core/request-context.js";
-import { artifactUri, artifactUriPath, fileArtifactRoot } from "../artifacts/artifact-uri.js";
+import { artifactRootChild, artifactUri, artifactUriPath } from "../artifacts/artifact-uri.js";
 import type { AuditLog } from "../governance/audit.js";
 import type { Database } from "../store/database.js";
 import { isUniqueViolation } from "../store/db-errors.js";
@@ -256,11 +256,13 @@ export function createExperimentService(deps: ExperimentServiceDeps): Experiment
   };
 }
 
-/** A given artifact_location, checked to lie in this server's store; a file URI under a file root stays one. */
+/**
+ * A given artifact_location, checked to lie in this server's store; a file: or s3: URI under the artifact root
+ * clients write stays one (artifactUriPath refused every other).
+ */
 function artifactLocationOf(location: string): string {
   const storePath = artifactUriPath(location, "artifact_location");
-  const root = fileArtifactRoot();
-  return root !== undefined && /^file:/i.test(location)
-    ? `file://${[root, storePath].filter((p) => p !== "").join("/")}`
-    : artifactUri(storePath);
+  return (
+    (/^(?:file|s3):/i.test(location) ? artifactRootChild(storePath) : undefined) ?? artifactUri(storePath)
+  );
 }

@@ -1,11 +1,11 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { artifactUriPath, fileUriDirectory, useFileArtifactRoot } from "../../src/artifacts/artifact-uri.js";
+import { artifactUriPath, useArtifactRoot } from "../../src/artifacts/artifact-uri.js";
 import { FlowgateError } from "../../src/core/errors.js";
 
 describe("a file:// artifact root", () => {
-  before(() => useFileArtifactRoot(fileUriDirectory("file:///srv/mlruns/")));
-  after(() => useFileArtifactRoot(undefined));
+  before(() => useArtifactRoot("file:///srv/mlruns/"));
+  after(() => useArtifactRoot(undefined));
 
   it("reads file URIs and absolute paths under the root as store paths", () => {
     assert.equal(artifactUriPath("file:///srv/mlruns/1/abc/artifacts", "source"), "1/abc/artifacts");

@@ -116,9 +116,9 @@ describe("server configuration", () => {
     );
   });
 
-  it("refuses a default artifact root with a scheme it cannot serve, but keeps mlflow-artifacts:, file: and paths", () => {
+  it("refuses a default artifact root with a scheme it cannot serve, but keeps mlflow-artifacts:, file:, s3: and paths", () => {
     for (const root of [
-      "s3://bucket/prefix",
+      "s3://No_Such_Bucket/prefix",
       "gs://bucket/x",
       "https://elsewhere.example/artifacts",
       "dbfs:/x",
@@ -141,5 +141,9 @@ describe("server configuration", () => {
         assert.equal(config.artifactsDestination, fileURLToPath(expected));
       assert.equal(config.defaultArtifactRoot, expected);
     }
+    // An s3: root is handed out as given, and the bucket and prefix are the store the server reads.
+    const s3 = loadServerConfig({ defaultArtifactRoot: "s3://bucket/prefix/", serveArtifacts: false }, {});
+    assert.equal(s3.defaultArtifactRoot, "s3://bucket/prefix/");
+    assert.equal(s3.artifactsDestination, "s3://bucket/prefix");
   });
 });

@@ -36,7 +36,7 @@ export function registerServerCommand(program: Command): void {
     )
     .option(
       "--default-artifact-root <uri>",
-      "artifact root for new experiments: mlflow-artifacts:/ (the default when serving artifacts) or file:///path",
+      "artifact root for new experiments: mlflow-artifacts:/ (the default when serving artifacts), or file:///path or s3://bucket/prefix that clients write themselves (with --no-serve-artifacts; the server reads, lists and checks model-version sources there, S3 reached as for --artifacts-destination)",
     )
     .option("--serve-artifacts", "proxy artifact uploads and downloads through this server (default)")
     .option("--no-serve-artifacts", "do not proxy artifacts; clients write to the artifact root themselves")
