@@ -8,7 +8,10 @@ import { pipeline } from "node:stream/promises";
 import { invalidParameter } from "../core/errors.js";
 import type { ArtifactRepository } from "./artifact-repo.js";
 
-/** Copies every file under `prefix` into `dest` (created); refuses trees of more than `maxFiles` files. */
+/**
+ * Copies every file under `prefix` ("" for the whole store) into `dest` (created); refuses trees of more than
+ * `maxFiles` files.
+ */
 export async function downloadTree(
   repo: ArtifactRepository,
   prefix: string,
@@ -17,10 +20,11 @@ export async function downloadTree(
 ): Promise<void> {
   const root = path.resolve(dest);
   let files = 0;
+  const stored = (rel: string): string => [prefix, rel].filter((p) => p !== "").join("/");
   const queue = [""];
   while (queue.length > 0) {
     const rel = queue.shift() as string;
-    const entries = await repo.list(rel === "" ? prefix : `${prefix}/${rel}`);
+    const entries = await repo.list(stored(rel));
     if (entries === undefined) throw invalidParameter(`No stored files under '${prefix}'.`);
     await mkdir(path.join(root, rel), { recursive: true, mode: 0o700 });
     for (const e of entries) {
@@ -32,7 +36,7 @@ export async function downloadTree(
         continue;
       }
       if (++files > maxFiles) throw invalidParameter(`More than ${maxFiles} files under '${prefix}'.`);
-      const file = await repo.get(`${prefix}/${child}`);
+      const file = await repo.get(stored(child));
       await pipeline(file.stream, createWriteStream(local, { mode: 0o600 }));
     }
   }

@@ -1,5 +1,6 @@
 // The local model cache: registry and run URIs are resolved through the tracking server's MLflow REST API and
-// their artifacts downloaded once into a 0700 directory, with a sha256 per file recorded; before every load the
+// their artifacts downloaded once (through the server's artifact proxy, or from S3 itself when the server hands
+// out s3:// URIs) into a 0700 directory, with a sha256 per file recorded; before every load the
 // files are re-hashed against that record (hostile-inputs G.37–38). When the tracking server is unreachable, the
 // last copy resolved for the same URI is served from the cache.
 import { createHash } from "node:crypto";
@@ -8,6 +9,7 @@ import { chmod, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "no
 import path from "node:path";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Logger } from "../core/logger.js";
+import { downloadTree } from "../artifacts/download-tree.js";
 import { callTracking, locateModel, type ModelLocation } from "./model-locator.js";
 import { parseModelUri } from "./model-uri.js";
 
@@ -110,10 +112,24 @@ function proxiedPath(artifactUri: string): string {
   const m = /^mlflow-artifacts:(?:\/\/[^/]*)?\/(.*)$/.exec(artifactUri);
   if (m === null) {
     throw invalidParameter(
-      `Artifact URI '${artifactUri}' is not served through the tracking server's artifact proxy (mlflow-artifacts:/…); start it with --serve-artifacts.`,
+      `Artifact URI '${artifactUri}' is neither served through the tracking server's artifact proxy (mlflow-artifacts:/…; start it with --serve-artifacts) nor in S3 (s3://…).`,
     );
   }
   return (m[1] as string).replace(/\/$/, "");
+}
+
+/**
+ * An `s3://bucket/prefix` model (a server whose --default-artifact-root is in S3): fetched from S3 itself, as
+ * the mlflow client does, through Flowgate's S3 repository configured from this environment like MLflow's
+ * (MLFLOW_S3_ENDPOINT_URL, AWS_*). Returns each file's sha256.
+ */
+async function downloadFromS3(artifactUri: string, dest: string): Promise<Record<string, string>> {
+  // Loaded on use: the AWS SDK would slow every start that never meets an s3:// model.
+  const { openS3ArtifactRepository } = await import("../artifacts/s3-artifact-repo.js");
+  await downloadTree(openS3ArtifactRepository(artifactUri, process.env), "", dest);
+  const files: Record<string, string> = {};
+  for (const rel of await listFiles(dest)) files[rel] = await hashFile(path.join(dest, rel));
+  return files;
 }
 
 /** A server-supplied relative path must stay inside the download (CVE-2023-6018: never trust listings). */
@@ -139,10 +155,11 @@ async function download(
   dir: string,
   options: ModelCacheOptions,
 ): Promise<void> {
-  const root = proxiedPath(target.artifactUri);
+  const inS3 = /^s3:/i.test(target.artifactUri);
+  const root = inS3 ? "" : proxiedPath(target.artifactUri);
   const tmp = `${dir}.tmp-${process.pid}-${Date.now()}`;
   await mkdir(path.join(tmp, "model"), { recursive: true, mode: 0o700 });
-  const files: Record<string, string> = {};
+  let files: Record<string, string> = {};
   const base = options.trackingUri?.replace(/\/$/, "") ?? "";
   const headers: Record<string, string> = options.authorization
     ? { authorization: options.authorization }
@@ -172,7 +189,8 @@ async function download(
     }
   };
   try {
-    await walk("");
+    if (inS3) files = await downloadFromS3(target.artifactUri, path.join(tmp, "model"));
+    else await walk("");
     if (!("MLmodel" in files))
       throw invalidParameter(`${target.artifactUri} holds no MLmodel file; it is not an MLflow model.`);
     const manifest: Manifest = { uri, ...target, files };
