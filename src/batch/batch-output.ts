@@ -112,42 +112,40 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /**
- * Encodes one chunk's scored rows as its part file's bytes: row r's kept cells are `rows[r][cells[k]]` (`cells`
- * maps the layout's kept columns to the positions of the rows' cells), its answer `predictions[r]`.
+ * Encodes one chunk's scored rows as its part file's bytes: `kept[i]` holds the cells of the layout's kept
+ * column i (`from: { input: i }`), one per row, and `predictions[r]` is row r's answer.
  */
 export function encodePart(
   layout: OutputLayout,
-  rows: readonly Cell[][],
+  kept: readonly (readonly Cell[])[],
   predictions: readonly Prediction[],
-  cells: readonly number[],
 ): Buffer {
   const { columns } = layout;
   const keys = columns.map((c) => ("prediction" in c.from ? c.from.prediction : null));
-  const at = columns.map((c) => ("input" in c.from ? (cells[c.from.input] as number) : -1));
+  const cells = columns.map((c) => ("input" in c.from ? kept[c.from.input] : undefined));
   const names = columns.map((c) => `${JSON.stringify(c.name)}:`);
-  const value = (k: number, row: Cell[], prediction: Prediction): unknown => {
-    const i = at[k] as number;
-    if (i >= 0) return row[i];
+  const value = (k: number, r: number, prediction: Prediction): unknown => {
+    const column = cells[k];
+    if (column !== undefined) return column[r];
     const key = keys[k] as string | null;
     if (key === null) return prediction;
     return isRecord(prediction) ? prediction[key] : undefined;
   };
   // Text built by concatenation (V8 ropes), flattened once by Buffer.from: no array per row or per field.
   let out = "";
-  for (let r = 0; r < rows.length; r++) {
-    const row = rows[r] as Cell[];
+  for (let r = 0; r < predictions.length; r++) {
     const prediction = predictions[r];
     if (layout.format === "csv") {
       for (let k = 0; k < columns.length; k++) {
         if (k > 0) out += ",";
-        out += csvField(value(k, row, prediction));
+        out += csvField(value(k, r, prediction));
       }
       out += "\n";
     } else if (layout.format === "jsonl") {
       out += "{";
       for (let k = 0; k < columns.length; k++) {
         const c = columns[k] as OutputColumn;
-        const v = value(k, row, prediction);
+        const v = value(k, r, prediction);
         if (k > 0) out += ",";
         out += names[k] as string;
         out += json(layout.textInputs && "input" in c.from ? typed(c.type, v) : v);
@@ -158,7 +156,7 @@ export function encodePart(
       out += "[";
       for (let k = 0; k < columns.length; k++) {
         if (k > 0) out += ",";
-        out += json(typed((columns[k] as OutputColumn).type, value(k, row, prediction)));
+        out += json(typed((columns[k] as OutputColumn).type, value(k, r, prediction)));
       }
       out += "]\n";
     }

@@ -1,7 +1,9 @@
 // Reads an input file as chunks of a fixed number of data rows, in order, holding one chunk (Parquet: one row
 // group) in memory at a time. Chunk k always holds rows [k·n, (k+1)·n) of the file, bad rows included, so every
 // run — a resumed one too — cuts the same chunks. A row that cannot be read (a CSV record with the wrong field
-// count, a JSON line that is not an object) is a bad row of its chunk, with its row number and the reason.
+// count, a JSON line that is not an object) is a bad row of its chunk, with its row number and the reason. A
+// CSV read for given needs (the signature's numeric columns, the output's text ones) has its plain chunks read
+// straight into those columns (csv-columns.ts).
 import { createInterface } from "node:readline";
 import type { Readable } from "node:stream";
 import { createGunzip, gunzipSync } from "node:zlib";
@@ -9,7 +11,9 @@ import { parquetMetadataAsync, parquetRead, parquetSchema, type FileMetaData } f
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Cell } from "../serving/frame.js";
 import type { InputFile, InputOpener } from "./batch-input.js";
-import { csvRecords } from "./csv-records.js";
+import type { NumericType } from "../serving/schema-enforcement.js";
+import { readNeededColumns, type ColumnNeeds, type RecordRange } from "./csv-columns.js";
+import { csvBlocks, recordFields } from "./csv-records.js";
 
 export interface BadRow {
   /** 1-based: the data row of a CSV or Parquet file (the header is not a row), the line of a JSON lines file. */
@@ -22,12 +26,27 @@ export interface Chunk {
   file: number;
   index: number;
   columns: string[];
-  /** The readable rows, each as cells in `columns` order, with its row number. */
-  rows: Cell[][];
+  /**
+   * The readable rows' cells column by column: `data[c][r]` is column c of readable row r. A CSV chunk read
+   * straight into columns (see CsvNeeds) has only the text columns asked for; the others are undefined.
+   */
+  data: (Cell[] | undefined)[];
+  /** A CSV chunk read straight into columns: its number columns (undefined for others); else undefined. */
+  numbers: (number[] | undefined)[] | undefined;
+  /** The row number of each readable row. */
   rowNumbers: number[];
   bad: BadRow[];
-  /** CSV: every cell is text (signature enforcement converts it). */
+  /** CSV: every cell of `data` is text (signature enforcement converts it). */
   fromText: boolean;
+}
+
+/**
+ * What a CSV read is for, by column name: the columns to read as numbers (enforcement's conversion of their
+ * text for their signature type) and the ones whose text is kept (undefined: every column).
+ */
+export interface CsvNeeds {
+  numbers: ReadonlyMap<string, NumericType>;
+  texts: readonly string[] | undefined;
 }
 
 /** The file's column names (CSV header, first JSON object's keys, Parquet schema), read from its start. */
@@ -43,6 +62,8 @@ export function readChunks(
   chunkRows: number,
   /** Told the share of the file read so far, 0–1 (for progress). */
   onFraction: (fraction: number) => void = () => undefined,
+  /** A CSV's plain chunks are read straight into these columns (other formats ignore it). */
+  needs?: CsvNeeds,
 ): AsyncGenerator<Chunk> {
   if (file.format === "parquet") return parquetChunks(opener, file, fileIndex, chunkRows, onFraction);
   const raw = opener.stream(file);
@@ -54,11 +75,11 @@ export function readChunks(
   const input = file.gzip ? raw.pipe(createGunzip()) : raw;
   raw.on("error", (err) => input.destroy(err));
   return file.format === "csv"
-    ? csvChunks(input, file, fileIndex, chunkRows)
+    ? csvChunks(input, file, fileIndex, chunkRows, needs)
     : jsonlChunks(input, file, fileIndex, chunkRows);
 }
 
-/** Collects rows into chunks of `chunkRows` data rows (good and bad). */
+/** Collects rows of JSON lines or Parquet (cells already typed) into chunks of `chunkRows` data rows (good and bad). */
 class ChunkBuilder {
   private next = 0;
   private current: Chunk;
@@ -67,7 +88,6 @@ class ChunkBuilder {
     private readonly file: number,
     private readonly columns: string[],
     private readonly chunkRows: number,
-    private readonly fromText: boolean,
   ) {
     this.current = this.fresh();
   }
@@ -77,21 +97,23 @@ class ChunkBuilder {
       file: this.file,
       index: this.next++,
       columns: this.columns,
-      rows: [],
+      data: this.columns.map(() => []),
+      numbers: undefined,
       rowNumbers: [],
       bad: [],
-      fromText: this.fromText,
+      fromText: false,
     };
   }
 
   private get size(): number {
-    return this.current.rows.length + this.current.bad.length;
+    return this.current.rowNumbers.length + this.current.bad.length;
   }
 
-  /** Adds a row; returns the chunk when it is full. */
+  /** Adds a row (its cells in `columns` order); returns the chunk when it is full. */
   add(row: Cell[] | BadRow, rowNumber: number): Chunk | undefined {
     if (Array.isArray(row)) {
-      this.current.rows.push(row);
+      const { data } = this.current;
+      for (let c = 0; c < data.length; c++) (data[c] as Cell[]).push(row[c] ?? null);
       this.current.rowNumbers.push(rowNumber);
     } else {
       this.current.bad.push(row);
@@ -113,25 +135,42 @@ async function* csvChunks(
   file: InputFile,
   fileIndex: number,
   chunkRows: number,
+  needs: CsvNeeds | undefined,
 ): AsyncGenerator<Chunk> {
-  let builder: ChunkBuilder | undefined;
-  let width = 0;
-  let row = 0;
+  let columns: string[] | undefined;
+  let columnNeeds: ColumnNeeds | undefined;
+  // The records of the chunk being gathered (with the blocks they are in), and the data rows before it.
+  let ranges: RecordRange[] = [];
+  let size = 0;
+  let index = 0;
+  let before = 0;
+  const chunk = (): Chunk => {
+    const header = columns as string[];
+    const read =
+      (columnNeeds && readNeededColumns(ranges, header.length, columnNeeds, before)) ??
+      textColumns(ranges, header.length, before);
+    return { file: fileIndex, index, columns: header, fromText: true, numbers: undefined, ...read };
+  };
   try {
-    for await (const records of csvRecords(input)) {
-      for (const record of records) {
-        if (builder === undefined) {
-          width = record.length;
-          builder = new ChunkBuilder(fileIndex, record, chunkRows, true);
-          continue;
-        }
-        row++;
-        const cells =
-          record.length === width
-            ? record
-            : { row, reason: `the record has ${record.length} fields; the header has ${width}` };
-        const full = builder.add(cells, row);
-        if (full) yield full;
+    for await (const block of csvBlocks(input)) {
+      let from = 0;
+      if (columns === undefined) {
+        columns = recordFields(block, 0);
+        columnNeeds = needs && neededColumns(columns, needs);
+        from = 1;
+      }
+      const count = block.starts.length;
+      while (from < count) {
+        const take = Math.min(count - from, chunkRows - size);
+        ranges.push({ block, from, to: from + take });
+        from += take;
+        size += take;
+        if (size < chunkRows) continue;
+        yield chunk();
+        before += size;
+        index++;
+        ranges = [];
+        size = 0;
       }
     }
   } catch (err) {
@@ -139,10 +178,43 @@ async function* csvChunks(
   } finally {
     input.destroy();
   }
-  if (builder === undefined)
+  if (columns === undefined)
     throw invalidParameter(`'${file.location}' is empty: a CSV input needs a header.`);
-  const rest = builder.rest();
-  if (rest) yield rest;
+  // The last, partial chunk (also an empty first one, so a file of no rows still names its columns).
+  if (size > 0 || index === 0) yield chunk();
+}
+
+/** The needs by column position; undefined when no number column is asked for (text is all there is). */
+function neededColumns(columns: string[], needs: CsvNeeds): ColumnNeeds | undefined {
+  const numbers = columns.map((c) => needs.numbers.get(c));
+  if (numbers.every((t) => t === undefined)) return undefined;
+  const texts = needs.texts;
+  return { numbers, texts: columns.map((c) => texts === undefined || texts.includes(c)) };
+}
+
+/** Every column of the records as text; a record of another field count is a bad row. */
+function textColumns(
+  ranges: readonly RecordRange[],
+  width: number,
+  firstRow: number,
+): Pick<Chunk, "data" | "rowNumbers" | "bad"> {
+  const data: Cell[][] = Array.from({ length: width }, () => []);
+  const rowNumbers: number[] = [];
+  const bad: BadRow[] = [];
+  let row = firstRow;
+  for (const { block, from, to } of ranges) {
+    for (let i = from; i < to; i++) {
+      row++;
+      const record = recordFields(block, i);
+      if (record.length !== width) {
+        bad.push({ row, reason: `the record has ${record.length} fields; the header has ${width}` });
+        continue;
+      }
+      for (let c = 0; c < width; c++) (data[c] as Cell[]).push(record[c] as string);
+      rowNumbers.push(row);
+    }
+  }
+  return { data, rowNumbers, bad };
 }
 
 async function* jsonlChunks(
@@ -174,7 +246,7 @@ async function* jsonlChunks(
         if (!isObject) throw unreadable(file, new Error(`line ${line} is not a JSON object`));
         // The first record's keys are the file's columns; a later record's other keys are not read.
         columns = Object.keys(value as object);
-        builder = new ChunkBuilder(fileIndex, columns, chunkRows, false);
+        builder = new ChunkBuilder(fileIndex, columns, chunkRows);
       }
       const cells = isObject
         ? columns.map((c) => ((value as Record<string, unknown>)[c] ?? null) as Cell)
@@ -212,7 +284,7 @@ async function* parquetChunks(
   // pandas keeps a non-default index as an extra column; it is not data.
   const keep = all.filter((n) => !n.startsWith("__index_level_"));
   const columns = keep;
-  const builder = new ChunkBuilder(fileIndex, columns, chunkRows, false);
+  const builder = new ChunkBuilder(fileIndex, columns, chunkRows);
   let start = 0;
   for (const group of metadata.row_groups) {
     const end = start + Number(group.num_rows);

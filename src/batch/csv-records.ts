@@ -1,15 +1,31 @@
 // Splits CSV text into records (RFC 4180: comma-separated, fields in double quotes may hold commas, newlines and
 // doubled quotes; LF or CRLF line ends; a leading BOM dropped; empty lines skipped). Batch reads files of many
-// millions of rows: a line without a quote is split with String.split, and only lines with quotes go through the
-// character-by-character reader, so a plain numeric CSV costs about one string per field and nothing more.
+// millions of rows: a line without a quote is only located (its start and end in the block's text), and only
+// lines with quotes go through the character-by-character reader, so a plain CSV costs no string per field until
+// a reader asks for one (recordFields), and a reader of numeric columns can parse them in place.
 import { StringDecoder } from "node:string_decoder";
 import type { Readable } from "node:stream";
 
 /** A quote where a field cannot have one, or a quoted field never closed. */
 export class CsvSyntaxError extends Error {}
 
-/** The records of a CSV stream, in batches (one per block of text read), each record its fields as text. */
-export async function* csvRecords(input: Readable): AsyncGenerator<string[][]> {
+/** The whole records of one block of text read. */
+export interface CsvBlock {
+  text: string;
+  /** Record i is the line text[starts[i], ends[i]) (its line end excluded), split at its commas… */
+  starts: number[];
+  ends: number[];
+  /** …unless it has quotes: then its fields are here. */
+  quoted: Map<number, string[]>;
+}
+
+/** The fields of record `i` of a block, as text. */
+export function recordFields(block: CsvBlock, i: number): string[] {
+  return block.quoted.get(i) ?? block.text.slice(block.starts[i], block.ends[i]).split(",");
+}
+
+/** The records of a CSV stream, one block of them per block of text read (blocks with no whole record skipped). */
+export async function* csvBlocks(input: Readable): AsyncGenerator<CsvBlock> {
   const decoder = new StringDecoder("utf8");
   let pending = "";
   let first = true;
@@ -20,14 +36,13 @@ export async function* csvRecords(input: Readable): AsyncGenerator<string[][]> {
       if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
       first = false;
     }
-    const { records, rest, lines } = splitRecords(text, false, line);
+    const { block, rest, lines } = splitRecords(text, false, line);
     line += lines;
     pending = text.slice(rest);
-    if (records.length > 0) yield records;
+    if (block.starts.length > 0) yield block;
   }
-  const text = pending + decoder.end();
-  const { records } = splitRecords(text, true, line);
-  if (records.length > 0) yield records;
+  const { block } = splitRecords(pending + decoder.end(), true, line);
+  if (block.starts.length > 0) yield block;
 }
 
 /**
@@ -51,8 +66,8 @@ function splitRecords(
   text: string,
   final: boolean,
   firstLine: number,
-): { records: string[][]; rest: number; lines: number } {
-  const records: string[][] = [];
+): { block: CsvBlock; rest: number; lines: number } {
+  const block: CsvBlock = { text, starts: [], ends: [], quoted: new Map() };
   let at = 0;
   let lines = 0;
   const end = text.length;
@@ -68,18 +83,23 @@ function splitRecords(
     if (quote === -1 || quote > nl) {
       let stop = nl;
       if (stop > at && text.charCodeAt(stop - 1) === 13) stop--;
-      if (stop > at) records.push(text.slice(at, stop).split(","));
+      if (stop > at) {
+        block.starts.push(at);
+        block.ends.push(stop);
+      }
       at = nl + 1;
       lines++;
       continue;
     }
     const quoted = quotedRecord(text, at, final, firstLine + lines);
     if (quoted === undefined) break;
-    records.push(quoted.fields);
+    block.quoted.set(block.starts.length, quoted.fields);
+    block.starts.push(at);
+    block.ends.push(quoted.next);
     lines += quoted.lines;
     at = quoted.next;
   }
-  return { records, rest: Math.min(at, end), lines };
+  return { block, rest: Math.min(at, end), lines };
 }
 
 /** One record with quoted fields from `start`, or undefined when the text ends before it does. */

@@ -186,6 +186,29 @@ function toBoolean(name: string, v: Cell, fromText: boolean): Cell {
   throw conversionFailure(name, "bool", `ValueError("${JSON.stringify(v)} is not a boolean")`);
 }
 
+/** The signature types a CSV cell's text is converted to a number for. */
+export type NumericType = "double" | "float" | "long" | "integer";
+
+export function isNumericType(type: string): type is NumericType {
+  return type === "double" || type === "float" || type === "long" || type === "integer";
+}
+
+/**
+ * The number enforcement makes of a CSV cell's `text` in a column of numeric `type` (what toFloat or toInteger
+ * return for it), or undefined where they refuse it. Lets a reader convert cells up front and send numbers.
+ */
+export function numberFromText(type: NumericType, text: string): number | undefined {
+  const n = parseNumber(text);
+  return n === undefined ? undefined : acceptedNumber(type, n);
+}
+
+/** `n` when enforcement takes it for a column of numeric `type` (integral for long, int32 for integer). */
+export function acceptedNumber(type: NumericType, n: number): number | undefined {
+  if (type === "double" || type === "float") return n;
+  if (!Number.isInteger(n)) return undefined;
+  return type === "long" || (n <= 2147483647 && n >= -2147483648) ? n : undefined;
+}
+
 function parseNumber(text: string): number | undefined {
   // Most cells are plain numbers: Number() trims as String.trim does, so a non-zero result is what the checks
   // below would return; only 0 (also what blank text gives), NaN and the inf/nan spellings need them.
