@@ -375,10 +375,15 @@ async function scoreRows(
   file: InputFile,
 ): Promise<unknown[]> {
   // Column by column, straight from the chunk's columns: numbers where it has them (its CSV text read by the
-  // signature's types, as enforcement converts it), else its cells.
+  // signature's types, as enforcement converts it), else its cells; a request of the whole chunk (one runtime
+  // slot) takes them without a copy (enforcement reads them and makes its own).
+  const whole = start === 0 && end === chunk.rowNumbers.length;
   const frame: Frame = {
     columns: modelColumns,
-    data: wanted.map((c) => (chunk.numbers?.[c] ?? (chunk.data[c] as Cell[])).slice(start, end)),
+    data: wanted.map((c) => {
+      const column = chunk.numbers?.[c] ?? (chunk.data[c] as Cell[]);
+      return whole ? column : column.slice(start, end);
+    }),
     rows: end - start,
     fromText: chunk.numbers === undefined && chunk.fromText,
   };

@@ -89,12 +89,16 @@ export class OnnxRuntime implements ModelRuntime {
       const width = plan.columns.length;
       const type = plan.inputTypes[0] as OnnxElementType;
       const values = allocate(type, rows * width);
+      const numeric = type === "float32" || type === "float64" || type === "int32";
       let r0 = 0;
       for (const frame of frames) {
         for (let c = 0; c < width; c++) {
           const column = frame.data[c] as Cell[];
-          for (let r = 0; r < frame.rows; r++)
-            values[(r0 + r) * width + c] = cellValue(type, column[r] ?? null);
+          for (let r = 0; r < frame.rows; r++) {
+            // A number goes into a numeric tensor as it is (what cellValue gives it), without the call.
+            const v = column[r] ?? null;
+            values[(r0 + r) * width + c] = numeric && typeof v === "number" ? v : cellValue(type, v);
+          }
         }
         r0 += frame.rows;
       }
@@ -232,7 +236,13 @@ function cellValue(type: OnnxElementType, v: Cell): unknown {
 
 /** Tensor → nested JS lists, int64 as numbers; [N, 1] → [N] when `flatten`. */
 function rowsOfTensor(tensor: ort.Tensor, flatten: boolean): unknown[] {
-  const data = Array.from(tensor.data as ArrayLike<unknown>, (v) => (typeof v === "bigint" ? Number(v) : v));
+  // A loop, not Array.from with a callback: batch turns millions of labels into numbers here.
+  const source = tensor.data as ArrayLike<unknown>;
+  const data = new Array<unknown>(source.length);
+  for (let i = 0; i < source.length; i++) {
+    const v = source[i];
+    data[i] = typeof v === "bigint" ? Number(v) : v;
+  }
   const dims = [...tensor.dims];
   if (dims.length <= 1 || (flatten && dims.length === 2 && dims[1] === 1)) return data;
   const nest = (offset: number, level: number): unknown[] => {
