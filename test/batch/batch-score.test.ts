@@ -158,6 +158,49 @@ describe("batch score", () => {
     assert.match(errors[1]?.reason ?? "", /3 fields; the header has 5/);
   });
 
+  test("a plain CSV read straight into numbers scores and writes exactly what the same rows read as text do", async () => {
+    // The same rows twice: plain (read straight into numbers), and with every id quoted (each chunk then goes
+    // the text path); numbers enforcement takes in other spellings, a refused cell and a short record included.
+    const rows = Array.from({ length: 3000 }, (_, i) => irisRow(i).join(","));
+    rows[10] = "r10, 5.1,3.5e0,1.40,0.2";
+    rows[11] = "r11,-0,0.30000000000000004,1234567890.12345,+1";
+    rows[1200] = "r1200,abc,3.5,1.4,0.2";
+    rows[2500] = "r2500,5.1,3.5";
+    const plain = path.join(work, "spellings.csv");
+    const quoted = path.join(work, "spellings-quoted.csv");
+    writeFileSync(plain, `id,${IRIS.join(",")}\r\n${rows.join("\r\n")}\r\n`);
+    writeFileSync(
+      quoted,
+      `id,${IRIS.join(",")}\r\n${rows.map((r) => r.replace(/^([^,]*)/, '"$1"')).join("\r\n")}\r\n`,
+    );
+    const outputs = [];
+    for (const [input, output] of [
+      [plain, path.join(work, "spellings-out.csv")],
+      [quoted, path.join(work, "spellings-quoted-out.csv")],
+    ] as const) {
+      const summary = await run(input, output, { onError: "skip", chunkRows: 700 });
+      assert.equal(summary.scored, 2998);
+      const errors = readFileSync(summary.errorsFile as string, "utf8")
+        .trimEnd()
+        .split("\n")
+        .map((l) => {
+          const { row, reason } = JSON.parse(l) as { row: number; reason: string };
+          return [row, reason];
+        });
+      outputs.push({ bytes: readFileSync(output, "utf8"), errors });
+    }
+    assert.equal(outputs[0]?.bytes, outputs[1]?.bytes);
+    assert.deepEqual(outputs[0]?.errors, outputs[1]?.errors);
+    assert.deepEqual(
+      outputs[0]?.errors.map(([row]) => row),
+      [1201, 2501],
+    );
+    assert.match(
+      outputs[0]?.bytes.split("\n")[12] ?? "",
+      /^r11,-0,0\.30000000000000004,1234567890\.12345,\+1,[012]$/,
+    );
+  });
+
   test("shards cover one file's chunks, or a directory's files, exactly once", async () => {
     const single = path.join(work, "shard.csv");
     writeFileSync(single, csvOf(3500));
