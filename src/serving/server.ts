@@ -143,6 +143,16 @@ export async function buildServingServer(options: ServingServerOptions): Promise
     const m = models.primary();
     return { model: m?.name ?? "", version: m?.version ?? "", runtime: m?.runtime.kind ?? "" };
   };
+  // Closing drops idle keep-alive connections, but one busy at that moment would stay open after its answer
+  // until keepAliveTimeout (72 s), holding up a drain that is otherwise done: answers sent while closing end theirs.
+  let closing = false;
+  app.addHook("preClose", async () => {
+    closing = true;
+  });
+  app.addHook("onSend", async (request, reply, payload) => {
+    if (closing) reply.header("connection", "close");
+    return payload;
+  });
   app.addHook("onRequest", async (request, reply) => {
     reply.header("x-request-id", request.id);
     if (SCORING_ROUTES.has(request.routeOptions.url ?? "")) metrics.inFlight.inc(labels());
