@@ -80,8 +80,11 @@ export const ROLE_FOR: Record<Permission, string> = {
   "user.manage": "admin",
 };
 
+// Until the session has loaded nothing is allowed: a button enabled for the first few hundred milliseconds
+// would let a click through that the page then says was never permitted.
 export function can(session: Session | undefined, permission: Permission): boolean {
-  if (!session || !session.authEnabled) return true;
+  if (!session) return false;
+  if (!session.authEnabled) return true;
   const roles = session.user?.roles ?? [];
   return roles.some((r) => r === "admin" || (ROLE_PERMISSIONS[r]?.includes(permission) ?? false));
 }
@@ -89,7 +92,8 @@ export function can(session: Session | undefined, permission: Permission): boole
 /** Why an action is disabled, or undefined when it is allowed. */
 export function whyNot(session: Session | undefined, permission: Permission): string | undefined {
   if (can(session, permission)) return undefined;
-  if (!session?.user) return "Sign in to do this.";
+  if (!session) return "Checking who you are…";
+  if (!session.user) return "Sign in to do this.";
   return `You need the ${ROLE_FOR[permission]} role (you have: ${session.user.roles.join(", ") || "no roles"}).`;
 }
 

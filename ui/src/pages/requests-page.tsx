@@ -22,7 +22,11 @@ function RequestCard({ r, onDecided }: { r: TransitionRequest; onDecided: (messa
   const blocked = own
     ? "You cannot decide your own request: another release manager must."
     : whyNot(session, "model.approve");
-  const cancelBlocked = own || !session?.authEnabled ? undefined : "Only the requester can cancel a request.";
+  const cancelBlocked = !session
+    ? "Checking who you are…"
+    : own || !session.authEnabled
+      ? undefined
+      : "Only the requester can cancel a request.";
   const decide = async (decision: "approve" | "reject" | "cancel") => {
     setBusy(true);
     setError(undefined);
