@@ -1,7 +1,9 @@
 """The serve loop: load the model once, announce readiness, then answer predict requests one line at a time.
 
 Requests:  {"id": N, "op": "predict", "items": [ITEM, ...]}   and   {"op": "shutdown"}
-  ITEM is {"frame": {"columns": [...], "data": {col: [...]}, "dtypes": {col: dtype}}, "params": {...}?}
+  ITEM is {"frame": {"columns": [...], "data": {col: [...]}, "float64": {col: "<base64>"}?, "dtypes": {col: dtype}},
+            "params": {...}?}
+       ("float64" holds numeric columns as the base64 of their float64 values in native byte order; "data" the rest)
        or {"json": {<one MLflow data key>: ..., "params"?: ...}}   (parsed by MLflow's own parser)
        or {"csv": "<text>"}
 Replies:   {"id": N, "results": [{"ok": true, "predictions": "<json>"} | {"ok": false, "error_code", "message"}]}
@@ -13,6 +15,7 @@ import json
 import os
 import time
 import traceback
+from itertools import chain
 
 _MAX_DATA_IN_MESSAGE = 500
 
@@ -23,7 +26,9 @@ def serve_forever(model_path, stdin, out):
         _import_skops_first(model_path)
         from mlflow.pyfunc import load_model, scoring_server
 
-        model = load_model(model_path)
+        # No requirement checks: their warnings would reach only the debug log (the pool logs worker stderr there),
+        # and comparing the model's requirements with every installed distribution took ~0.7 s of each start.
+        model = load_model(model_path, suppress_warnings=True)
     except Exception as exc:  # the reason goes back to the pool, which never reuses this worker
         out.write(json.dumps({"type": "load_failed", "message": f"{type(exc).__name__}: {exc}"}) + "\n")
         out.flush()
@@ -101,7 +106,8 @@ class _Runner:
         for i, item in enumerate(items):
             frame = item.get("frame")
             if frame is not None and frame["columns"]:
-                key = json.dumps([frame["columns"], frame.get("dtypes"), item.get("params")], sort_keys=True)
+                sent = sorted(frame.get("float64", {}))
+                key = json.dumps([frame["columns"], sent, frame.get("dtypes"), item.get("params")], sort_keys=True)
                 groups.setdefault(key, []).append(i)
         for indexes in groups.values():
             if len(indexes) > 1:
@@ -113,16 +119,20 @@ class _Runner:
         return results
 
     def _predict_group(self, items, indexes, results):
+        import numpy as np
+
         first = items[indexes[0]]
         columns = first["frame"]["columns"]
-        merged = {c: [] for c in columns}
         sizes = []
-        for i in indexes:
-            data = items[i]["frame"]["data"]
-            sizes.append(len(data[columns[0]]))
-            for c in columns:
-                merged[c].extend(data[c])
+        pieces = {c: [] for c in columns}
         try:
+            for i in indexes:
+                data = _columns(items[i]["frame"])
+                sizes.append(len(data[columns[0]]))
+                for c in columns:
+                    pieces[c].append(data[c])
+            # A group shares its float64 columns (the key says which), so a column is all arrays or all lists.
+            merged = {c: np.concatenate(p) if isinstance(p[0], np.ndarray) else list(chain(*p)) for c, p in pieces.items()}
             frame = _frame({"columns": columns, "data": merged, "dtypes": first["frame"].get("dtypes")})
             pieces = _split_rows(self._call(frame, first.get("params")), sizes)
         except Exception:
@@ -177,10 +187,22 @@ class _Runner:
         return json.dumps(self.ss._get_jsonable_obj(raw, pandas_orient="records"), cls=self.ss.NumpyEncoder)
 
 
+def _columns(spec):
+    """A frame's columns by name: its JSON lists, and its float64 columns as numpy arrays over their bytes."""
+    import base64
+
+    import numpy as np
+
+    data = dict(spec["data"])
+    for col, text in spec.get("float64", {}).items():
+        data[col] = np.frombuffer(base64.b64decode(text), dtype=np.float64)
+    return data
+
+
 def _frame(spec):
     import pandas as pd
 
-    df = pd.DataFrame(spec["data"], columns=spec["columns"])
+    df = pd.DataFrame(_columns(spec), columns=spec["columns"])
     for col, dtype in (spec.get("dtypes") or {}).items():
         if col in df.columns:
             df[col] = df[col].astype(dtype)

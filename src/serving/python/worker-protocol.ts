@@ -1,7 +1,17 @@
 // The typed line-delimited JSON protocol between the pool and python/flowgate_worker (see its serve.py).
 
 export type WorkerItem =
-  | { frame: { columns: string[]; data: Record<string, unknown[]>; dtypes?: Record<string, string> }; params?: Record<string, unknown> }
+  | {
+      frame: {
+        columns: string[];
+        /** The columns sent as JSON values. */
+        data: Record<string, unknown[]>;
+        /** The columns sent as numbers: base64 of their float64 values in this machine's byte order. */
+        float64?: Record<string, string>;
+        dtypes?: Record<string, string>;
+      };
+      params?: Record<string, unknown>;
+    }
   | { json: Record<string, unknown> };
 
 export interface PredictRequest {

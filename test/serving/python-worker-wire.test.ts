@@ -1,0 +1,136 @@
+// How a frame travels to a Python worker: a float64 or float32 column of numbers as the bytes of its float64
+// values (base64, the worker's numpy.frombuffer), every other column as JSON values — and the model sees the same
+// frame either way, so answers do not depend on the wire (here a real worker running the custom pyfunc model,
+// which doubles x and labels name).
+import assert from "node:assert/strict";
+import { after, before, describe, test } from "node:test";
+import { createLogger } from "../../src/core/logger.js";
+import { toItem } from "../../src/serving/python/python-runtime.js";
+import { WorkerProcess } from "../../src/serving/python/worker-process.js";
+import type { WorkerItem, WorkerResult } from "../../src/serving/python/worker-protocol.js";
+import type { RuntimeInput } from "../../src/serving/runtime.js";
+import { modelDir, PYTHON, REPO } from "./support/serving-fixtures.js";
+
+function frameInput(
+  columns: string[],
+  data: unknown[][],
+  dtypes: Record<string, string> | undefined,
+): RuntimeInput {
+  return {
+    kind: "frame",
+    frame: { columns, data: data as never, rows: data[0]?.length ?? 0, fromText: false, dtypes },
+    params: undefined,
+  };
+}
+
+function float64Of(base64: string): number[] {
+  const bytes = Buffer.from(base64, "base64");
+  return [...new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8)];
+}
+
+/** The same frame as the JSON-only wire carried it: every column as JSON values. */
+function asJson(item: WorkerItem): WorkerItem {
+  if (!("frame" in item)) return item;
+  const data = { ...item.frame.data };
+  for (const [c, b] of Object.entries(item.frame.float64 ?? {})) {
+    data[c] = JSON.parse(JSON.stringify(float64Of(b))) as unknown[];
+  }
+  return { ...item, frame: { columns: item.frame.columns, data, dtypes: item.frame.dtypes } };
+}
+
+const X = [1.5, 2, -0, NaN, Infinity, -Infinity, 1e300, 0.1 + 0.2, 2 ** 53 + 2, -7.25e-300];
+const NAMES = X.map((_v, i) => `r${i}`);
+
+describe("the Python worker's wire format for frames", () => {
+  test("float64 and float32 columns of numbers go as float64 bytes, valued as their JSON text was", () => {
+    const item = toItem(
+      frameInput(["x", "f", "name", "n", "gap"], [X, [0.5, 1], NAMES, [1, 2], [1.5, null]], {
+        x: "float64",
+        f: "float32",
+        name: "object",
+        n: "int64",
+        gap: "float64",
+      }),
+    );
+    assert.ok("frame" in item);
+    assert.deepEqual(Object.keys(item.frame.float64 ?? {}), ["x", "f"]);
+    // NaN and ±Infinity were JSON null (pandas NaN), -0 was 0: the bytes say the same.
+    assert.deepEqual(float64Of(item.frame.float64?.x as string), [
+      1.5,
+      2,
+      0,
+      NaN,
+      NaN,
+      NaN,
+      1e300,
+      0.1 + 0.2,
+      2 ** 53 + 2,
+      -7.25e-300,
+    ]);
+    assert.ok(Object.is(float64Of(item.frame.float64?.x as string)[2], 0));
+    // Text, integers and a column with a missing value stay JSON, as does a frame without dtypes.
+    assert.deepEqual(item.frame.data, { name: NAMES, n: [1, 2], gap: [1.5, null] });
+    assert.deepEqual(item.frame.columns, ["x", "f", "name", "n", "gap"]);
+    const untyped = toItem(frameInput(["x"], [[1.5]], undefined));
+    assert.ok("frame" in untyped);
+    assert.equal(untyped.frame.float64, undefined);
+    assert.deepEqual(untyped.frame.data, { x: [1.5] });
+  });
+
+  describe("a real worker", () => {
+    let worker: WorkerProcess;
+    before(async () => {
+      worker = new WorkerProcess({
+        python: PYTHON,
+        workerPath: `${REPO}/python`,
+        modelPath: await modelDir("custom"),
+        logger: createLogger({ level: "silent" }),
+      });
+      await worker.loaded;
+    });
+    after(async () => {
+      await worker?.stop(5_000);
+    });
+
+    async function predictions(items: WorkerItem[]): Promise<WorkerResult[]> {
+      const answer = await worker.predict(items);
+      assert.ok(Array.isArray(answer), answer instanceof Error ? answer.message : undefined);
+      return answer;
+    }
+
+    test("answers a frame sent as bytes exactly as the same frame sent as JSON", async () => {
+      const item = toItem(frameInput(["x", "name"], [X, NAMES], { x: "float64", name: "object" }));
+      assert.ok("frame" in item && item.frame.float64?.x !== undefined);
+      const [bytes, json] = await predictions([item, asJson(item)]);
+      assert.ok(bytes?.ok, JSON.stringify(bytes));
+      assert.deepEqual(bytes, json);
+      const rows = JSON.parse(bytes.predictions.replace(/-?Infinity|NaN/g, "null")) as { doubled: number }[];
+      assert.deepEqual(
+        rows.map((r) => r.doubled),
+        [3, 4, 0, null, null, null, 2e300, (0.1 + 0.2) * 2, (2 ** 53 + 2) * 2, -7.25e-300 * 2],
+      );
+    });
+
+    test("frames sent together as bytes, which the worker joins into one model call, each get their own rows back", async () => {
+      const a = toItem(
+        frameInput(
+          ["x", "name"],
+          [
+            [1, 2],
+            ["a", "b"],
+          ],
+          { x: "float64", name: "object" },
+        ),
+      );
+      const b = toItem(frameInput(["x", "name"], [[10], ["c"]], { x: "float64", name: "object" }));
+      const [first, second] = await predictions([a, b]);
+      assert.ok(first?.ok);
+      assert.deepEqual(JSON.parse(first.predictions), [
+        { doubled: 2, label: "n-a" },
+        { doubled: 4, label: "n-b" },
+      ]);
+      assert.ok(second?.ok);
+      assert.deepEqual(JSON.parse(second.predictions), [{ doubled: 20, label: "n-c" }]);
+    });
+  });
+});
