@@ -100,6 +100,11 @@ const localFiles: InputOpener = {
   buffer: (file) => asyncBufferFromFile(file.location),
 };
 
+/** Whether files of `opener` are local paths (another thread can open them by their location). */
+export function isLocal(opener: InputOpener): boolean {
+  return opener === localFiles;
+}
+
 function missing(spec: string): never {
   throw invalidParameter(`Input '${spec}' does not exist.`);
 }

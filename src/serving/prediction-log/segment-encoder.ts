@@ -2,7 +2,8 @@
 // 50 000-row segment (hundreds of ms) never holds up a request. Batches go to the worker as plain data (typed
 // arrays transferred); finished segment bytes come back transferred. A worker that cannot start or dies is
 // replaced by encoding on the main thread (with a warning): serving goes on, slower, rather than failing.
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
+import { siblingEntry, startWorker } from "../../core/worker-thread.js";
 import type { Logger } from "../../core/logger.js";
 import { SegmentWriter } from "../../monitoring/segments/segment-writer.js";
 import { appendRowBatch, type RowBatch } from "./row-batch.js";
@@ -45,23 +46,7 @@ export class SegmentAssembler {
 }
 
 /** The worker's entry: a sibling file, TypeScript under tsx (tests), JavaScript in dist/. */
-export const ENCODER_WORKER_URL = new URL(
-  import.meta.url.endsWith(".ts") ? "./segment-encoder-worker.ts" : "./segment-encoder-worker.js",
-  import.meta.url,
-);
-
-/**
- * Starts the worker. Under tsx a worker thread does not inherit tsx's loader, so a TypeScript entry is loaded
- * by a bootstrap that registers it first.
- */
-function startWorker(url: URL): Worker {
-  if (!url.pathname.endsWith(".ts")) return new Worker(url);
-  const tsx = JSON.stringify(import.meta.resolve("tsx/esm/api"));
-  return new Worker(
-    `import(${tsx}).then((tsx) => { tsx.register(); return import(${JSON.stringify(url.href)}); });`,
-    { eval: true },
-  );
-}
+export const ENCODER_WORKER_URL = siblingEntry("segment-encoder-worker", import.meta.url);
 
 export function inProcessEncoder(logger: Logger): SegmentEncoder {
   const assembler = new SegmentAssembler();
