@@ -251,7 +251,7 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
   const errorsFile = options.errors ?? `${options.output}.errors.jsonl`;
   if (errors > 0)
     await concatenate(
-      order.map(([f, c]) => state.errorsPath(f, c)),
+      order.filter(([f, c]) => (state.done(f, c)?.errors ?? 0) > 0).map(([f, c]) => state.errorsPath(f, c)),
       errorsFile,
     );
   else await rm(errorsFile, { force: true });

@@ -94,11 +94,14 @@ export class BatchState {
     return path.join(this.dir, `${key(file, chunk)}.errors`);
   }
 
-  /** Writes a chunk's parts durably, then records it as finished. */
+  /**
+   * Writes a chunk's parts durably, then records it as finished. A chunk without bad rows has no errors part
+   * (most have none, and each file written is an fsync on the run's path).
+   */
   async finish(file: number, chunk: number, part: Buffer, errors: Buffer, done: ChunkDone): Promise<void> {
     await Promise.all([
       durableWrite(this.partPath(file, chunk), part),
-      durableWrite(this.errorsPath(file, chunk), errors),
+      done.errors > 0 ? durableWrite(this.errorsPath(file, chunk), errors) : undefined,
     ]);
     this.manifest.done[key(file, chunk)] = done;
     await this.save();
