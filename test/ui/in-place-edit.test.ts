@@ -40,6 +40,9 @@ for (const backend of BACKENDS) {
       await seedDemo(server.url);
       browser = await launchBrowser({ width: 1400, height: 1000 });
       page = await browser.newPage();
+      // On a loaded CI machine (2 CPUs, the delivery suites beside these) a reload once took over the default
+      // 30 s to show a saved description; saveAndSee allows 60 s for the same reason.
+      page.setDefaultTimeout(60_000);
     });
     after(async () => {
       await browser?.close();
