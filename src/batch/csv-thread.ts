@@ -34,15 +34,13 @@ export interface WireChunk {
   data: (string | Cell[] | undefined)[];
   numbers: (Float64Array | undefined)[] | undefined;
   rowNumbers: Float64Array;
-  rows: number;
   bad: BadRow[];
   fromText: boolean;
 }
 
 /** The chunk as sent, and the buffers transferred with it. */
 export function toWire(chunk: Chunk): { wire: WireChunk; transfer: ArrayBuffer[] } {
-  const rows = chunk.rowNumbers.length;
-  const joinable = chunk.numbers !== undefined && rows > 0;
+  const joinable = chunk.numbers !== undefined && chunk.rowNumbers.length > 0;
   const numbers = chunk.numbers?.map((column) =>
     column === undefined ? undefined : Float64Array.from(column),
   );
@@ -57,7 +55,6 @@ export function toWire(chunk: Chunk): { wire: WireChunk; transfer: ArrayBuffer[]
     ),
     numbers,
     rowNumbers,
-    rows,
     bad: chunk.bad,
     fromText: chunk.fromText,
   };
