@@ -84,9 +84,70 @@ def _import_skops_first(model_path):
             flavors = yaml.safe_load(f).get("flavors", {})
         if flavors.get("sklearn", {}).get("serialization_format") != "skops":
             return
-        import skops.io  # noqa: F401
+        _import_skops_with_cached_trusted_types(os.environ.get("FLOWGATE_WORKER_CACHE"))
     except Exception:  # mlflow's own load reports whatever is wrong with the model
         return
+
+
+_TRUSTED_TYPES = "skops.io._trusted_types"
+
+
+def _import_skops_with_cached_trusted_types(cache_dir):
+    """Imports skops.io with its trusted type names taken from the cache, when an earlier worker saved them.
+
+    Even scanned first, those names cost ~1 s of each start (the sys.modules scan, and importing every scikit-learn
+    estimator to list them); they are a function of the installed skops, scikit-learn, numpy and scipy and of this
+    worker's import order, so they are kept per Python and those versions, written once from a real import. skops
+    reads them as lists of strings (`from ._trusted_types import ..._TYPE_NAMES`): the cached module holds exactly
+    those lists. A cache that cannot be read, or a skops that wants more of the module, gets the real import.
+    """
+    if not cache_dir:
+        import skops.io  # noqa: F401
+
+        return
+    import hashlib
+    import sys
+    import types
+    from importlib.metadata import version
+
+    key = json.dumps([sys.version, sys.prefix] + [version(d) for d in ("skops", "scikit-learn", "numpy", "scipy")])
+    path = os.path.join(cache_dir, f"skops-trusted-types-{hashlib.sha256(key.encode()).hexdigest()[:16]}.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            names = json.load(f)
+    except (OSError, ValueError):
+        names = None
+    if _are_type_names(names):
+        cached = types.ModuleType(_TRUSTED_TYPES)
+        vars(cached).update(names)
+        sys.modules[_TRUSTED_TYPES] = cached
+        try:
+            import skops.io  # noqa: F401
+
+            return
+        except ImportError:  # a skops that imports more than the name lists from the module: import it for real
+            for name in [n for n in sys.modules if n == "skops" or n.startswith("skops.")]:
+                del sys.modules[name]
+    import skops.io  # noqa: F401
+
+    real = vars(sys.modules[_TRUSTED_TYPES])
+    names = {k: v for k, v in real.items() if k.endswith("_TYPE_NAMES") and _are_names(v)}
+    try:
+        os.makedirs(cache_dir, mode=0o700, exist_ok=True)
+        tmp = f"{path}.{os.getpid()}.tmp"
+        with open(tmp, "w", encoding="utf-8") as f:
+            json.dump(names, f)
+        os.replace(tmp, path)
+    except OSError:  # a read-only cache only costs the next worker the scan
+        pass
+
+
+def _are_names(value):
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _are_type_names(names):
+    return isinstance(names, dict) and len(names) > 0 and all(k.endswith("_TYPE_NAMES") and _are_names(v) for k, v in names.items())
 
 
 class _Runner:

@@ -137,6 +137,7 @@ async function startPython(meta: ModelMetadata, options: RuntimeOptions): Promis
     python: options.python,
     workerPath: options.workerPath,
     modelPath: meta.dir,
+    cacheDir: path.join(options.cacheDir, "python"),
     workers: options.workers,
     replacementWaitMs: options.workerWaitSeconds * 1000,
     logger: options.logger,

@@ -11,6 +11,8 @@ export interface WorkerSpawnOptions {
   /** Directory that holds the flowgate_worker package (PYTHONPATH). */
   workerPath: string;
   modelPath: string;
+  /** Where workers keep what a start learns about their Python for the next one (skops' trusted type names). */
+  cacheDir?: string;
   logger: Logger;
 }
 
@@ -26,7 +28,12 @@ export class WorkerProcess {
   readonly exited: Promise<{ code: number | null; signal: string | null }>;
 
   constructor(options: WorkerSpawnOptions) {
-    const env = { ...process.env, PYTHONPATH: [options.workerPath, process.env.PYTHONPATH].filter(Boolean).join(":"), PYTHONUNBUFFERED: "1" };
+    const env = {
+      ...process.env,
+      PYTHONPATH: [options.workerPath, process.env.PYTHONPATH].filter(Boolean).join(":"),
+      PYTHONUNBUFFERED: "1",
+      ...(options.cacheDir !== undefined ? { FLOWGATE_WORKER_CACHE: options.cacheDir } : {}),
+    };
     this.child = spawn(options.python, ["-m", "flowgate_worker", "serve", "--model-path", options.modelPath], {
       env,
       stdio: ["pipe", "pipe", "pipe"],
