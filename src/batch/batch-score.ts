@@ -9,6 +9,7 @@ import { rename, rm } from "node:fs/promises";
 import { FlowgateError, invalidParameter } from "../core/errors.js";
 import type { Scorer } from "../scoring/scorer.js";
 import { frameFromRows, type Cell, type Frame } from "../serving/frame.js";
+import type { ModelMetadata } from "../serving/model-metadata.js";
 import type { PredictionResult } from "../serving/runtime.js";
 import { isNumericType, type NumericType } from "../serving/schema-enforcement.js";
 import { formatOf, openerFor, type DataFormat, type InputFile, type InputOpener } from "./batch-input.js";
@@ -90,21 +91,100 @@ class Refused {
   constructor(readonly bad: BadRow) {}
 }
 
-export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<BatchSummary> {
-  const started = performance.now();
+/** The version a batch scores with, as known before its runtime starts: enough to check and read the inputs. */
+export interface BatchModel {
+  name: string;
+  version: string;
+  meta: ModelMetadata;
+}
+
+/**
+ * A batch whose inputs are listed and checked against the signature, its first file being read while the
+ * runtime starts (a Python worker takes seconds, during which the reader has a CPU to itself).
+ */
+export interface PreparedBatch {
+  readonly opener: InputOpener;
+  readonly listed: InputFile[];
+  /** The files this run (or shard) scores. */
+  readonly files: InputFile[];
+  /** --shard takes every Nth file (several files) rather than every Nth chunk of one. */
+  readonly byFile: boolean;
+  readonly modelColumns: string[] | undefined;
+  readonly needs: CsvNeeds | undefined;
+  readonly first: ReadAhead | undefined;
+  /** Stops the read of the first file (a run that never starts). */
+  close(): Promise<void>;
+}
+
+/** Checks the inputs before the model runs: a file without the signature's columns fails here. */
+export async function prepareBatch(model: BatchModel, options: BatchOptions): Promise<PreparedBatch> {
   const opener = openerFor(options.input);
   const listed = await opener.list(options.input);
   const shard = options.shard;
   // Several files: each shard takes every Nth file; one file: every Nth chunk of it.
   const byFile = shard !== undefined && listed.length > 1;
   const files = byFile ? listed.filter((_, i) => i % shard.count === shard.index) : listed;
+  const modelColumns = await checkInputs(model, opener, files, options.ids);
+  const needs = csvNeeds(model.meta, options.ids);
+  const head = files[0];
+  const first = head && new ReadAhead(opener, head, 0, options.chunkRows, needs);
+  return { opener, listed, files, byFile, modelColumns, needs, first, close: async () => first?.close() };
+}
+
+/** A file's chunks, the first one asked for at once so that its reader starts now. */
+class ReadAhead implements AsyncIterable<Chunk> {
+  /** Share of the file read, as of the last chunk taken. */
+  fraction = 0;
+  private readonly chunks: AsyncGenerator<Chunk>;
+  private readonly head: Promise<IteratorResult<Chunk>>;
+
+  constructor(opener: InputOpener, file: InputFile, position: number, chunkRows: number, needs?: CsvNeeds) {
+    this.chunks = readChunks(opener, file, position, chunkRows, (f) => (this.fraction = f), needs);
+    this.head = this.chunks.next();
+    this.head.catch(() => undefined); // seen when iterated
+  }
+
+  async *[Symbol.asyncIterator](): AsyncGenerator<Chunk> {
+    const head = await this.head;
+    if (head.done === true) return;
+    yield head.value;
+    yield* this.chunks;
+  }
+
+  async close(): Promise<void> {
+    await this.head.catch(() => undefined);
+    await this.chunks.return(undefined);
+  }
+}
+
+/** Scores a batch (prepared while the runtime started, or now). */
+export async function runBatch(
+  scorer: Scorer,
+  options: BatchOptions,
+  prepared?: PreparedBatch,
+): Promise<BatchSummary> {
+  const started = performance.now();
+  const batch = prepared ?? (await prepareBatch(scorer, options));
+  try {
+    return await scoreBatch(scorer, options, batch, started);
+  } finally {
+    await batch.close();
+  }
+}
+
+async function scoreBatch(
+  scorer: Scorer,
+  options: BatchOptions,
+  batch: PreparedBatch,
+  started: number,
+): Promise<BatchSummary> {
+  const { opener, listed, files, byFile, modelColumns, needs, first } = batch;
+  const shard = options.shard;
   const ownsChunk = (index: number): boolean =>
     shard === undefined || byFile || index % shard.count === shard.index;
-  const first = listed[0] as InputFile;
-  const format = options.format ?? formatOf(options.output)?.format ?? first.format;
+  const format = options.format ?? formatOf(options.output)?.format ?? (listed[0] as InputFile).format;
   const gzip = format !== "parquet" && options.output.toLowerCase().endsWith(".gz");
 
-  const modelColumns = await checkInputs(scorer, opener, files, options.ids);
   const identity: RunIdentity = {
     inputs: files.map((f) => ({ location: f.location, size: f.size, version: f.version })),
     target: options.target,
@@ -124,7 +204,6 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
   const perSlot = Math.ceil(options.chunkRows / Math.max(1, scorer.slots));
   const requestRows = Math.max(1, Math.min(options.requestRows ?? perSlot, options.chunkRows));
   const limit = Math.max(2, scorer.slots + 1);
-  const needs = csvNeeds(scorer, options.ids);
   const totalBytes = files.reduce((n, f) => n + f.size, 0) || 1;
   let doneBytes = 0;
   let rows = 0;
@@ -194,17 +273,12 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
 
   try {
     for (const [position, source] of files.entries()) {
-      const reader = readChunks(
-        opener,
-        source,
-        position,
-        options.chunkRows,
-        (f) => {
-          fileFraction = f * source.size;
-        },
-        needs,
-      );
+      const reader =
+        position === 0 && first !== undefined
+          ? first
+          : new ReadAhead(opener, source, position, options.chunkRows, needs);
       for await (const chunk of reader) {
+        fileFraction = reader.fraction * source.size;
         if (failure !== undefined) break;
         if (!ownsChunk(chunk.index)) continue;
         order.push([position, chunk.index]);
@@ -280,19 +354,19 @@ export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<B
  * it names them; else every column).
  */
 async function checkInputs(
-  scorer: Scorer,
+  model: BatchModel,
   opener: InputOpener,
   files: InputFile[],
   ids: string[],
 ): Promise<string[] | undefined> {
-  const schema = scorer.meta.signature.inputs;
+  const schema = model.meta.signature.inputs;
   const named = schema?.kind === "columns" && schema.columns.every((c) => c.name !== undefined);
   for (const file of files) {
     const columns = new Set(await peekColumns(opener, file));
     const missing = named ? schema.columns.filter((c) => c.required && !columns.has(c.name as string)) : [];
     if (missing.length > 0) {
       throw invalidParameter(
-        `${file.location} lacks the column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `'${c.name}'`).join(", ")} that model ${scorer.name} version ${scorer.version} requires (its signature: ${(schema?.kind === "columns" ? schema.columns : []).map((c) => `${c.name} ${c.type}`).join(", ")}).`,
+        `${file.location} lacks the column${missing.length > 1 ? "s" : ""} ${missing.map((c) => `'${c.name}'`).join(", ")} that model ${model.name} version ${model.version} requires (its signature: ${(schema?.kind === "columns" ? schema.columns : []).map((c) => `${c.name} ${c.type}`).join(", ")}).`,
       );
     }
     const absent = ids.filter((id) => !columns.has(id));
@@ -416,8 +490,8 @@ async function scoreRows(
  * A CSV is read straight into numbers when every column of the signature is named and numeric (the texts kept
  * are the output's --id columns, or every column); otherwise it is read as text.
  */
-function csvNeeds(scorer: Scorer, ids: string[]): CsvNeeds | undefined {
-  const schema = scorer.meta.signature.inputs;
+function csvNeeds(meta: ModelMetadata, ids: string[]): CsvNeeds | undefined {
+  const schema = meta.signature.inputs;
   if (schema?.kind !== "columns") return undefined;
   const numbers = new Map<string, NumericType>();
   for (const column of schema.columns) {

@@ -3,15 +3,24 @@
 // time on a plain numeric CSV — overlaps with scoring and writing the chunks before it. The chunks come back
 // in order, as the reader made them: numbers as transferred float64 arrays, a plain chunk's text columns as one
 // string each (a cell of an unquoted record cannot hold a line end, so "\n" joins them), which costs the main
-// thread a copy instead of a parse. At most AHEAD chunks wait to be taken: memory stays bounded.
+// thread a copy instead of a parse. At most chunksAhead() chunks wait to be taken: memory stays bounded.
 import type { Cell } from "../serving/frame.js";
 import { FlowgateError, type ErrorCode } from "../core/errors.js";
 import { siblingEntry, startWorker } from "../core/worker-thread.js";
 import type { InputFile } from "./batch-input.js";
 import type { BadRow, Chunk, CsvNeeds } from "./chunk-reader.js";
 
-/** Chunks read ahead of the one being scored. */
-const AHEAD = 2;
+/**
+ * What the chunks read ahead of the one being scored may hold, about: while a runtime starts (a Python worker
+ * takes seconds) the reader has a CPU to itself, and reads up to this far; after, it keeps just ahead.
+ */
+const AHEAD_BYTES = 32 * 1024 * 1024;
+
+/** Chunks read ahead: AHEAD_BYTES of them (a number 8 bytes, a text cell taken as 16), at least 2, at most 64. */
+export function chunksAhead(chunkRows: number, needs: CsvNeeds): number {
+  const rowBytes = 8 * (needs.numbers.size + 1) + 16 * (needs.texts?.length ?? needs.numbers.size);
+  return Math.max(2, Math.min(64, Math.floor(AHEAD_BYTES / (rowBytes * chunkRows))));
+}
 
 /** Main thread → worker. */
 export type ReaderRequest =
@@ -118,7 +127,7 @@ export async function* csvChunksOnThread(
   try {
     const request = (m: ReaderRequest): void => worker.postMessage(m);
     request({ kind: "read", file, fileIndex, chunkRows, needs });
-    for (let i = 1; i < AHEAD; i++) request({ kind: "more" });
+    for (let i = 1, ahead = chunksAhead(chunkRows, needs); i < ahead; i++) request({ kind: "more" });
     for (;;) {
       const m = answers.shift();
       if (m === undefined) {

@@ -4,7 +4,7 @@ import type { Logger } from "../core/logger.js";
 import { hostModel, type HostedModel } from "./hosted-model.js";
 import type { ServingMetrics } from "./metrics.js";
 import { resolveModel } from "./model-cache.js";
-import { readModelMetadata } from "./model-metadata.js";
+import { readModelMetadata, type ModelMetadata } from "./model-metadata.js";
 import { startRuntime, type RuntimeChoice } from "./runtime-selection.js";
 
 /** What loading a version needs from `models serve`'s options. */
@@ -21,6 +21,11 @@ export interface LoadOptions {
   maxBatchDelayMs: number;
   maxQueue: number;
   logger: Logger;
+  /**
+   * Told the version and its MLmodel before its runtime starts, which waits for it: batch checks its inputs
+   * against the signature and starts reading them meanwhile (a Python runtime's start takes seconds).
+   */
+  onMetadata?: (model: { name: string; version: string; meta: ModelMetadata }) => Promise<void>;
 }
 
 /** Resolves a model URI into the local cache, reads its MLmodel and starts its runtime (logged step by step). */
@@ -60,6 +65,7 @@ export async function loadHostedModel(
     },
     "serving: MLmodel read",
   );
+  await options.onMetadata?.({ name: resolved.name, version: resolved.version, meta });
   const started_ = await startRuntime(meta, {
     choice: options.runtime,
     python: options.python,

@@ -1,10 +1,10 @@
 // `flowgate batch score` with a real scikit-learn model (saved by the real mlflow client) on its ONNX runtime:
 // files are scored in chunks with the prediction appended and the --id columns kept; a file the signature does not
-// fit fails before anything is scored; bad rows fail the run or are listed with their row numbers; shards cover the
+// fit fails before anything is scored (before the model's runtime even starts); bad rows fail the run or are listed with their row numbers; shards cover the
 // input exactly once; and after a kill -9 of the real CLI, --resume writes the same bytes as an uninterrupted
 // run, for CSV, Parquet and JSON lines.
 import assert from "node:assert/strict";
-import { spawn } from "node:child_process";
+import { spawn, type ChildProcess, type SpawnOptions } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -56,6 +56,22 @@ function parquetOf(rows: number): Buffer {
       ],
       rowGroupSize: 25_000, // row groups that do not line up with the chunks
     }),
+  );
+}
+
+/** The CLI from its sources, as `flowgate <args>`. */
+function spawnCli(args: string[], options: SpawnOptions): ChildProcess {
+  return spawn(
+    process.execPath,
+    [
+      "--import",
+      "tsx",
+      "--input-type=module",
+      "-e",
+      `const { main } = await import(${JSON.stringify(MAIN)}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`,
+      ...args,
+    ],
+    options,
   );
 }
 
@@ -121,6 +137,24 @@ describe("batch score", () => {
       run(path.join(work, "small.csv.gz"), output, { ids: ["key"] }),
       /--id 'key': not a column/,
     );
+  });
+
+  test("the CLI checks the inputs before the model's runtime starts: a bad file fails without a Python worker", async () => {
+    const input = path.join(work, "no-petal-cli.csv");
+    writeFileSync(input, "id,sepal_length,sepal_width,petal_length\nr0,5.1,3.5,1.4\n");
+    const args = ["batch", "score", "-m", model, "-i", input, "-o", path.join(work, "no-petal-cli-out.csv")];
+    const cli = spawnCli(
+      [...args, "--runtime", "python", "--python", PYTHON, "--cache-dir", path.dirname(cacheDir)],
+      { env: { ...process.env, FLOWGATE_LOG_LEVEL: "info" }, stdio: ["ignore", "pipe", "pipe"] },
+    );
+    let output = ""; // the log (stdout) and the error (stderr)
+    cli.stdout?.on("data", (d: Buffer) => (output += d.toString()));
+    cli.stderr?.on("data", (d: Buffer) => (output += d.toString()));
+    const code = await new Promise<number | null>((resolve) => cli.once("close", resolve));
+    assert.notEqual(code, 0);
+    assert.match(output, /lacks the column 'petal_width'/);
+    assert.match(output, /serving: MLmodel read/);
+    assert.doesNotMatch(output, /python worker starting/);
   });
 
   test("bad rows fail the run with their row number, or are skipped into the errors file", async () => {
@@ -238,14 +272,8 @@ describe("batch score", () => {
 
       const output = path.join(work, `resumed.${format}`);
       const manifest = path.join(BatchState.dirFor(output), "manifest.json");
-      const cli = spawn(
-        process.execPath,
+      const cli = spawnCli(
         [
-          "--import",
-          "tsx",
-          "--input-type=module",
-          "-e",
-          `const { main } = await import(${JSON.stringify(MAIN)}); await main([process.argv[0], "flowgate", ...process.argv.slice(1)]);`,
           "batch",
           "score",
           "-m",

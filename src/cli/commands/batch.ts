@@ -7,7 +7,8 @@ import type { Command } from "commander";
 import { invalidParameter } from "../../core/errors.js";
 import { createLogger } from "../../core/logger.js";
 import type { DataFormat } from "../../batch/batch-input.js";
-import type { Shard } from "../../batch/batch-score.js";
+import type { BatchOptions, PreparedBatch, Shard } from "../../batch/batch-score.js";
+import type { Scorer } from "../../scoring/scorer.js";
 import type { RuntimeChoice } from "../../serving/runtime-selection.js";
 
 interface BatchFlags {
@@ -111,8 +112,29 @@ async function score(flags: BatchFlags): Promise<void> {
   );
   // Loaded on use: the serving stack (onnxruntime-node) would slow every other command's start.
   const { defaultScorerOptions, openScorer } = await import("../../scoring/open-scorer.js");
-  const { runBatch } = await import("../../batch/batch-score.js");
+  const { prepareBatch, runBatch } = await import("../../batch/batch-score.js");
   const { progressReporter } = await import("../../batch/batch-progress.js");
+  const target =
+    flags.deployment !== undefined
+      ? ({ kind: "deployment", deployment: flags.deployment, route: "primary" } as const)
+      : ({ kind: "model", modelUri: flags.modelUri as string } as const);
+  const progress = progressReporter(process.stderr);
+  const batchOptions = (model: { name: string; version: string }): BatchOptions => ({
+    input: flags.input,
+    output: path.resolve(flags.output),
+    ...(flags.format !== undefined ? { format: flags.format as DataFormat } : {}),
+    ids: flags.id ?? [],
+    onError: flags.onError as "fail" | "skip", // checked above
+    ...(flags.errors !== undefined ? { errors: path.resolve(flags.errors) } : {}),
+    resume: flags.resume === true,
+    ...(shard !== undefined ? { shard } : {}),
+    chunkRows,
+    // A deployment's primary changes with its rollouts: a resumed run must score with the same version.
+    target: target.kind === "model" ? target.modelUri : `models:/${model.name}/${model.version}`,
+    onProgress: (p) => progress.update(p),
+  });
+  // The inputs are checked, and the first file read, while the runtime starts.
+  let prepared: PreparedBatch | undefined;
   const options = defaultScorerOptions({
     logger,
     trackingUri: flags.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
@@ -121,28 +143,19 @@ async function score(flags: BatchFlags): Promise<void> {
     onnxThreads: positive(flags.onnxThreads, "--onnx-threads"),
     ...(flags.workers !== undefined ? { workers: positive(flags.workers, "--workers") } : {}),
     ...(flags.python !== undefined ? { python: flags.python } : {}),
+    onMetadata: async (model) => {
+      prepared = await prepareBatch(model, batchOptions(model));
+    },
   });
-  const target =
-    flags.deployment !== undefined
-      ? ({ kind: "deployment", deployment: flags.deployment, route: "primary" } as const)
-      : ({ kind: "model", modelUri: flags.modelUri as string } as const);
-  const scorer = await openScorer(target, options);
-  const progress = progressReporter(process.stderr);
+  let scorer: Scorer;
   try {
-    const summary = await runBatch(scorer, {
-      input: flags.input,
-      output: path.resolve(flags.output),
-      ...(flags.format !== undefined ? { format: flags.format as DataFormat } : {}),
-      ids: flags.id ?? [],
-      onError: flags.onError,
-      ...(flags.errors !== undefined ? { errors: path.resolve(flags.errors) } : {}),
-      resume: flags.resume === true,
-      ...(shard !== undefined ? { shard } : {}),
-      chunkRows,
-      // A deployment's primary changes with its rollouts: a resumed run must score with the same version.
-      target: target.kind === "model" ? target.modelUri : `models:/${scorer.name}/${scorer.version}`,
-      onProgress: (p) => progress.update(p),
-    });
+    scorer = await openScorer(target, options);
+  } catch (err) {
+    await prepared?.close();
+    throw err;
+  }
+  try {
+    const summary = await runBatch(scorer, batchOptions(scorer), prepared);
     progress.finish(summary);
   } finally {
     await scorer.close();
