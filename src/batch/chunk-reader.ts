@@ -34,7 +34,7 @@ export interface Chunk {
    */
   data: (Cell[] | undefined)[];
   /** A CSV chunk read straight into columns: its number columns (undefined for others); else undefined. */
-  numbers: (number[] | undefined)[] | undefined;
+  numbers: (Float64Array | undefined)[] | undefined;
   /** The row number of each readable row. */
   rowNumbers: number[];
   bad: BadRow[];

@@ -25,8 +25,8 @@ export interface RecordRange {
 export interface NeededColumns {
   /** The needed text columns (others undefined), one cell per readable row. */
   data: (Cell[] | undefined)[];
-  /** The needed number columns (others undefined). */
-  numbers: (number[] | undefined)[];
+  /** The needed number columns (others undefined), as float64 numbers. */
+  numbers: (Float64Array | undefined)[];
   rowNumbers: number[];
   bad: BadRow[];
 }
@@ -42,7 +42,9 @@ export function readNeededColumns(
   firstRow: number,
 ): NeededColumns | undefined {
   const data = needs.texts.map((t) => (t ? ([] as Cell[]) : undefined));
-  const numbers = needs.numbers.map((t) => (t === undefined ? undefined : ([] as number[])));
+  // Room for every record; row k's numbers go at k, so a bad record's are overwritten by the next one's.
+  const records = ranges.reduce((n, r) => n + r.to - r.from, 0);
+  const numbers = needs.numbers.map((t) => (t === undefined ? undefined : new Float64Array(records)));
   const rowNumbers: number[] = [];
   const bad: BadRow[] = [];
   let row = firstRow;
@@ -65,7 +67,7 @@ export function readNeededColumns(
               ? numberFromText(type, text.slice(at, stop))
               : acceptedNumber(type, fast);
             if (n === undefined) return undefined;
-            (numbers[fields] as number[]).push(n);
+            (numbers[fields] as Float64Array)[rowNumbers.length] = n;
           }
           if (needs.texts[fields] === true) (data[fields] as Cell[]).push(text.slice(at, stop));
         }
@@ -79,11 +81,18 @@ export function readNeededColumns(
       }
       // A record of another field count is a bad row: the cells taken from it are dropped.
       for (const column of data) if (column !== undefined) column.length = rowNumbers.length;
-      for (const column of numbers) if (column !== undefined) column.length = rowNumbers.length;
       bad.push({ row, reason: `the record has ${fields} fields; the header has ${width}` });
     }
   }
-  return { data, numbers, rowNumbers, bad };
+  const rows = rowNumbers.length;
+  return {
+    data,
+    numbers: numbers.map((column) =>
+      column === undefined || column.length === rows ? column : column.subarray(0, rows),
+    ),
+    rowNumbers,
+    bad,
+  };
 }
 
 /** 10^k for k ≤ 15, each exactly a double. */

@@ -50,9 +50,7 @@ export interface WireChunk {
 /** The chunk as sent, and the buffers transferred with it. */
 export function toWire(chunk: Chunk): { wire: WireChunk; transfer: ArrayBuffer[] } {
   const joinable = chunk.numbers !== undefined && chunk.rowNumbers.length > 0;
-  const numbers = chunk.numbers?.map((column) =>
-    column === undefined ? undefined : Float64Array.from(column),
-  );
+  const numbers = chunk.numbers;
   const rowNumbers = Float64Array.from(chunk.rowNumbers);
   const wire: WireChunk = {
     file: chunk.file,
@@ -69,7 +67,7 @@ export function toWire(chunk: Chunk): { wire: WireChunk; transfer: ArrayBuffer[]
   };
   const transfer = [
     rowNumbers.buffer,
-    ...(numbers ?? []).flatMap((n) => (n === undefined ? [] : [n.buffer])),
+    ...(numbers ?? []).flatMap((n) => (n === undefined ? [] : [n.buffer as ArrayBuffer])),
   ];
   return { wire, transfer };
 }
@@ -80,14 +78,14 @@ export function fromWire(wire: WireChunk): Chunk {
     index: wire.index,
     columns: wire.columns,
     data: wire.data.map((column) => (typeof column === "string" ? column.split("\n") : column)),
-    numbers: wire.numbers?.map((column) => (column === undefined ? undefined : plainArray(column))),
+    numbers: wire.numbers,
     rowNumbers: plainArray(wire.rowNumbers),
     bad: wire.bad,
     fromText: wire.fromText,
   };
 }
 
-/** A plain array of the values: what the runtimes and JSON expect of a column (a typed array is neither). */
+/** A plain array of the values: what a chunk's row numbers are. */
 function plainArray(values: Float64Array): number[] {
   const out = new Array<number>(values.length);
   for (let i = 0; i < values.length; i++) out[i] = values[i] as number;

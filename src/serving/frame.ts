@@ -4,11 +4,17 @@ import { FlowgateError } from "../core/errors.js";
 /** One cell of a request: JSON scalars, or a nested value for composite columns. */
 export type Cell = number | string | boolean | null | readonly unknown[] | { readonly [k: string]: unknown };
 
+/**
+ * A column's values, one per row: cells, or float64 numbers (a batch's CSV read straight into them, which reach
+ * the runtimes without a JS value per cell).
+ */
+export type Column = readonly Cell[] | Float64Array;
+
 /** A data frame, column-major. `fromText` marks CSV input, where every cell arrived as text. */
 export interface Frame {
   columns: string[];
   /** `data[i]` holds the values of `columns[i]`, one per row. */
-  data: Cell[][];
+  data: Column[];
   rows: number;
   fromText: boolean;
 }

@@ -3,7 +3,7 @@
 // when the conversion is safe (int → long/double, float → double; a JSON string never becomes a number).
 import { FlowgateError } from "../core/errors.js";
 import { describeColumns, type ColumnSpec, type ParamSpec } from "../models/signature.js";
-import type { Cell, Frame } from "./frame.js";
+import type { Cell, Column, Frame } from "./frame.js";
 
 /** A frame in signature column order, typed; `dtypes` are the pandas dtypes the Python runtime casts to. */
 export interface EnforcedFrame extends Frame {
@@ -85,7 +85,7 @@ export function enforceColumns(
     const at = position.get(name);
     if (at === undefined) continue; // an optional column that is absent
     out.columns.push(name);
-    out.data.push(convertColumn(name, spec, frame.data[at] as Cell[], frame.fromText, columns));
+    out.data.push(convertColumn(name, spec, frame.data[at] as Column, frame.fromText, columns));
     const dtype = PANDAS_DTYPE[spec.type];
     if (dtype !== undefined && out.dtypes !== undefined) out.dtypes[name] = dtype;
   }
@@ -95,15 +95,19 @@ export function enforceColumns(
 function convertColumn(
   name: string,
   spec: ColumnSpec,
-  values: readonly Cell[],
+  column: Column,
   fromText: boolean,
   all: readonly ColumnSpec[],
-): Cell[] {
+): Column {
+  // Float64 numbers (a batch reader's) are doubles already; for any other type they are cells like JSON's.
+  if (column instanceof Float64Array && (spec.type === "double" || spec.type === "float"))
+    return column.slice();
+  const values: readonly Cell[] = column instanceof Float64Array ? Array.from(column) : column;
   switch (spec.type) {
     case "double":
     case "float":
-      // A column of numbers already (JSON, or CSV text a batch reader converted) is taken as it is: one type
-      // check a value instead of a call (batch sends millions).
+      // A column of numbers already (JSON) is taken as it is: one type check a value instead of a call (batch
+      // sends millions).
       return everyNumber(values) ? values.slice() : values.map((v) => toFloat(name, spec.type, v, fromText));
     case "long":
     case "integer":
@@ -233,6 +237,7 @@ function parseNumber(text: string): number | undefined {
 function inferTextColumns(frame: Frame): Frame {
   if (!frame.fromText) return frame;
   const data = frame.data.map((values) => {
+    if (values instanceof Float64Array) return values;
     const parsed = values.map((v) => (typeof v === "string" ? parseNumber(v) : v));
     return parsed.every((v) => v === null || typeof v === "number") ? parsed : values;
   });

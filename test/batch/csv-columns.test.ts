@@ -9,7 +9,7 @@ import { plainNumber } from "../../src/batch/csv-columns.js";
 import { readChunks, type Chunk, type CsvNeeds } from "../../src/batch/chunk-reader.js";
 import type { InputFile, InputOpener } from "../../src/batch/batch-input.js";
 import type { ColumnSpec } from "../../src/models/signature.js";
-import type { Cell } from "../../src/serving/frame.js";
+import type { Cell, Column } from "../../src/serving/frame.js";
 import { enforceColumns, numberFromText, type NumericType } from "../../src/serving/schema-enforcement.js";
 
 /** Texts at the edges of what enforcement takes as a number. */
@@ -99,10 +99,10 @@ const NEEDS: CsvNeeds = {
   texts: ["id"],
 };
 
-/** The values the model gets for columns a and b of a chunk, after enforcement. */
+/** The values the model gets for columns a and b of a chunk, after enforcement (float64 numbers as a list). */
 function modelValues(chunk: Chunk): Cell[][] {
   const at = (name: string): number => chunk.columns.indexOf(name);
-  const column = (name: string): Cell[] => chunk.numbers?.[at(name)] ?? (chunk.data[at(name)] as Cell[]);
+  const column = (name: string): Column => chunk.numbers?.[at(name)] ?? (chunk.data[at(name)] as Cell[]);
   const frame = enforceColumns(
     {
       columns: ["a", "b"],
@@ -112,7 +112,7 @@ function modelValues(chunk: Chunk): Cell[][] {
     },
     [spec("a", "double"), spec("b", "long")],
   );
-  return frame.data;
+  return frame.data.map((values) => Array.from(values));
 }
 
 describe("plain CSV numbers", () => {
@@ -172,7 +172,7 @@ describe("plain CSV numbers", () => {
       [1, 2],
       [1, 2],
     ]);
-    assert.deepEqual(chunks[3]?.numbers?.[1], [7]);
+    assert.deepEqual(chunks[3]?.numbers?.[1], Float64Array.of(7));
   });
 
   test("records of another field count are the same bad rows on both paths", async () => {

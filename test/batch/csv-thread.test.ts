@@ -65,8 +65,8 @@ describe("reading a CSV on a worker thread", () => {
     assert.equal(chunks.length, 7);
     assert.ok(chunks.every((c) => c.numbers !== undefined && c.file === 3));
     assert.ok(
-      Array.isArray(chunks[0]?.numbers?.[1]),
-      "a column comes back as a plain array, not a typed one",
+      chunks[0]?.numbers?.[1] instanceof Float64Array,
+      "a number column comes back as float64 numbers",
     );
     assert.equal(fractions.length, 7);
     assert.equal(fractions.at(-1), 1);
@@ -126,7 +126,7 @@ describe("reading a CSV on a worker thread", () => {
       index: 1,
       columns: ["id", "a"],
       data: [["x", "", "z"], undefined],
-      numbers: [undefined, [1.5, -0, Number.NaN]],
+      numbers: [undefined, Float64Array.of(1.5, -0, Number.NaN)],
       rowNumbers: [4, 5, 7],
       bad: [{ row: 6, reason: "r" }],
       fromText: true,

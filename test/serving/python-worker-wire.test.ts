@@ -13,7 +13,7 @@ import { modelDir, PYTHON, REPO } from "./support/serving-fixtures.js";
 
 function frameInput(
   columns: string[],
-  data: unknown[][],
+  data: (unknown[] | Float64Array)[],
   dtypes: Record<string, string> | undefined,
 ): RuntimeInput {
   return {
@@ -75,6 +75,13 @@ describe("the Python worker's wire format for frames", () => {
     assert.ok("frame" in untyped);
     assert.equal(untyped.frame.float64, undefined);
     assert.deepEqual(untyped.frame.data, { x: [1.5] });
+  });
+
+  test("a column of float64 numbers (a batch's CSV read straight into them) goes as the same list would", () => {
+    const dtypes = { x: "float64", n: "int64" };
+    const typed = toItem(frameInput(["x", "n"], [Float64Array.from(X), Float64Array.of(1, 2)], dtypes));
+    const listed = toItem(frameInput(["x", "n"], [X, [1, 2]], dtypes));
+    assert.deepEqual(typed, listed);
   });
 
   describe("a real worker", () => {

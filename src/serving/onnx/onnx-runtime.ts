@@ -2,7 +2,7 @@
 // per batch, outputs split back per request. Session threads are configurable (intra-op threads).
 import * as ort from "onnxruntime-node";
 import { FlowgateError } from "../../core/errors.js";
-import type { Cell } from "../frame.js";
+import type { Cell, Column } from "../frame.js";
 import type { ModelRuntime, PredictionResult, RuntimeInput } from "../runtime.js";
 import type { EnforcedFrame } from "../schema-enforcement.js";
 import type { OnnxElementType, OnnxPlan } from "./onnx-plan.js";
@@ -93,7 +93,11 @@ export class OnnxRuntime implements ModelRuntime {
       let r0 = 0;
       for (const frame of frames) {
         for (let c = 0; c < width; c++) {
-          const column = frame.data[c] as Cell[];
+          const column = frame.data[c] as Column;
+          if (numeric && column instanceof Float64Array) {
+            for (let r = 0, at = r0 * width + c; r < frame.rows; r++, at += width) values[at] = column[r];
+            continue;
+          }
           for (let r = 0; r < frame.rows; r++) {
             // A number goes into a numeric tensor as it is (what cellValue gives it), without the call.
             const v = column[r] ?? null;
@@ -109,7 +113,7 @@ export class OnnxRuntime implements ModelRuntime {
         const values = allocate(type, rows);
         let r0 = 0;
         for (const frame of frames) {
-          const column = frame.data[c] as Cell[];
+          const column = frame.data[c] as Column;
           for (let r = 0; r < frame.rows; r++) values[r0 + r] = cellValue(type, column[r] ?? null);
           r0 += frame.rows;
         }

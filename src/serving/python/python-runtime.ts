@@ -3,6 +3,7 @@
 // failed to load is never reused — a new process is started instead, with backoff. While no worker is ready but
 // a replacement is on its way, batches wait for it (at most `replacementWaitMs`) instead of failing at once.
 import { ERROR_STATUS, FlowgateError, type ErrorCode } from "../../core/errors.js";
+import type { Column } from "../frame.js";
 import type { ModelRuntime, PredictionResult, RuntimeInput } from "../runtime.js";
 import type { WorkerItem } from "./worker-protocol.js";
 import { WorkerProcess, type WorkerSpawnOptions } from "./worker-process.js";
@@ -166,10 +167,10 @@ export function toItem(input: RuntimeInput): WorkerItem {
   const data: Record<string, unknown[]> = {};
   const float64: Record<string, string> = {};
   frame.columns.forEach((c, i) => {
-    const values = frame.data[i] as unknown[];
+    const values = frame.data[i] as Column;
     const dtype = frame.dtypes?.[c];
     if ((dtype === "float64" || dtype === "float32") && everyNumber(values)) float64[c] = float64Base64(values);
-    else data[c] = values;
+    else data[c] = values instanceof Float64Array ? Array.from(values) : (values as unknown[]);
   });
   return {
     frame: {
@@ -182,7 +183,8 @@ export function toItem(input: RuntimeInput): WorkerItem {
   };
 }
 
-function everyNumber(values: readonly unknown[]): boolean {
+function everyNumber(values: Column): boolean {
+  if (values instanceof Float64Array) return true;
   for (let i = 0; i < values.length; i++) if (typeof values[i] !== "number") return false;
   return true;
 }
@@ -193,7 +195,7 @@ function everyNumber(values: readonly unknown[]): boolean {
  * worker runs on this machine, so its native byte order is this one's. Values become what the JSON text made of
  * them: JSON.stringify writes NaN and ±Infinity as null (pandas NaN) and -0 as 0.
  */
-function float64Base64(values: readonly unknown[]): string {
+function float64Base64(values: Column): string {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
