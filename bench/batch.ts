@@ -125,14 +125,15 @@ async function main(): Promise<void> {
   const cache = path.join(work, "cache");
   const compareCsv = path.join(work, "compare.csv");
   await writeCsv(compareCsv, COMPARE_ROWS);
-  // The ONNX conversion is done and cached once, as on any machine after the first run.
-  const warm = path.join(work, "warm.csv");
-  await writeCsv(warm, 10);
-  await flowgateScore(model, warm, path.join(work, "warm-out.csv"), cache);
-
   // One worker, as mlflow runs one Python: its predict of 1M rows is ~0.7 s, while a second worker importing
   // mlflow and scikit-learn at the same time on 2 CPUs about doubles the pool's start (measured 19.3 s vs 15.2 s).
   const pythonFlags = ["--runtime", "python", "--workers", "1"];
+  // The ONNX conversion and the Python worker's skops trusted types are made and cached once, as on any machine
+  // after the first run.
+  const warm = path.join(work, "warm.csv");
+  await writeCsv(warm, 10);
+  await flowgateScore(model, warm, path.join(work, "warm-out.csv"), cache);
+  await flowgateScore(model, warm, path.join(work, "warm-out.csv"), cache, pythonFlags);
   const mlflow = await timed(MLFLOW, [
     "models",
     "predict",
@@ -207,7 +208,7 @@ async function main(): Promise<void> {
         "iris LogisticRegression saved by mlflow 3 with an input example (auto: ONNX after the conversion check)",
       input: "CSV: id + 4 numeric columns; output CSV with id and prediction; chunk 20 000 rows",
       timing:
-        "wall time of each command from process start to exit, model load included (the ONNX conversion cached by a warm-up run); rows = the part that grows with the rows (mlflow: CSV parse + predict + JSON output timed in-process by bench/batch-mlflow-split.py; flowgate: its summary, first chunk read to output written), the rest of each wall time being start-up and exit",
+        "wall time of each command from process start to exit, model load included (the ONNX conversion and the Python worker's skops trusted types cached by warm-up runs); rows = the part that grows with the rows (mlflow: CSV parse + predict + JSON output timed in-process by bench/batch-mlflow-split.py; flowgate: its summary, first chunk read to output written), the rest of each wall time being start-up and exit",
       mlflow: "mlflow models predict -t csv --env-manager local (mlflow 3, same venv, same file)",
       python: "flowgate batch score --runtime python --workers 1 (one worker, as mlflow runs one Python)",
     },
