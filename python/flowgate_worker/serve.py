@@ -130,8 +130,7 @@ def _import_skops_with_cached_trusted_types(cache_dir):
                 del sys.modules[name]
     import skops.io  # noqa: F401
 
-    real = vars(sys.modules[_TRUSTED_TYPES])
-    names = {k: v for k, v in real.items() if k.endswith("_TYPE_NAMES") and _are_names(v)}
+    names = {k: v for k, v in vars(sys.modules[_TRUSTED_TYPES]).items() if _is_type_names(k, v)}
     try:
         os.makedirs(cache_dir, mode=0o700, exist_ok=True)
         tmp = f"{path}.{os.getpid()}.tmp"
@@ -142,12 +141,13 @@ def _import_skops_with_cached_trusted_types(cache_dir):
         pass
 
 
-def _are_names(value):
-    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+def _is_type_names(key, value):
+    """One of skops' lists of trusted type names: what the cache holds, and all it holds."""
+    return key.endswith("_TYPE_NAMES") and isinstance(value, list) and all(isinstance(v, str) for v in value)
 
 
 def _are_type_names(names):
-    return isinstance(names, dict) and len(names) > 0 and all(k.endswith("_TYPE_NAMES") and _are_names(v) for k, v in names.items())
+    return isinstance(names, dict) and len(names) > 0 and all(_is_type_names(k, v) for k, v in names.items())
 
 
 class _Runner:

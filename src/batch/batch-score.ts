@@ -103,6 +103,7 @@ export interface BatchModel {
  * runtime starts (a Python worker takes seconds, during which the reader has a CPU to itself).
  */
 export interface PreparedBatch {
+  readonly options: BatchOptions;
   readonly opener: InputOpener;
   readonly listed: InputFile[];
   /** The files this run (or shard) scores. */
@@ -128,7 +129,17 @@ export async function prepareBatch(model: BatchModel, options: BatchOptions): Pr
   const needs = csvNeeds(model.meta, options.ids);
   const head = files[0];
   const first = head && new ReadAhead(opener, head, 0, options.chunkRows, needs);
-  return { opener, listed, files, byFile, modelColumns, needs, first, close: async () => first?.close() };
+  return {
+    options,
+    opener,
+    listed,
+    files,
+    byFile,
+    modelColumns,
+    needs,
+    first,
+    close: async () => first?.close(),
+  };
 }
 
 /** A file's chunks, the first one asked for at once so that its reader starts now. */
@@ -157,28 +168,23 @@ class ReadAhead implements AsyncIterable<Chunk> {
   }
 }
 
-/** Scores a batch (prepared while the runtime started, or now). */
-export async function runBatch(
-  scorer: Scorer,
-  options: BatchOptions,
-  prepared?: PreparedBatch,
-): Promise<BatchSummary> {
-  const started = performance.now();
-  const batch = prepared ?? (await prepareBatch(scorer, options));
+/** Prepares and scores a batch. */
+export async function runBatch(scorer: Scorer, options: BatchOptions): Promise<BatchSummary> {
+  return scoreBatch(scorer, await prepareBatch(scorer, options));
+}
+
+/** Scores a prepared batch (its first file read since it was prepared); its reading ends with it. */
+export async function scoreBatch(scorer: Scorer, batch: PreparedBatch): Promise<BatchSummary> {
   try {
-    return await scoreBatch(scorer, options, batch, started);
+    return await scorePrepared(scorer, batch);
   } finally {
     await batch.close();
   }
 }
 
-async function scoreBatch(
-  scorer: Scorer,
-  options: BatchOptions,
-  batch: PreparedBatch,
-  started: number,
-): Promise<BatchSummary> {
-  const { opener, listed, files, byFile, modelColumns, needs, first } = batch;
+async function scorePrepared(scorer: Scorer, batch: PreparedBatch): Promise<BatchSummary> {
+  const started = performance.now();
+  const { options, opener, listed, files, byFile, modelColumns, needs, first } = batch;
   const shard = options.shard;
   const ownsChunk = (index: number): boolean =>
     shard === undefined || byFile || index % shard.count === shard.index;

@@ -16,7 +16,10 @@ import type { BadRow, Chunk, CsvNeeds } from "./chunk-reader.js";
  */
 const AHEAD_BYTES = 32 * 1024 * 1024;
 
-/** Chunks read ahead: AHEAD_BYTES of them (a number 8 bytes, a text cell taken as 16), at least 2, at most 64. */
+/**
+ * Chunks read ahead: AHEAD_BYTES of them (a number 8 bytes, a text cell taken as 16; with every column kept as
+ * text, as many text cells as numbers counted), at least 2, at most 64.
+ */
 export function chunksAhead(chunkRows: number, needs: CsvNeeds): number {
   const rowBytes = 8 * (needs.numbers.size + 1) + 16 * (needs.texts?.length ?? needs.numbers.size);
   return Math.max(2, Math.min(64, Math.floor(AHEAD_BYTES / (rowBytes * chunkRows))));

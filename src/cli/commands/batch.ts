@@ -112,7 +112,7 @@ async function score(flags: BatchFlags): Promise<void> {
   );
   // Loaded on use: the serving stack (onnxruntime-node) would slow every other command's start.
   const { defaultScorerOptions, openScorer } = await import("../../scoring/open-scorer.js");
-  const { prepareBatch, runBatch } = await import("../../batch/batch-score.js");
+  const { prepareBatch, scoreBatch } = await import("../../batch/batch-score.js");
   const { progressReporter } = await import("../../batch/batch-progress.js");
   const target =
     flags.deployment !== undefined
@@ -155,7 +155,8 @@ async function score(flags: BatchFlags): Promise<void> {
     throw err;
   }
   try {
-    const summary = await runBatch(scorer, batchOptions(scorer), prepared);
+    // openScorer told onMetadata the version it loaded, so the batch was prepared for it.
+    const summary = await scoreBatch(scorer, prepared ?? (await prepareBatch(scorer, batchOptions(scorer))));
     progress.finish(summary);
   } finally {
     await scorer.close();
