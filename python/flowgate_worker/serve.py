@@ -17,38 +17,37 @@ import time
 import traceback
 from itertools import chain
 
+from . import sklearn_model
+
 _MAX_DATA_IN_MESSAGE = 500
 
 
 def serve_forever(model_path, stdin, out):
     started = time.monotonic()
     try:
-        _import_skops_first(model_path)
-        from mlflow.pyfunc import load_model, scoring_server
-
-        # No requirement checks: their warnings would reach only the debug log (the pool logs worker stderr there),
-        # and comparing the model's requirements with every installed distribution took ~0.7 s of each start.
-        model = load_model(model_path, suppress_warnings=True)
+        mlmodel = _read_mlmodel(model_path)
+        if (mlmodel.get("flavors") or {}).get("sklearn", {}).get("serialization_format") == "skops":
+            _import_skops_first()
+        model = sklearn_model.load(model_path, mlmodel)
+        runner = _Runner(model_path, model) if model is not None else _Runner.with_mlflow(model_path)
     except Exception as exc:  # the reason goes back to the pool, which never reuses this worker
         out.write(json.dumps({"type": "load_failed", "message": f"{type(exc).__name__}: {exc}"}) + "\n")
         out.flush()
         return 3
     os.environ["_MLFLOW_IS_IN_SERVING_ENVIRONMENT"] = "true"
-    schema = model.metadata.get_input_schema()
-    takes_params = "params" in inspect.signature(model.predict).parameters
     out.write(
         json.dumps(
             {
                 "type": "ready",
                 "pid": os.getpid(),
                 "load_seconds": time.monotonic() - started,
-                "loader_module": model.metadata.flavors.get("python_function", {}).get("loader_module"),
+                "loader_module": ((mlmodel.get("flavors") or {}).get("python_function") or {}).get("loader_module"),
+                "loaded_by": runner.loaded_by,
             }
         )
         + "\n"
     )
     out.flush()
-    runner = _Runner(model, scoring_server, schema, takes_params)
     for line in stdin:
         if not line.strip():
             continue
@@ -69,21 +68,27 @@ def serve_forever(model_path, stdin, out):
     return 0
 
 
-def _import_skops_first(model_path):
+def _read_mlmodel(model_path):
+    """The MLmodel file as a dict, or {} when it cannot be read (mlflow's own load then says what is wrong)."""
+    try:
+        import yaml
+
+        with open(os.path.join(model_path, "MLmodel"), encoding="utf-8") as f:
+            mlmodel = yaml.safe_load(f)
+        return mlmodel if isinstance(mlmodel, dict) else {}
+    except Exception:
+        return {}
+
+
+def _import_skops_first():
     """Imports skops.io before mlflow when the model is a skops-serialised scikit-learn one (mlflow 3's default).
 
     skops builds its list of trusted numpy/scipy ufuncs at import by scanning sys.modules for each one (846 of them),
     formatting an error for every module that lacks it: after mlflow's ~1800 modules that scan took 7-10 s of a
     worker's start (most of `mlflow models predict`'s too), before them ~1 s. Found earlier in the scan, the names
-    are numpy's and scipy's own, the ones skops means to trust. Any doubt (no MLmodel, no skops) skips this.
+    are numpy's and scipy's own, the ones skops means to trust. Any doubt (no skops) skips this.
     """
     try:
-        import yaml
-
-        with open(os.path.join(model_path, "MLmodel"), encoding="utf-8") as f:
-            flavors = yaml.safe_load(f).get("flavors", {})
-        if flavors.get("sklearn", {}).get("serialization_format") != "skops":
-            return
         _import_skops_with_cached_trusted_types(os.environ.get("FLOWGATE_WORKER_CACHE"))
     except Exception:  # mlflow's own load reports whatever is wrong with the model
         return
@@ -151,11 +156,43 @@ def _are_type_names(names):
 
 
 class _Runner:
-    def __init__(self, model, scoring_server, schema, takes_params):
+    """Answers predict items with a SklearnModel (sklearn_model.py) or MLflow's pyfunc model. A SklearnModel answers
+    frames; the first item only MLflow can parse (JSON or CSV) loads the model with MLflow, once, for every item
+    after it, and an output only MLflow's encoder takes imports that encoder."""
+
+    def __init__(self, model_path, model):
+        self.model_path = model_path
         self.model = model
-        self.ss = scoring_server
-        self.schema = schema
-        self.takes_params = takes_params
+        self.loaded_by = "flowgate_worker.sklearn_model"
+        self.takes_params = False  # mlflow.sklearn's wrapper drops params
+        self.schema = None
+        self._ss = None
+
+    @classmethod
+    def with_mlflow(cls, model_path):
+        runner = cls(model_path, None)
+        runner._use_mlflow()
+        return runner
+
+    def _use_mlflow(self):
+        if self.loaded_by == "mlflow.pyfunc":
+            return
+        from mlflow.pyfunc import load_model
+
+        # No requirement checks: their warnings would reach only the debug log (the pool logs worker stderr there),
+        # and comparing the model's requirements with every installed distribution took ~0.7 s of each start.
+        self.model = load_model(self.model_path, suppress_warnings=True)
+        self.loaded_by = "mlflow.pyfunc"
+        self.schema = self.model.metadata.get_input_schema()
+        self.takes_params = "params" in inspect.signature(self.model.predict).parameters
+
+    @property
+    def ss(self):
+        if self._ss is None:
+            from mlflow.pyfunc import scoring_server
+
+            self._ss = scoring_server
+        return self._ss
 
     def predict_items(self, items):
         results = [None] * len(items)
@@ -208,6 +245,7 @@ class _Runner:
         try:
             if "frame" in item:
                 return None, _frame(item["frame"]), item.get("params")
+            self._use_mlflow()
             if "csv" in item:
                 from io import StringIO
 
@@ -245,6 +283,15 @@ class _Runner:
             return _error(exc, "BAD_REQUEST", "The model output could not be encoded as JSON: ")
 
     def _encode(self, raw):
+        import numpy as np
+
+        # MLflow's encoding of an array is json.dumps of its tolist() with an encoder whose fallback is needed only
+        # when the plain one fails (numpy values inside an object array); anything else goes to MLflow's.
+        if isinstance(raw, np.ndarray):
+            try:
+                return json.dumps(raw.tolist())
+            except (TypeError, ValueError):
+                pass
         return json.dumps(self.ss._get_jsonable_obj(raw, pandas_orient="records"), cls=self.ss.NumpyEncoder)
 
 

@@ -72,7 +72,7 @@ export class PythonRuntime implements ModelRuntime {
   describe(): Record<string, unknown> {
     return {
       python: this.options.python,
-      workers: this.workers.map((w) => ({ pid: w.pid, state: w.state })),
+      workers: this.workers.map((w) => ({ pid: w.pid, state: w.state, loaded_by: w.loadedBy })),
       workers_replaced: this.replaced,
     };
   }

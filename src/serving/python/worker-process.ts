@@ -20,6 +20,8 @@ type State = "loading" | "ready" | "failed" | "exited";
 
 export class WorkerProcess {
   state: State = "loading";
+  /** What loaded the model (the worker's ready message): flowgate_worker.sklearn_model or mlflow.pyfunc. */
+  loadedBy: string | undefined;
   readonly child: ChildProcess;
   private nextId = 1;
   private readonly inFlight = new Map<number, (results: WorkerResult[] | FlowgateError) => void>();
@@ -60,7 +62,8 @@ export class WorkerProcess {
       if ("type" in message) {
         if (message.type === "ready") {
           this.state = "ready";
-          log.info({ load_seconds: message.load_seconds }, "python worker loaded the model");
+          this.loadedBy = message.loaded_by;
+          log.info({ load_seconds: message.load_seconds, loaded_by: message.loaded_by }, "python worker loaded the model");
           onLoaded();
         } else {
           this.state = "failed";

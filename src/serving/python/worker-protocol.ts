@@ -25,6 +25,6 @@ export type WorkerResult =
   | { ok: false; error_code: string; message: string; stack_trace?: string };
 
 export type WorkerMessage =
-  | { type: "ready"; pid: number; load_seconds: number; loader_module?: string }
+  | { type: "ready"; pid: number; load_seconds: number; loader_module?: string; loaded_by?: string }
   | { type: "load_failed"; message: string }
   | { id: number; results: WorkerResult[] };

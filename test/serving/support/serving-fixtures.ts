@@ -1,5 +1,5 @@
 // Real models for the serving tests, trained and saved by the REAL mlflow client (test/serving/fixtures/
-// make_models.py), built once per content of that script and shared by every test file.
+// make_models.py and make_sklearn_variants.py), built once per content of each script and shared by every test file.
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from "node:fs";
@@ -17,28 +17,44 @@ import {
 const here = path.dirname(fileURLToPath(import.meta.url));
 export const REPO = path.resolve(here, "../../..");
 export const PYTHON = path.join(REPO, ".venvs/mlflow3/bin/python");
-const SCRIPT = path.join(here, "../fixtures/make_models.py");
 
 export type FixtureModel = "classifier" | "regressor" | "strings" | "custom";
+export type SklearnVariant =
+  "pickle" | "cloudpickle" | "proba" | "labels" | "untyped" | "tensor" | "params" | "code";
 
-let built: Promise<string> | undefined;
+const built = new Map<string, Promise<string>>();
+
+/** The models a fixture script saves (it takes an output directory), built once per content of the script. */
+function builtBy(script: string, marker: string): Promise<string> {
+  const file = path.join(here, "../fixtures", script);
+  let dir = built.get(file);
+  if (dir === undefined) {
+    dir = (async () => {
+      const key = createHash("sha256").update(readFileSync(file)).digest("hex").slice(0, 16);
+      const out = path.join(tmpdir(), `flowgate-${path.basename(script, ".py")}-${key}`);
+      if (existsSync(path.join(out, marker, "MLmodel"))) return out;
+      const tmp = mkdtempSync(path.join(tmpdir(), "flowgate-serving-build-"));
+      await promisify(execFile)(PYTHON, [file, tmp], { maxBuffer: 64 * 1024 * 1024 });
+      try {
+        renameSync(tmp, out);
+      } catch {
+        rmSync(tmp, { recursive: true, force: true }); // another test file built it first
+      }
+      return out;
+    })();
+    built.set(file, dir);
+  }
+  return dir;
+}
 
 /** Directory holding classifier/, regressor/, strings/ and custom/ (MLflow model directories). */
 export function fixtureModels(): Promise<string> {
-  built ??= (async () => {
-    const key = createHash("sha256").update(readFileSync(SCRIPT)).digest("hex").slice(0, 16);
-    const dir = path.join(tmpdir(), `flowgate-serving-models-${key}`);
-    if (existsSync(path.join(dir, "custom", "MLmodel"))) return dir;
-    const tmp = mkdtempSync(path.join(tmpdir(), "flowgate-serving-build-"));
-    await promisify(execFile)(PYTHON, [SCRIPT, tmp], { maxBuffer: 64 * 1024 * 1024 });
-    try {
-      renameSync(tmp, dir);
-    } catch {
-      rmSync(tmp, { recursive: true, force: true }); // another test file built it first
-    }
-    return dir;
-  })();
-  return built;
+  return builtBy("make_models.py", "custom");
+}
+
+/** A scikit-learn model saved one of the ways mlflow.sklearn can (fixtures/make_sklearn_variants.py). */
+export async function sklearnVariant(name: SklearnVariant): Promise<string> {
+  return path.join(await builtBy("make_sklearn_variants.py", "code"), name);
 }
 
 export async function modelDir(name: FixtureModel): Promise<string> {
