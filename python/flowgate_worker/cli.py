@@ -24,7 +24,7 @@ def main(argv):
     if args.command == "serve":
         from flowgate_worker.serve import serve_forever
 
-        code = serve_forever(args.model_path, sys.stdin, protocol_out)
+        code = serve_forever(args.model_path, sys.stdin.buffer, protocol_out)
         # Exits without the interpreter's teardown: freeing mlflow's ~1800 modules took ~1 s, which every batch
         # run (and every serving shutdown) waited for once its last answer was written. Everything written is flushed.
         protocol_out.flush()

@@ -1,13 +1,17 @@
-// How a frame travels to a Python worker: a float64 or float32 column of numbers as the bytes of its float64
-// values (base64, the worker's numpy.frombuffer), every other column as JSON values — and the model sees the same
-// frame either way, so answers do not depend on the wire (here a real worker running the custom pyfunc model,
-// which doubles x and labels name).
+// How a frame travels to a Python worker: a float64 or float32 column of numbers as its float64 values, whose bytes
+// follow the request's JSON line (the worker's numpy.frombuffer), every other column as JSON values — and the
+// model sees the same frame either way, so answers do not depend on the wire (here a real worker running the
+// custom pyfunc model, which doubles x and labels name).
 import assert from "node:assert/strict";
 import { after, before, describe, test } from "node:test";
 import { createLogger } from "../../src/core/logger.js";
 import { toItem } from "../../src/serving/python/python-runtime.js";
 import { WorkerProcess } from "../../src/serving/python/worker-process.js";
-import type { WorkerItem, WorkerResult } from "../../src/serving/python/worker-protocol.js";
+import {
+  encodeRequest,
+  type WorkerItem,
+  type WorkerResult,
+} from "../../src/serving/python/worker-protocol.js";
 import type { RuntimeInput } from "../../src/serving/runtime.js";
 import { modelDir, PYTHON, REPO } from "./support/serving-fixtures.js";
 
@@ -23,17 +27,12 @@ function frameInput(
   };
 }
 
-function float64Of(base64: string): number[] {
-  const bytes = Buffer.from(base64, "base64");
-  return [...new Float64Array(bytes.buffer, bytes.byteOffset, bytes.length / 8)];
-}
-
 /** The same frame as the JSON-only wire carried it: every column as JSON values. */
 function asJson(item: WorkerItem): WorkerItem {
   if (!("frame" in item)) return item;
   const data = { ...item.frame.data };
   for (const [c, b] of Object.entries(item.frame.float64 ?? {})) {
-    data[c] = JSON.parse(JSON.stringify(float64Of(b))) as unknown[];
+    data[c] = JSON.parse(JSON.stringify([...b])) as unknown[];
   }
   return { ...item, frame: { columns: item.frame.columns, data, dtypes: item.frame.dtypes } };
 }
@@ -42,7 +41,7 @@ const X = [1.5, 2, -0, NaN, Infinity, -Infinity, 1e300, 0.1 + 0.2, 2 ** 53 + 2, 
 const NAMES = X.map((_v, i) => `r${i}`);
 
 describe("the Python worker's wire format for frames", () => {
-  test("float64 and float32 columns of numbers go as float64 bytes, valued as their JSON text was", () => {
+  test("float64 and float32 columns of numbers go as float64 values, valued as their JSON text was", () => {
     const item = toItem(
       frameInput(["x", "f", "name", "n", "gap"], [X, [0.5, 1], NAMES, [1, 2], [1.5, null]], {
         x: "float64",
@@ -55,19 +54,11 @@ describe("the Python worker's wire format for frames", () => {
     assert.ok("frame" in item);
     assert.deepEqual(Object.keys(item.frame.float64 ?? {}), ["x", "f"]);
     // NaN and ±Infinity were JSON null (pandas NaN), -0 was 0: the bytes say the same.
-    assert.deepEqual(float64Of(item.frame.float64?.x as string), [
-      1.5,
-      2,
-      0,
-      NaN,
-      NaN,
-      NaN,
-      1e300,
-      0.1 + 0.2,
-      2 ** 53 + 2,
-      -7.25e-300,
-    ]);
-    assert.ok(Object.is(float64Of(item.frame.float64?.x as string)[2], 0));
+    assert.deepEqual(
+      [...(item.frame.float64?.x ?? [])],
+      [1.5, 2, 0, NaN, NaN, NaN, 1e300, 0.1 + 0.2, 2 ** 53 + 2, -7.25e-300],
+    );
+    assert.ok(Object.is([...(item.frame.float64?.x ?? [])][2], 0));
     // Text, integers and a column with a missing value stay JSON, as does a frame without dtypes.
     assert.deepEqual(item.frame.data, { name: NAMES, n: [1, 2], gap: [1.5, null] });
     assert.deepEqual(item.frame.columns, ["x", "f", "name", "n", "gap"]);
@@ -139,5 +130,36 @@ describe("the Python worker's wire format for frames", () => {
       assert.ok(second?.ok);
       assert.deepEqual(JSON.parse(second.predictions), [{ doubled: 20, label: "n-c" }]);
     });
+  });
+});
+
+describe("a predict request on the pipe", () => {
+  test("is one JSON line naming each float64 column's [offset, count] in the bytes that follow it, in order", () => {
+    const a = toItem(
+      frameInput(
+        ["x", "name"],
+        [
+          [1.5, 2],
+          ["a", "b"],
+        ],
+        { x: "float64", name: "object" },
+      ),
+    );
+    const b = toItem(frameInput(["x", "y"], [[3], Float64Array.of(-0)], { x: "float64", y: "float32" }));
+    const { line, bytes } = encodeRequest(7, [a, b]);
+    assert.ok(line.endsWith("\n") && !line.slice(0, -1).includes("\n"));
+    const request = JSON.parse(line) as { id: number; items: WorkerItem[]; bytes: number };
+    const payload = Buffer.concat(bytes);
+    assert.equal(request.bytes, payload.length);
+    const values = new Float64Array(payload.buffer, payload.byteOffset, payload.length / 8);
+    const at = (ref: unknown): number[] => {
+      const [offset, count] = ref as [number, number];
+      return [...values.subarray(offset / 8, offset / 8 + count)];
+    };
+    const [first, second] = request.items as { frame: { float64: Record<string, unknown>; data: unknown } }[];
+    assert.deepEqual(at(first?.frame.float64.x), [1.5, 2]);
+    assert.deepEqual(first?.frame.data, { name: ["a", "b"] });
+    assert.deepEqual(at(second?.frame.float64.x), [3]);
+    assert.ok(Object.is(at(second?.frame.float64.y)[0], 0));
   });
 });

@@ -165,11 +165,11 @@ export function toItem(input: RuntimeInput): WorkerItem {
   if (input.kind === "tensor") return { json: { ...input.body, ...(input.params ? { params: input.params } : {}) } };
   const { frame } = input;
   const data: Record<string, unknown[]> = {};
-  const float64: Record<string, string> = {};
+  const float64: Record<string, Float64Array> = {};
   frame.columns.forEach((c, i) => {
     const values = frame.data[i] as Column;
     const dtype = frame.dtypes?.[c];
-    if ((dtype === "float64" || dtype === "float32") && everyNumber(values)) float64[c] = float64Base64(values);
+    if ((dtype === "float64" || dtype === "float32") && everyNumber(values)) float64[c] = wireFloat64(values);
     else data[c] = values instanceof Float64Array ? Array.from(values) : (values as unknown[]);
   });
   return {
@@ -190,18 +190,17 @@ function everyNumber(values: Column): boolean {
 }
 
 /**
- * A column of numbers as the bytes of its float64 values, which the worker takes with numpy.frombuffer instead of
- * decoding a JSON number per cell (that decoding and encoding was most of a batch chunk's time in Python). The
- * worker runs on this machine, so its native byte order is this one's. Values become what the JSON text made of
- * them: JSON.stringify writes NaN and ±Infinity as null (pandas NaN) and -0 as 0.
+ * A column of numbers as float64 values, which go to the worker as their bytes (worker-protocol.ts) and become a
+ * numpy array without a JSON number per cell. Values become what the JSON text made of them: JSON.stringify writes
+ * NaN and ±Infinity as null (pandas NaN) and -0 as 0.
  */
-function float64Base64(values: Column): string {
+function wireFloat64(values: Column): Float64Array {
   const out = new Float64Array(values.length);
   for (let i = 0; i < values.length; i++) {
     const v = values[i] as number;
     out[i] = Number.isFinite(v) ? v + 0 : NaN;
   }
-  return Buffer.from(out.buffer).toString("base64");
+  return out;
 }
 
 function errorCode(code: string): ErrorCode {

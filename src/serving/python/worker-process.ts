@@ -4,7 +4,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { FlowgateError } from "../../core/errors.js";
 import type { Logger } from "../../core/logger.js";
-import type { PredictRequest, WorkerItem, WorkerMessage, WorkerResult } from "./worker-protocol.js";
+import { encodeRequest, type WorkerItem, type WorkerMessage, type WorkerResult } from "./worker-protocol.js";
 
 export interface WorkerSpawnOptions {
   python: string;
@@ -106,10 +106,12 @@ export class WorkerProcess {
       return Promise.resolve(new FlowgateError("TEMPORARILY_UNAVAILABLE", "No Python worker is ready; retry shortly."));
     }
     const id = this.nextId++;
-    const request: PredictRequest = { id, op: "predict", items };
+    const { line, bytes } = encodeRequest(id, items);
     return new Promise((resolve) => {
       this.inFlight.set(id, resolve);
-      (this.child.stdin as NodeJS.WritableStream).write(JSON.stringify(request) + "\n");
+      const stdin = this.child.stdin as NodeJS.WritableStream;
+      stdin.write(line);
+      for (const chunk of bytes) stdin.write(chunk);
     });
   }
 
