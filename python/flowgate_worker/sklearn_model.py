@@ -25,7 +25,6 @@ class SklearnModel:
     """An estimator and the method MLflow's pyfunc would call on it."""
 
     def __init__(self, estimator, predict_fn):
-        self.estimator = estimator
         self._predict = getattr(estimator, predict_fn)
 
     def predict(self, data, params=None):

@@ -18,8 +18,8 @@ export type WorkerItem =
 /**
  * A predict request as it goes down the pipe: a JSON line — {"id", "op": "predict", "items", "bytes"} — whose items
  * name each float64 column by [byte offset, count] into the `bytes` bytes that follow the line. The worker runs on
- * this machine, so the values' byte order is this one's. (As JSON, or base64 in JSON, encoding those numbers and
- * decoding them again was most of a batch chunk's time on either side.)
+ * this machine, so the values' byte order is this one's. (As JSON numbers they were most of a batch chunk's time;
+ * as base64 in the JSON, ~0.3 s of CPU per million rows of four columns, across the two processes.)
  */
 export function encodeRequest(id: number, items: readonly WorkerItem[]): { line: string; bytes: Buffer[] } {
   const bytes: Buffer[] = [];
