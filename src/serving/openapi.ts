@@ -158,6 +158,24 @@ export const SERVING_SCHEMAS = {
                   load_seconds: { type: "number" },
                   flavors: { type: "array", items: { type: "string" } },
                   queued: { type: "integer" },
+                  python: { type: "string", description: "The Python runtime's interpreter." },
+                  workers: {
+                    type: "array",
+                    description: "The Python runtime's worker processes.",
+                    items: {
+                      type: "object",
+                      properties: {
+                        pid: { type: "integer" },
+                        state: { type: "string", enum: ["loading", "ready", "failed", "exited"] },
+                        loaded_by: {
+                          type: "string",
+                          description:
+                            "What loaded the model: flowgate_worker.sklearn_model (a plain mlflow.sklearn model, without importing MLflow) or mlflow.pyfunc.",
+                        },
+                      },
+                    },
+                  },
+                  workers_replaced: { type: "integer" },
                 },
               },
             },
