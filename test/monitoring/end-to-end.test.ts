@@ -349,7 +349,12 @@ describe(
       assert.ok(canaryAlert, "the canary's drift alert is listed");
       assert.equal(canaryAlert.rolledBack, true);
       assert.match(status.message ?? "", /inputs drift/, "the abort names the alert");
-      assert.ok(receiver.received.some(firingEvent("data_drift", v.candidate)));
+      // The alert's webhook is delivered on its own schedule, not before the abort: it is awaited, like the others.
+      await until(
+        "the canary's data_drift alert's webhook",
+        async () => receiver.received.find(firingEvent("data_drift", v.candidate)),
+        30_000,
+      );
       const { snapshot } = await client.routing(NAME);
       assert.deepEqual(
         snapshot.routes.map((r) => [r.version, r.weight]),
